@@ -1,0 +1,3 @@
+// The public API of the `sluice` package. Each area exports from its own folder's index.
+export * from "./progress/index.js";
+export * from "./host/index.js";

@@ -1,0 +1,41 @@
+import type { ProgressEvent } from "./events.js";
+
+// One in-process bus. Emitters never wait on listeners, and a throwing listener never breaks a query.
+type Listener = (event: ProgressEvent) => void;
+type CancelHandler = (jobId: string) => boolean;
+
+const listeners = new Set<Listener>();
+const cancelHandlers = new Set<CancelHandler>();
+
+export function onProgress(listener: Listener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+export function emitProgress(event: ProgressEvent): void {
+  for (const listener of listeners) {
+    try {
+      listener(event);
+    } catch {
+      // A broken listener must not fail the job that reported progress.
+    }
+  }
+}
+
+/** Whoever runs jobs registers how to cancel them; returns true when it knew the job. */
+export function onCancelRequest(handler: CancelHandler): () => void {
+  cancelHandlers.add(handler);
+  return () => cancelHandlers.delete(handler);
+}
+
+export function requestCancel(jobId: string): boolean {
+  let known = false;
+  for (const handler of cancelHandlers) known = handler(jobId) || known;
+  return known;
+}
+
+let jobCounter = 0;
+export function newJobId(): string {
+  jobCounter += 1;
+  return `job-${process.pid}-${jobCounter}`;
+}
