@@ -7,7 +7,7 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const roots = ["src", "kernel"];
+const roots = ["src", "kernel", "bench"];
 
 function sources(dir) {
   const out = [];
