@@ -2,7 +2,7 @@
 // Type checking is a separate step (`npm run typecheck`) so a type error in one area never stops
 // the kernel or the CLI from starting; esbuild strips types in well under a second.
 import { build } from "esbuild";
-import { readdirSync, statSync, rmSync } from "node:fs";
+import { readdirSync, statSync, rmSync, existsSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -20,7 +20,7 @@ function sources(dir) {
 }
 
 rmSync(join(root, "dist"), { recursive: true, force: true });
-const entryPoints = roots.flatMap((r) => sources(join(root, r)));
+const entryPoints = roots.filter((r) => existsSync(join(root, r))).flatMap((r) => sources(join(root, r)));
 await build({
   entryPoints,
   outdir: join(root, "dist"),
