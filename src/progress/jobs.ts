@@ -1,0 +1,133 @@
+import type { JobStatus, OperatorMetric, ProgressEvent } from "./events.js";
+
+// What a frontend needs to draw one job, folded from its events. The kernel keeps the last jobs as
+// snapshots so that a panel opened late (or after a page reload) gets them with one `sync`.
+
+export interface StageSnapshot {
+  stageId: string;
+  name: string;
+  tasksTotal: number;
+  tasksDone: number;
+  rows: number;
+  bytes: number;
+  /** Kernel clock (ms) when the stage started and ended: the timeline's bars. */
+  startedAt: number;
+  endedAt?: number;
+}
+
+export interface JobSnapshot {
+  jobId: string;
+  description: string;
+  cellId?: string;
+  status: "running" | JobStatus;
+  startedAt: number;
+  endedAt?: number;
+  plan?: unknown;
+  percent: number;
+  rowsProcessed: number;
+  rowsTotal: number;
+  elapsedMs: number;
+  stages: StageSnapshot[];
+  operators: OperatorMetric[];
+  error?: string;
+}
+
+// Stage lookup by id without putting a Map into the (JSON) snapshot: jobs with 10,000 stages stay linear.
+const stageIndex = new WeakMap<JobSnapshot, Map<string, StageSnapshot>>();
+
+/** Folds one event into the job it belongs to (creating the job on job.start, or on a stray event). */
+export function applyEvent(jobs: Map<string, JobSnapshot>, event: ProgressEvent, now: number): JobSnapshot {
+  let job = jobs.get(event.jobId);
+  if (!job) {
+    job = {
+      jobId: event.jobId,
+      description: event.type === "job.start" ? event.description : event.jobId,
+      status: "running",
+      startedAt: event.type === "job.start" ? event.startedAt : now,
+      percent: 0,
+      rowsProcessed: 0,
+      rowsTotal: 0,
+      elapsedMs: 0,
+      stages: [],
+      operators: [],
+    };
+    jobs.set(event.jobId, job);
+  }
+  switch (event.type) {
+    case "job.start":
+      job.description = event.description;
+      job.cellId = event.cellId;
+      job.startedAt = event.startedAt;
+      job.plan = event.plan;
+      break;
+    case "stage.start":
+    case "stage.progress":
+    case "stage.end": {
+      let index = stageIndex.get(job);
+      if (!index) stageIndex.set(job, (index = new Map(job.stages.map((s) => [s.stageId, s]))));
+      let stage = index.get(event.stageId);
+      if (!stage) {
+        stage = { stageId: event.stageId, name: event.name, tasksTotal: 0, tasksDone: 0, rows: 0, bytes: 0, startedAt: now };
+        job.stages.push(stage);
+        index.set(stage.stageId, stage);
+      }
+      stage.name = event.name;
+      stage.tasksTotal = event.tasksTotal;
+      stage.tasksDone = event.tasksDone;
+      stage.rows = event.rows;
+      stage.bytes = event.bytes;
+      if (event.type === "stage.end") stage.endedAt = now;
+      break;
+    }
+    case "job.progress":
+      job.percent = event.percent;
+      job.rowsProcessed = event.rowsProcessed;
+      job.rowsTotal = event.rowsTotal;
+      job.elapsedMs = event.elapsedMs;
+      break;
+    case "job.end":
+      job.status = event.status;
+      job.endedAt = event.endedAt;
+      job.elapsedMs = Math.max(job.elapsedMs, event.endedAt - job.startedAt);
+      job.operators = event.operators;
+      if (event.status === "succeeded") job.percent = 100;
+      if (event.error !== undefined) job.error = event.error;
+      for (const stage of job.stages) stage.endedAt ??= now;
+      break;
+  }
+  return job;
+}
+
+/** The last `limit` jobs, oldest first; finished jobs are dropped before running ones. */
+export class JobHistory {
+  private readonly jobs = new Map<string, JobSnapshot>();
+
+  constructor(readonly limit = 100) {}
+
+  apply(event: ProgressEvent, now = Date.now()): JobSnapshot {
+    const job = applyEvent(this.jobs, event, now);
+    this.evict();
+    return job;
+  }
+
+  get(jobId: string): JobSnapshot | undefined {
+    return this.jobs.get(jobId);
+  }
+
+  list(): JobSnapshot[] {
+    return [...this.jobs.values()];
+  }
+
+  private evict(): void {
+    if (this.jobs.size <= this.limit) return;
+    for (const [id, job] of this.jobs) {
+      if (this.jobs.size <= this.limit) return;
+      if (job.status !== "running") this.jobs.delete(id);
+    }
+    // Only running jobs are left over the limit: drop the oldest anyway, memory stays bounded.
+    for (const id of this.jobs.keys()) {
+      if (this.jobs.size <= this.limit) return;
+      this.jobs.delete(id);
+    }
+  }
+}
