@@ -1,0 +1,50 @@
+// execute_request: execute_input, then the cell's output, execute_result and the reply.
+import type { Kernel } from "../kernel.js";
+import type { Message } from "../wire/message.js";
+import { formatError } from "../runner/errors.js";
+import { toBundle } from "../output/display.js";
+import { runInScope } from "../output/scope.js";
+
+export async function executeRequest(request: Message, kernel: Kernel): Promise<Record<string, unknown>> {
+  const { code = "", silent = false, store_history = true, allow_stdin = true, user_expressions = {} } = request.content;
+  const stored = Boolean(store_history) && !silent;
+  if (stored) kernel.executionCount += 1;
+  const count = kernel.executionCount;
+  if (!silent) kernel.publisher.publish("execute_input", { code, execution_count: count }, request);
+  if (stored) kernel.history.add(count, code);
+
+  const scope = { parent: request, allowStdin: Boolean(allow_stdin), cellId: cellIdOf(request) };
+  const label = stored ? `In[${count}]` : "<silent>";
+  try {
+    const value = await runInScope(scope, () => kernel.runner.run(code, label));
+    if (!silent) kernel.history.succeeded.push(code);
+    if (value !== undefined && !silent) {
+      const data = toBundle(value);
+      kernel.publisher.publish("execute_result", { execution_count: count, data, metadata: {} }, request);
+      if (stored && typeof data["text/plain"] === "string") kernel.history.setOutput(count, data["text/plain"] as string);
+    }
+    return { status: "ok", execution_count: count, user_expressions: await evaluateExpressions(user_expressions, kernel), payload: [] };
+  } catch (error) {
+    const formatted = formatError(error, label);
+    kernel.publisher.publish("error", { ...formatted }, request);
+    return { status: "error", execution_count: count, ...formatted };
+  }
+}
+
+function cellIdOf(request: Message): string | undefined {
+  const id = request.metadata?.cellId ?? request.metadata?.cell_id;
+  return typeof id === "string" ? id : undefined;
+}
+
+async function evaluateExpressions(expressions: Record<string, string>, kernel: Kernel): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const [name, expression] of Object.entries(expressions ?? {})) {
+    try {
+      const value = await kernel.runner.run(expression, `<user_expression ${name}>`);
+      out[name] = { status: "ok", data: toBundle(value), metadata: {} };
+    } catch (error) {
+      out[name] = { status: "error", ...formatError(error, name) };
+    }
+  }
+  return out;
+}

@@ -1,0 +1,200 @@
+// The Sluice kernel: `node dist/kernel/main.js [-f] <connection_file>`.
+// The wire thread (wire/worker.ts) owns the sockets; this thread runs user code and the shell handlers.
+import { Worker } from "node:worker_threads";
+import { randomUUID } from "node:crypto";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { setHost } from "../src/host/index.js";
+import { makeMessage, type Channel, type Message } from "./wire/message.js";
+import type { FromWire, ToWire, WireData } from "./wire/thread.js";
+import { Publisher } from "./output/publisher.js";
+import { captureStreams, log } from "./output/capture.js";
+import { currentScope, runInScope } from "./output/scope.js";
+import { makeDisplay } from "./output/display.js";
+import { CellRunner } from "./runner/run.js";
+import { importFromNotebook } from "./runner/imports.js";
+import { IMPORT_FN } from "./runner/transform.js";
+import { KeyboardInterrupt, StdinNotAllowedError, formatError } from "./runner/errors.js";
+import { CommManager } from "./comms.js";
+import { History, historyRequest } from "./handlers/history.js";
+import { executeRequest } from "./handlers/execute.js";
+import { isCompleteRequest } from "./handlers/is-complete.js";
+import { completeRequest, inspectRequest } from "./handlers/introspection.js";
+import { kernelInfo } from "./info.js";
+import { replyTo, type Handler, type Kernel } from "./kernel.js";
+
+const args = process.argv.slice(2).filter((a) => a !== "-f");
+const connectionFile = args[0];
+if (!connectionFile) {
+  process.stderr.write("usage: node dist/kernel/main.js [-f] <connection_file>\n(Jupyter starts the kernel with this argument; install it with `sluice kernel install --user`.)\n");
+  process.exit(2);
+}
+
+const session = randomUUID();
+const wire = new Worker(new URL("./wire/worker.js", import.meta.url), { workerData: { connectionFile, session } satisfies WireData });
+const toWire = (command: ToWire) => wire.postMessage(command);
+const publisher = new Publisher((msg) => toWire({ kind: "send", channel: "iopub", msg }), session);
+const runner = new CellRunner({ userCode: (running) => toWire({ kind: "user-code", running }) });
+
+const kernel: Kernel = {
+  session,
+  publisher,
+  runner,
+  history: new History(),
+  executionCount: 0,
+  comms: new CommManager((type, content, buffers = []) =>
+    publisher.publish(type, content, currentScope()?.parent, buffers.map((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength))),
+  ),
+  send: (channel: Channel, msg: Message) => toWire({ kind: "send", channel, msg }),
+};
+
+// --- what notebooks see --------------------------------------------------------------------------
+const show = (bundle: Record<string, unknown>, options: { displayId?: string; update?: boolean; metadata?: Record<string, unknown>; transient?: Record<string, unknown> } = {}) => {
+  const transient = { ...(options.transient ?? {}), ...(options.displayId ? { display_id: options.displayId } : {}) };
+  const type = options.update ? "update_display_data" : "display_data";
+  publisher.publish(type, { data: bundle, metadata: options.metadata ?? {}, transient }, currentScope()?.parent);
+};
+setHost({
+  display: show,
+  registerCommTarget: (target, onOpen) => kernel.comms.registerTarget(target, onOpen),
+  openComm: (target, data) => kernel.comms.open(target, data),
+  currentCellId: () => currentScope()?.cellId,
+});
+
+let pendingInput: { resolve: (value: string) => void; reject: (error: Error) => void } | undefined;
+async function input(prompt = "", options: { password?: boolean } = {}): Promise<string> {
+  const scope = currentScope();
+  if (!scope?.allowStdin) throw new StdinNotAllowedError();
+  if (pendingInput) throw new Error("input() is already waiting for an answer; await it before asking again");
+  publisher.flush();
+  kernel.send("stdin", makeMessage("input_request", { prompt: String(prompt), password: Boolean(options.password) }, scope.parent, session));
+  return new Promise<string>((resolve, reject) => (pendingInput = { resolve, reject }));
+}
+
+Object.assign(globalThis, {
+  display: makeDisplay(show),
+  input,
+  [IMPORT_FN]: importFromNotebook,
+  require: createRequire(join(process.cwd(), "__notebook__.js")),
+});
+captureStreams(publisher);
+
+// Errors from timers and promises after their cell: report them under that cell, keep the kernel.
+const reportLate = (error: unknown) => {
+  const scope = currentScope();
+  if (!scope) return log(`uncaught: ${(error as Error)?.stack ?? error}`);
+  const { ename, evalue, traceback } = formatError(error, "late");
+  publisher.stream("stderr", `Uncaught ${traceback.join("\n").replace(/\u001b\[[0-9;]*m/g, "")}\n`, scope.parent);
+  void ename, evalue;
+};
+process.on("uncaughtException", reportLate);
+process.on("unhandledRejection", reportLate);
+
+// --- requests --------------------------------------------------------------------------------------
+const handlers: Record<string, Handler> = {
+  kernel_info_request: () => kernelInfo(),
+  complete_request: completeRequest,
+  inspect_request: inspectRequest,
+  is_complete_request: isCompleteRequest,
+  history_request: historyRequest,
+  comm_info_request: (request) => ({ status: "ok", comms: kernel.comms.info(request.content.target_name) }),
+};
+
+const commHandlers: Record<string, (msg: Message) => void> = {
+  comm_open: (msg) => kernel.comms.onOpen(msg),
+  comm_msg: (msg) => kernel.comms.onMessage(msg),
+  comm_close: (msg) => kernel.comms.onClose(msg),
+};
+
+async function handle(channel: "shell" | "control", request: Message, handler: Handler): Promise<void> {
+  publisher.publish("status", { execution_state: "busy" }, request);
+  try {
+    const content = await runInScope({ parent: request, allowStdin: false }, () => handler(request, kernel));
+    replyTo(kernel, channel, request, content);
+  } catch (error) {
+    log(`${request.header.msg_type} failed: ${(error as Error).stack}`);
+    replyTo(kernel, channel, request, { status: "error", ...formatError(error, request.header.msg_type) });
+  } finally {
+    publisher.publish("status", { execution_state: "idle" }, request);
+  }
+}
+
+// execute_requests run one after another; after a failure with stop_on_error, the ones already
+// queued are aborted (as ipykernel does). Other requests are answered at once, even while a cell
+// awaits, so completion and comm messages (e.g. a progress panel's cancel) are not stuck behind it.
+let executeQueue: Promise<void> = Promise.resolve();
+let received = 0;
+let abortUpTo = 0;
+function queueExecute(channel: "shell" | "control", request: Message): void {
+  const seq = ++received;
+  executeQueue = executeQueue.then(async () => {
+    if (seq <= abortUpTo) {
+      publisher.publish("status", { execution_state: "busy" }, request);
+      replyTo(kernel, channel, request, { status: "aborted", execution_count: kernel.executionCount });
+      publisher.publish("status", { execution_state: "idle" }, request);
+      return;
+    }
+    await handle(channel, request, async (req, k) => {
+      const reply = await executeRequest(req, k);
+      if (reply.status === "error" && req.content.stop_on_error !== false) abortUpTo = received;
+      return reply;
+    });
+  });
+}
+
+function onRequest(channel: "shell" | "stdin" | "control", request: Message): void {
+  const type = request.header.msg_type;
+  if (channel === "stdin") {
+    if (type === "input_reply" && pendingInput) {
+      const pending = pendingInput;
+      pendingInput = undefined;
+      pending.resolve(String(request.content.value ?? ""));
+    }
+    return;
+  }
+  if (type === "execute_request") return queueExecute(channel, request);
+  const comm = commHandlers[type];
+  if (comm) {
+    publisher.publish("status", { execution_state: "busy" }, request);
+    runInScope({ parent: request, allowStdin: false }, () => comm(request));
+    publisher.publish("status", { execution_state: "idle" }, request);
+    return;
+  }
+  const handler = handlers[type];
+  if (handler) return void handle(channel, request, handler);
+  log(`no handler for ${type} on ${channel}; ignored`);
+}
+
+function interrupt(): void {
+  if (pendingInput) {
+    const pending = pendingInput;
+    pendingInput = undefined;
+    pending.reject(new KeyboardInterrupt());
+  }
+  runner.interrupt();
+}
+
+wire.on("message", (event: FromWire) => {
+  switch (event.kind) {
+    case "request":
+      return onRequest(event.channel, event.msg);
+    case "interrupt":
+      toWire({ kind: "interrupt-ack" });
+      return interrupt();
+    case "interrupted":
+      return interrupt();
+    case "shutdown":
+      toWire({ kind: "shutdown-ack" });
+      publisher.flush();
+      // Leave the wire thread a moment to put the last messages on the sockets.
+      setTimeout(() => process.exit(0), 50);
+      return;
+    case "ready":
+      return;
+  }
+});
+wire.on("error", (error) => {
+  log(`wire thread failed: ${error.stack}`);
+  process.exit(1);
+});
+process.on("SIGINT", interrupt);

@@ -1,0 +1,171 @@
+// Turns a TypeScript cell into a script with REPL semantics:
+//   1. esbuild strips the types (fast, with a source map back to the cell's lines);
+//   2. acorn parses the JavaScript and top-level declarations become assignments on the global
+//      scope, so `const x` can be declared again in a later cell and every cell sees it;
+//   3. static and dynamic imports go through the kernel's resolver (notebook folder, "sluice");
+//   4. everything is wrapped in an async function (top-level await) whose return value is the
+//      cell's last expression.
+// Edits never add or remove line breaks, so esbuild's map stays valid for the final code.
+import { transform, type Message as EsbuildMessage } from "esbuild";
+import { parse, type Node } from "acorn";
+
+export const IMPORT_FN = "__sluice_import";
+
+export class CellSyntaxError extends Error {
+  constructor(message: string, readonly line: number, readonly column: number, readonly lineText: string) {
+    super(message);
+    this.name = "SyntaxError";
+  }
+}
+
+export interface CompiledCell {
+  code: string;
+  /** esbuild's source map (JSON) from `code` back to the cell's TypeScript. */
+  map: string;
+  /** Characters added in front of line 1 by the wrapper (columns there are shifted). */
+  prefixLength: number;
+}
+
+interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+type AnyNode = Node & Record<string, any>;
+
+export async function compileCell(source: string, filename: string): Promise<CompiledCell> {
+  let js: string;
+  let map: string;
+  try {
+    const out = await transform(source, {
+      loader: "ts",
+      sourcemap: "external",
+      sourcefile: filename,
+      target: "es2022",
+      // Keep imports that look unused: a notebook imports in one cell and uses the name later.
+      tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: true, experimentalDecorators: true } },
+    });
+    js = out.code;
+    map = out.map;
+  } catch (error) {
+    throw toSyntaxError(error);
+  }
+  const { code, prefixLength } = rewrite(js);
+  return { code, map, prefixLength };
+}
+
+function toSyntaxError(error: unknown): Error {
+  const first: EsbuildMessage | undefined = (error as { errors?: EsbuildMessage[] }).errors?.[0];
+  if (!first) return error as Error;
+  const loc = first.location;
+  return new CellSyntaxError(first.text, loc?.line ?? 1, (loc?.column ?? 0) + 1, loc?.lineText ?? "");
+}
+
+export function rewrite(js: string): { code: string; prefixLength: number } {
+  let program: AnyNode;
+  try {
+    program = parse(js, { ecmaVersion: "latest", sourceType: "module", allowAwaitOutsideFunction: true }) as AnyNode;
+  } catch (error) {
+    const e = error as SyntaxError & { loc?: { line: number; column: number } };
+    throw new CellSyntaxError(e.message.replace(/ \(\d+:\d+\)$/, ""), e.loc?.line ?? 1, (e.loc?.column ?? 0) + 1, "");
+  }
+  const edits: Edit[] = [];
+  const hoisted: string[] = [];
+  const replace = (start: number, end: number, text: string) => {
+    // Keep the line breaks of what is removed so the source map stays line-exact.
+    const breaks = js.slice(start, end).split("\n").length - 1;
+    edits.push({ start, end, text: text + "\n".repeat(breaks) });
+  };
+  const insert = (at: number, text: string) => edits.push({ start: at, end: at, text });
+
+  const body = program.body as AnyNode[];
+  body.forEach((node, index) => {
+    let stmt = node;
+    if (stmt.type === "ExportNamedDeclaration") {
+      if (!stmt.declaration) return replace(stmt.start, stmt.end, ";");
+      replace(stmt.start, stmt.declaration.start, "");
+      stmt = stmt.declaration;
+    } else if (stmt.type === "ExportDefaultDeclaration") {
+      replace(stmt.start, stmt.declaration.start, "");
+      stmt = stmt.declaration;
+      if (stmt.type !== "FunctionDeclaration" && stmt.type !== "ClassDeclaration") return;
+    } else if (stmt.type === "ExportAllDeclaration") {
+      return replace(stmt.start, stmt.end, ";");
+    }
+    switch (stmt.type) {
+      case "ImportDeclaration":
+        return replace(stmt.start, stmt.end, importAssignment(stmt, js));
+      case "VariableDeclaration": {
+        const decls = stmt.declarations as AnyNode[];
+        replace(stmt.start, decls[0].start, ";(");
+        for (const d of decls) if (!d.init) insert(d.id.end, " = undefined");
+        const last = decls[decls.length - 1];
+        // The statement's own `;` (if any) stays after our closing parenthesis.
+        insert(last.end, ")");
+        return;
+      }
+      case "FunctionDeclaration":
+        if (stmt.id) hoisted.push(`globalThis[${JSON.stringify(stmt.id.name)}] = ${stmt.id.name};`);
+        return;
+      case "ClassDeclaration":
+        if (stmt.id) {
+          insert(stmt.start, `;${stmt.id.name} = `);
+          insert(stmt.end, ";");
+        }
+        return;
+      case "ExpressionStatement":
+        if (index === body.length - 1) {
+          insert(stmt.expression.start, "return (");
+          insert(stmt.expression.end, ");");
+        }
+        return;
+    }
+  });
+
+  walk(program, (node) => {
+    if (node.type === "ImportExpression") replace(node.start, node.start + "import".length, IMPORT_FN);
+  });
+
+  edits.sort((a, b) => a.start - b.start || a.end - b.end);
+  let out = "";
+  let at = 0;
+  for (const edit of edits) {
+    if (edit.start < at) continue; // nested edit already covered by an enclosing replacement
+    out += js.slice(at, edit.start) + edit.text;
+    at = edit.end;
+  }
+  out += js.slice(at);
+  const prefix = `(async () => {${hoisted.join(" ")} `;
+  return { code: `${prefix}${out}\n})()`, prefixLength: prefix.length };
+}
+
+function importAssignment(node: AnyNode, js: string): string {
+  const spec = JSON.stringify(node.source.value);
+  const call = `await ${IMPORT_FN}(${spec})`;
+  const specifiers = node.specifiers as AnyNode[];
+  if (specifiers.length === 0) return `${call};`;
+  const namespace = specifiers.find((s) => s.type === "ImportNamespaceSpecifier");
+  const parts: string[] = [];
+  for (const s of specifiers) {
+    if (s.type === "ImportDefaultSpecifier") parts.push(`default: ${s.local.name}`);
+    else if (s.type === "ImportSpecifier") parts.push(`${js.slice(s.imported.start, s.imported.end)}: ${s.local.name}`);
+  }
+  if (namespace) {
+    const ns = namespace.local.name;
+    return parts.length ? `${ns} = ${call}; ({${parts.join(", ")}} = ${ns});` : `${ns} = ${call};`;
+  }
+  return `({${parts.join(", ")}} = ${call});`;
+}
+
+function walk(node: AnyNode, visit: (node: AnyNode) => void): void {
+  visit(node);
+  for (const key of Object.keys(node)) {
+    const value = (node as Record<string, unknown>)[key];
+    if (Array.isArray(value)) {
+      for (const child of value) if (child && typeof child === "object" && typeof (child as AnyNode).type === "string") walk(child as AnyNode, visit);
+    } else if (value && typeof value === "object" && typeof (value as AnyNode).type === "string") {
+      walk(value as AnyNode, visit);
+    }
+  }
+}
