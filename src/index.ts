@@ -1,3 +1,4 @@
 // The public API of the `sluice` package. Each area exports from its own folder's index.
 export * from "./progress/index.js";
 export * from "./host/index.js";
+export * from "./run/index.js";

@@ -11,6 +11,7 @@ const program = new Command("sluice")
 const areas: Array<() => Promise<{ register(program: Command): void }>> = [
   // one line per area, e.g. () => import("./kernel.js"),
   () => import("./kernel.js"),
+  () => import("./run.js"),
 ];
 for (const load of areas) (await load()).register(program);
 

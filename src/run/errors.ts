@@ -1,0 +1,75 @@
+// Typed errors of `sluice run`. Each carries the process exit code the CLI uses for it, so that the
+// library and the CLI agree on what a failure means.
+
+export const EXIT = {
+  ok: 0,
+  cellFailed: 1,
+  usage: 2,
+  timeout: 3,
+  kernelDied: 4,
+  interrupted: 130,
+} as const;
+
+export class RunError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode: number) {
+    super(message);
+    this.name = new.target.name;
+    this.exitCode = exitCode;
+  }
+}
+
+/** Bad command line or options: a missing file, conflicting flags. */
+export class UsageError extends RunError {
+  constructor(message: string) {
+    super(message, EXIT.usage);
+  }
+}
+
+/** A parameter value that does not fit the type declared in the notebook's parameters cell. */
+export class ParameterError extends RunError {
+  constructor(
+    readonly parameter: string,
+    message: string,
+  ) {
+    super(message, EXIT.usage);
+  }
+}
+
+/** The notebook's language has no translator, so parameters cannot be injected. */
+export class NoTranslatorError extends RunError {
+  constructor(readonly language: string) {
+    super(
+      `no translator for ${language}: sluice run can inject parameters into TypeScript and Python notebooks only; ` +
+        `run without -p/-y/-f, or pick another kernel with --kernel`,
+      EXIT.usage,
+    );
+  }
+}
+
+export class KernelNotFoundError extends RunError {
+  constructor(
+    readonly kernelName: string,
+    readonly available: string[],
+  ) {
+    super(
+      `no kernel named "${kernelName}"; installed kernels: ${available.length ? available.join(", ") : "(none)"}. ` +
+        `Install one (e.g. \`sluice kernel install\`) or choose it with --kernel NAME`,
+      EXIT.usage,
+    );
+  }
+}
+
+/** The kernel process could not be started or did not answer in time. */
+export class KernelStartError extends RunError {
+  constructor(message: string, readonly stderrTail: string[] = [], exitCode: number = EXIT.kernelDied) {
+    super(stderrTail.length ? `${message}\nlast kernel stderr:\n  ${stderrTail.join("\n  ")}` : message, exitCode);
+  }
+}
+
+/** The kernel died while the run was going on. */
+export class KernelDiedError extends RunError {
+  constructor(message: string, readonly stderrTail: string[] = []) {
+    super(stderrTail.length ? `${message}\nlast kernel stderr:\n  ${stderrTail.join("\n  ")}` : message, EXIT.kernelDied);
+  }
+}

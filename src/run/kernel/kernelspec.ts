@@ -1,0 +1,83 @@
+// Kernelspecs: found in the same data directories as `jupyter kernelspec list` looks at, plus the
+// project's venv (so `python3` from .venv works without a global install).
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join, resolve, delimiter } from "node:path";
+import { KernelNotFoundError } from "../errors.js";
+
+export interface KernelSpec {
+  name: string;
+  /** Directory holding kernel.json. */
+  resourceDir: string;
+  argv: string[];
+  display_name: string;
+  language: string;
+  env?: Record<string, string>;
+  interrupt_mode?: "signal" | "message";
+  metadata?: Record<string, unknown>;
+}
+
+export function jupyterDataDirs(extra: string[] = []): string[] {
+  const dirs: string[] = [...extra];
+  if (process.env.JUPYTER_PATH) dirs.push(...process.env.JUPYTER_PATH.split(delimiter).filter(Boolean));
+  dirs.push(process.env.JUPYTER_DATA_DIR ?? join(process.env.XDG_DATA_HOME ?? join(homedir(), ".local", "share"), "jupyter"));
+  for (const prefix of [process.env.VIRTUAL_ENV, process.env.CONDA_PREFIX, pythonPrefix()]) if (prefix) dirs.push(join(prefix, "share", "jupyter"));
+  dirs.push("/usr/local/share/jupyter", "/usr/share/jupyter");
+  return [...new Set(dirs.map((d) => resolve(d)))];
+}
+
+/** The prefix of the Python we would run kernels with: SLUICE_PYTHON, else ./.venv. */
+function pythonPrefix(): string | undefined {
+  const python = process.env.SLUICE_PYTHON ?? join(process.cwd(), ".venv", "bin", "python");
+  return existsSync(python) ? dirname(dirname(python)) : undefined;
+}
+
+/** All installed kernelspecs by name; the first data directory that has a name wins (like jupyter_client). */
+export function listKernelSpecs(extraDirs: string[] = []): Map<string, KernelSpec> {
+  const specs = new Map<string, KernelSpec>();
+  for (const dataDir of jupyterDataDirs(extraDirs)) {
+    const kernelsDir = join(dataDir, "kernels");
+    let names: string[];
+    try {
+      names = readdirSync(kernelsDir);
+    } catch {
+      continue;
+    }
+    for (const name of names.sort()) {
+      const key = name.toLowerCase();
+      if (specs.has(key)) continue;
+      const file = join(kernelsDir, name, "kernel.json");
+      try {
+        const raw = JSON.parse(readFileSync(file, "utf8")) as Omit<KernelSpec, "name" | "resourceDir">;
+        if (!Array.isArray(raw.argv) || raw.argv.length === 0) continue;
+        specs.set(key, { ...raw, name: key, resourceDir: join(kernelsDir, name), language: raw.language ?? "" });
+      } catch {
+        // not a kernelspec directory
+      }
+    }
+  }
+  return specs;
+}
+
+export function findKernelSpec(name: string, extraDirs: string[] = []): KernelSpec {
+  const specs = listKernelSpecs(extraDirs);
+  const spec = specs.get(name.toLowerCase());
+  if (!spec) throw new KernelNotFoundError(name, [...specs.keys()]);
+  return spec;
+}
+
+/**
+ * The command line for a kernelspec: `{connection_file}` and `{resource_dir}` filled in, and a bare
+ * `python`/`python3` resolved to the interpreter of the environment the spec was installed in.
+ */
+export function kernelArgv(spec: KernelSpec, connectionFile: string): string[] {
+  const argv = spec.argv.map((a) => a.replaceAll("{connection_file}", connectionFile).replaceAll("{resource_dir}", spec.resourceDir));
+  if (/^python[0-9.]*$/.test(argv[0])) {
+    // <prefix>/share/jupyter/kernels/<name> → <prefix>/bin/python
+    const prefix = resolve(spec.resourceDir, "..", "..", "..", "..");
+    const candidates = [join(prefix, "bin", argv[0]), join(prefix, "bin", "python"), process.env.SLUICE_PYTHON, join(process.cwd(), ".venv", "bin", "python")];
+    const found = candidates.find((c): c is string => !!c && existsSync(c));
+    if (found) argv[0] = found;
+  }
+  return argv;
+}

@@ -1,0 +1,342 @@
+// A kernel we start from its kernelspec and talk to directly over ZeroMQ (shell, iopub, control, stdin,
+// heartbeat), signing and verifying every message.
+import { sleepUndefined } from "../sleep.js";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import * as zmq from "zeromq";
+import { WireSession, type Message } from "./wire.js";
+import { kernelArgv, type KernelSpec } from "./kernelspec.js";
+import type { ExecuteOptions, ExecuteResult, KernelConnection } from "./connection.js";
+import { KernelDiedError, KernelStartError, EXIT } from "../errors.js";
+
+export interface StartOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  startTimeoutMs?: number;
+}
+
+const STDERR_LINES = 30;
+const HEARTBEAT_INTERVAL_MS = 500;
+
+/** Free TCP ports on 127.0.0.1, all held open until every one is found so that none repeats. */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<import("node:net").Server>((res, rej) => {
+      const s = createServer();
+      s.once("error", rej);
+      s.listen(0, "127.0.0.1", () => res(s));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as import("node:net").AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+/** Sends on a zeromq socket one at a time (zeromq.js rejects concurrent sends on a socket). */
+class Sender {
+  private chain: Promise<unknown> = Promise.resolve();
+  constructor(private readonly socket: zmq.Dealer | zmq.Request) {}
+  send(frames: Buffer[]): Promise<void> {
+    const next = this.chain.then(() => this.socket.send(frames));
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+}
+
+interface Pending {
+  onIOPub: (msg: Message) => void;
+  reply?: Message;
+  idle: boolean;
+  timing: ExecuteResult["timing"];
+  resolve: (r: ExecuteResult) => void;
+  reject: (e: Error) => void;
+}
+
+export class LocalKernel implements KernelConnection {
+  language = "";
+  languageInfo: Record<string, unknown> = {};
+  readonly died: Promise<Error>;
+  private markDead!: (e: Error) => void;
+  private dead: Error | undefined;
+  private closing = false;
+  private readonly tail: string[] = [];
+  private readonly pending = new Map<string, Pending>();
+  private readonly shellReplies = new Map<string, (m: Message) => void>();
+  private readonly controlReplies = new Map<string, (m: Message) => void>();
+  private sawIOPub = false;
+  private readonly shell = new zmq.Dealer({ linger: 0 });
+  private readonly control = new zmq.Dealer({ linger: 0 });
+  private readonly stdin = new zmq.Dealer({ linger: 0 });
+  private readonly iopub = new zmq.Subscriber({ linger: 0 });
+  private readonly shellOut = new Sender(this.shell);
+  private readonly controlOut = new Sender(this.control);
+  private hbTimer: NodeJS.Timeout | undefined;
+  private readonly onProcessExit = () => this.killNow();
+
+  private constructor(
+    readonly spec: KernelSpec,
+    private readonly session: WireSession,
+    private readonly ports: Record<string, number>,
+    private readonly connectionDir: string,
+    private readonly child: ChildProcess,
+  ) {
+    this.died = new Promise((res) => (this.markDead = res));
+    this.shell.routingId = this.stdin.routingId = session.id;
+  }
+
+  get kernelName(): string {
+    return this.spec.name;
+  }
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+  stderrTail(): string[] {
+    return [...this.tail];
+  }
+
+  static async start(spec: KernelSpec, options: StartOptions = {}): Promise<LocalKernel> {
+    const key = randomBytes(32).toString("hex");
+    const [shell, iopub, stdin, control, hb] = await freePorts(5);
+    const ports = { shell, iopub, stdin, control, hb };
+    const dir = mkdtempSync(join(tmpdir(), "sluice-kernel-"));
+    const file = join(dir, "kernel.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        shell_port: shell, iopub_port: iopub, stdin_port: stdin, control_port: control, hb_port: hb,
+        ip: "127.0.0.1", key, transport: "tcp", signature_scheme: "hmac-sha256", kernel_name: spec.name,
+      }),
+      { mode: 0o600 },
+    );
+    const argv = kernelArgv(spec, file);
+    // Own process group: a terminal Ctrl-C reaches us only, and we decide how to interrupt the kernel.
+    const child = spawn(argv[0], argv.slice(1), {
+      cwd: options.cwd,
+      env: { ...process.env, ...spec.env, ...options.env, JPY_PARENT_PID: String(process.pid) },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    const kernel = new LocalKernel(spec, new WireSession(key), ports, dir, child);
+    await kernel.connect(options.startTimeoutMs ?? 60_000, argv);
+    return kernel;
+  }
+
+  private async connect(startTimeoutMs: number, argv: string[]): Promise<void> {
+    const keep = (chunk: Buffer) => {
+      for (const line of chunk.toString("utf8").split("\n")) if (line.trim()) this.tail.push(line);
+      if (this.tail.length > STDERR_LINES) this.tail.splice(0, this.tail.length - STDERR_LINES);
+    };
+    this.child.stderr?.on("data", keep);
+    this.child.stdout?.on("data", keep);
+    process.on("exit", this.onProcessExit);
+    const spawnError = new Promise<Error>((res) => this.child.once("error", (e) => res(e)));
+    this.child.once("exit", (code, signal) => {
+      this.die(new KernelDiedError(`kernel ${this.spec.name} (pid ${this.child.pid}) died: ${signal ? `killed by ${signal}` : `exit code ${code}`}`, this.tail));
+    });
+
+    const url = (port: number) => `tcp://127.0.0.1:${port}`;
+    this.shell.connect(url(this.ports.shell));
+    this.control.connect(url(this.ports.control));
+    this.stdin.connect(url(this.ports.stdin));
+    this.iopub.connect(url(this.ports.iopub));
+    this.iopub.subscribe();
+    void this.readLoop(this.shell, "shell");
+    void this.readLoop(this.control, "control");
+    void this.readLoop(this.iopub, "iopub");
+    void this.readLoop(this.stdin, "stdin");
+
+    // Ready when kernel_info has a reply on shell AND IOPub carries messages to us (no slow joiner).
+    const deadline = Date.now() + startTimeoutMs;
+    let info: Message | undefined;
+    while (!info || !this.sawIOPub) {
+      if (this.dead) throw new KernelStartError(`kernel ${this.spec.name} exited while starting (${argv.join(" ")})`, this.tail);
+      const failed = await Promise.race([spawnError, sleepUndefined(0)]);
+      if (failed) throw new KernelStartError(`cannot start kernel ${this.spec.name}: ${failed.message} (${argv.join(" ")})`);
+      if (Date.now() > deadline) {
+        this.killNow();
+        throw new KernelStartError(`kernel ${this.spec.name} did not answer within ${startTimeoutMs / 1000}s (--start-timeout)`, this.tail, EXIT.timeout);
+      }
+      const msg = this.session.message("kernel_info_request", {});
+      const reply = new Promise<Message>((res) => this.shellReplies.set(msg.header.msg_id, res));
+      await this.shellOut.send(this.session.serialize(msg));
+      const got = await Promise.race([reply, sleepUndefined(info ? 100 : 250), this.died.then(() => undefined)]);
+      this.shellReplies.delete(msg.header.msg_id);
+      if (got) info = got;
+    }
+    this.languageInfo = (info.content.language_info as Record<string, unknown>) ?? {};
+    this.language = String(this.languageInfo.name ?? this.spec.language ?? "");
+    this.startHeartbeat();
+  }
+
+  private async readLoop(socket: zmq.Dealer | zmq.Subscriber, channel: string): Promise<void> {
+    try {
+      for await (const frames of socket) {
+        const msg = this.session.deserialize(frames as Buffer[]);
+        if (!msg) continue; // unsigned or badly signed: not from our kernel
+        msg.channel = channel;
+        this.dispatch(msg, channel);
+      }
+    } catch {
+      // socket closed
+    }
+  }
+
+  private dispatch(msg: Message, channel: string): void {
+    const parentId = msg.parent_header?.msg_id;
+    if (channel === "iopub") {
+      this.sawIOPub = true;
+      const p = parentId ? this.pending.get(parentId) : undefined;
+      if (!p) return;
+      const type = msg.header.msg_type;
+      if (type === "status") {
+        const state = (msg.content as { execution_state?: string }).execution_state;
+        if (state === "busy") p.timing["iopub.status.busy"] = msg.header.date;
+        if (state === "idle") {
+          p.timing["iopub.status.idle"] = msg.header.date;
+          p.idle = true;
+          this.settle(parentId!, p);
+        }
+        return;
+      }
+      if (type === "execute_input") p.timing["iopub.execute_input"] = msg.header.date;
+      p.onIOPub(msg);
+      return;
+    }
+    if (channel === "stdin" && msg.header.msg_type === "input_request") {
+      // We never allow stdin; answer anyway so a kernel that asks does not hang.
+      void new Sender(this.stdin).send(this.session.serialize(this.session.message("input_reply", { value: "" }, msg.header)));
+      return;
+    }
+    if (!parentId) return;
+    if (channel === "control") {
+      this.controlReplies.get(parentId)?.(msg);
+      return;
+    }
+    this.shellReplies.get(parentId)?.(msg);
+    const p = this.pending.get(parentId);
+    if (p && msg.header.msg_type === "execute_reply") {
+      p.reply = msg;
+      p.timing["shell.execute_reply"] = msg.header.date;
+      this.settle(parentId, p);
+    }
+  }
+
+  private settle(id: string, p: Pending): void {
+    if (!p.reply || !p.idle) return;
+    this.pending.delete(id);
+    p.resolve({ reply: p.reply, timing: p.timing });
+  }
+
+  execute(code: string, options: ExecuteOptions): Promise<ExecuteResult> {
+    if (this.dead) return Promise.reject(this.dead);
+    const msg = this.session.message("execute_request", {
+      code,
+      silent: options.silent ?? false,
+      store_history: options.storeHistory ?? !options.silent,
+      user_expressions: {},
+      allow_stdin: false,
+      stop_on_error: true,
+    });
+    return new Promise<ExecuteResult>((resolve, reject) => {
+      this.pending.set(msg.header.msg_id, { onIOPub: options.onIOPub, idle: false, timing: {}, resolve, reject });
+      this.shellOut.send(this.session.serialize(msg)).catch((e: Error) => reject(e));
+    });
+  }
+
+  async interrupt(): Promise<void> {
+    if (this.dead) return;
+    if (this.spec.interrupt_mode === "message") {
+      const msg = this.session.message("interrupt_request", {});
+      const reply = new Promise<Message>((res) => this.controlReplies.set(msg.header.msg_id, res));
+      await this.controlOut.send(this.session.serialize(msg));
+      await Promise.race([reply, sleepUndefined(2000), this.died]);
+      this.controlReplies.delete(msg.header.msg_id);
+    } else if (this.child.pid) {
+      try {
+        process.kill(this.child.pid, "SIGINT");
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  /** Ask the kernel to exit; kill it if it has not after a short grace period. */
+  async shutdown(): Promise<void> {
+    this.closing = true;
+    this.stopHeartbeat();
+    if (!this.dead && this.child.exitCode === null && this.child.signalCode === null) {
+      const msg = this.session.message("shutdown_request", { restart: false });
+      await Promise.race([this.controlOut.send(this.session.serialize(msg)), sleepUndefined(500)]).catch(() => undefined);
+      await Promise.race([this.died, sleepUndefined(1500)]);
+    }
+    this.killNow();
+    process.off("exit", this.onProcessExit);
+    for (const s of [this.shell, this.control, this.stdin, this.iopub]) s.close();
+    rmSync(this.connectionDir, { recursive: true, force: true });
+  }
+
+  private killNow(): void {
+    const pid = this.child.pid;
+    if (!pid || this.child.exitCode !== null || this.child.signalCode !== null) return;
+    try {
+      process.kill(-pid, "SIGKILL"); // the kernel's whole process group
+    } catch {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  private die(error: Error): void {
+    if (this.dead) return;
+    this.dead = error;
+    this.stopHeartbeat();
+    this.markDead(error);
+    for (const p of this.pending.values()) p.reject(error);
+    this.pending.clear();
+  }
+
+  /**
+   * Heartbeat: a kernel whose process we own is declared dead the moment it exits; the heartbeat catches
+   * a kernel that stops answering while its process lingers (hung, or behind a wrapper script).
+   */
+  private startHeartbeat(): void {
+    let socket = new zmq.Request({ linger: 0, receiveTimeout: 1000 });
+    socket.connect(`tcp://127.0.0.1:${this.ports.hb}`);
+    let lastBeat = Date.now();
+    const beat = async () => {
+      if (this.dead || this.closing) return;
+      try {
+        await socket.send("ping");
+        await socket.receive();
+        lastBeat = Date.now();
+      } catch {
+        socket.close();
+        socket = new zmq.Request({ linger: 0, receiveTimeout: 1000 });
+        socket.connect(`tcp://127.0.0.1:${this.ports.hb}`);
+        const silentFor = Date.now() - lastBeat;
+        // A process that is still there may just be busy in a single-threaded kernel; give it longer.
+        const limit = this.child.exitCode === null ? 10_000 : 1_500;
+        if (silentFor > limit && !this.closing) {
+          this.die(new KernelDiedError(`kernel ${this.spec.name} stopped answering its heartbeat for ${(silentFor / 1000).toFixed(1)}s`, this.tail));
+          this.killNow();
+        }
+      }
+      if (!this.dead && !this.closing) this.hbTimer = setTimeout(beat, HEARTBEAT_INTERVAL_MS);
+    };
+    this.hbTimer = setTimeout(beat, HEARTBEAT_INTERVAL_MS);
+    this.stopHeartbeat = () => {
+      if (this.hbTimer) clearTimeout(this.hbTimer);
+      this.hbTimer = undefined;
+      socket.close();
+      this.stopHeartbeat = () => undefined;
+    };
+  }
+  private stopHeartbeat: () => void = () => undefined;
+}
