@@ -1,0 +1,179 @@
+import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
+import { Widget } from '@lumino/widgets';
+import { normalizePlan, pickPlan, renderDag, renderOperators, withMetrics } from './dag';
+import { el, formatCount, formatDuration } from './format';
+import { jobProgress } from './panel';
+import { JobSnapshot } from './protocol';
+
+// Renderers for the Sluice MIME types (DESIGN.md "Display"): a job's progress, a collected frame,
+// and a plan. Each output also carries text/html and text/plain for frontends without them.
+
+export const PROGRESS_MIME = 'application/vnd.sluice.progress+json';
+export const FRAME_MIME = 'application/vnd.sluice.frame+json';
+export const PLAN_MIME = 'application/vnd.sluice.plan+json';
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+abstract class JsonRenderer extends Widget implements IRenderMime.IRenderer {
+  constructor(protected readonly mimeType: string, className: string) {
+    super();
+    this.addClass('sluice-output');
+    this.addClass(className);
+  }
+
+  renderModel(model: IRenderMime.IMimeModel): Promise<void> {
+    const data = model.data[this.mimeType];
+    try {
+      this.node.replaceChildren(this.draw(data));
+    } catch (error) {
+      this.node.replaceChildren(el('pre', 'sluice-error', `Sluice could not draw this ${this.mimeType} output: ${(error as Error).message}`));
+    }
+    return Promise.resolve();
+  }
+
+  protected abstract draw(data: unknown): HTMLElement;
+}
+
+export class ProgressRenderer extends JsonRenderer {
+  constructor() {
+    super(PROGRESS_MIME, 'sluice-progress-output');
+  }
+
+  protected draw(data: unknown): HTMLElement {
+    const job = data as JobSnapshot;
+    const box = el('div');
+    box.dataset.jobId = job.jobId;
+    box.dataset.status = job.status;
+    const head = el('div', 'sluice-progress-head');
+    head.append(el('b', undefined, job.description), el('span', `sluice-detail-status sluice-status-${job.status}`, job.status), el('span', 'sluice-muted', job.jobId));
+    const track = el('div', 'sluice-progress-track');
+    const fill = el('div', `sluice-progress-fill sluice-status-${job.status}`);
+    const pct = jobProgress(job);
+    fill.style.width = `${pct.toFixed(1)}%`;
+    track.appendChild(fill);
+    const elapsed = job.endedAt !== undefined ? job.endedAt - job.startedAt : job.elapsedMs;
+    const rate = elapsed > 0 && job.rowsProcessed > 0 ? `${formatCount((job.rowsProcessed * 1000) / elapsed)} rows/s` : '';
+    const rows = job.rowsTotal > 0 ? `${formatCount(job.rowsProcessed)} / ${formatCount(job.rowsTotal)} rows` : `${formatCount(job.rowsProcessed)} rows`;
+    const stats = el('div', 'sluice-progress-stats', [`${pct.toFixed(0)}%`, rows, rate, formatDuration(elapsed)].filter(Boolean).join(' · '));
+    box.append(head, track, stats);
+    if (job.error) box.appendChild(el('pre', 'sluice-error', job.error));
+    if (job.operators?.length) box.appendChild(renderOperators(job.operators));
+    return box;
+  }
+}
+
+function columnsOf(frame: Json, rows: unknown[]): Array<{ name: string; type?: string }> {
+  const schema = Array.isArray(frame.schema) ? frame.schema : isObject(frame.schema) && Array.isArray(frame.schema.fields) ? frame.schema.fields : undefined;
+  if (schema) return schema.map(f => (isObject(f) ? { name: String(f.name), type: f.type === undefined ? undefined : String(f.type) } : { name: String(f) }));
+  if (Array.isArray(frame.columns)) return frame.columns.map(c => (isObject(c) ? { name: String(c.name), type: c.type === undefined ? undefined : String(c.type) } : { name: String(c) }));
+  return isObject(rows[0]) ? Object.keys(rows[0]).map(name => ({ name })) : [];
+}
+
+function cellText(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+export class FrameRenderer extends JsonRenderer {
+  constructor() {
+    super(FRAME_MIME, 'sluice-frame-output');
+  }
+
+  protected draw(data: unknown): HTMLElement {
+    const frame = isObject(data) ? data : {};
+    const rows = Array.isArray(frame.rows) ? frame.rows : Array.isArray(frame.data) ? frame.data : [];
+    const columns = columnsOf(frame, rows);
+    const total = typeof frame.rowCount === 'number' ? frame.rowCount : typeof frame.numRows === 'number' ? frame.numRows : rows.length;
+    const box = el('div');
+    const table = el('table', 'sluice-frame');
+    const head = table.createTHead().insertRow();
+    for (const c of columns) {
+      const th = el('th', undefined, c.name);
+      if (c.type) th.appendChild(el('div', 'sluice-col-type', c.type));
+      head.appendChild(th);
+    }
+    const body = table.createTBody();
+    for (const r of rows) {
+      const row = body.insertRow();
+      columns.forEach((c, i) => {
+        const v = Array.isArray(r) ? r[i] : isObject(r) ? r[c.name] : undefined;
+        const cell = row.insertCell();
+        cell.textContent = cellText(v);
+        if (typeof v === 'number' || typeof v === 'bigint') cell.className = 'sluice-num';
+        if (v === null || v === undefined) cell.classList.add('sluice-null');
+      });
+    }
+    const scroll = el('div', 'sluice-frame-scroll');
+    scroll.appendChild(table);
+    box.append(scroll, el('div', 'sluice-muted', `${formatCount(total)} rows × ${columns.length} columns${rows.length < total ? ` (first ${formatCount(rows.length)} shown)` : ''}`));
+    return box;
+  }
+}
+
+export class PlanRenderer extends JsonRenderer {
+  constructor() {
+    super(PLAN_MIME, 'sluice-plan-output');
+  }
+
+  protected draw(data: unknown): HTMLElement {
+    const box = el('div');
+    const variants = isObject(data) ? ['logical', 'optimized', 'physical'].filter(k => data[k] !== undefined) : [];
+    const operators = isObject(data) && Array.isArray(data.operators) ? (data.operators as JobSnapshot['operators']) : [];
+    const show = (key: string | undefined) => {
+      const plan = key && isObject(data) ? data[key] : data;
+      const body = el('div', 'sluice-plan-body');
+      if (typeof plan === 'string') body.appendChild(el('pre', undefined, plan));
+      else {
+        const tree = normalizePlan(pickPlan(plan));
+        body.appendChild(tree ? renderDag(withMetrics(tree, operators)) : el('pre', undefined, JSON.stringify(plan, null, 2)));
+      }
+      return body;
+    };
+    if (variants.length === 0) {
+      box.appendChild(show(undefined));
+      return box;
+    }
+    const tabs = el('div', 'sluice-plan-tabs');
+    let body = show(variants.includes('optimized') ? 'optimized' : variants[0]);
+    for (const key of variants) {
+      const tab = el('button', 'jp-Button sluice-plan-tab', key);
+      tab.dataset.variant = key;
+      tab.onclick = () => {
+        const next = show(key);
+        body.replaceWith(next);
+        body = next;
+        tabs.querySelectorAll('.sluice-plan-tab').forEach(t => t.classList.toggle('sluice-active', t === tab));
+      };
+      if (key === (variants.includes('optimized') ? 'optimized' : variants[0])) tab.classList.add('sluice-active');
+      tabs.appendChild(tab);
+    }
+    box.append(tabs, body);
+    if (operators.length > 0) box.appendChild(renderOperators(operators));
+    return box;
+  }
+}
+
+const extensions: IRenderMime.IExtension[] = [
+  {
+    id: 'sluice-jupyterlab:progress-renderer',
+    rendererFactory: { safe: true, mimeTypes: [PROGRESS_MIME], defaultRank: 10, createRenderer: () => new ProgressRenderer() },
+    rank: 10,
+    dataType: 'json'
+  },
+  {
+    id: 'sluice-jupyterlab:frame-renderer',
+    rendererFactory: { safe: true, mimeTypes: [FRAME_MIME], defaultRank: 10, createRenderer: () => new FrameRenderer() },
+    rank: 10,
+    dataType: 'json'
+  },
+  {
+    id: 'sluice-jupyterlab:plan-renderer',
+    rendererFactory: { safe: true, mimeTypes: [PLAN_MIME], defaultRank: 10, createRenderer: () => new PlanRenderer() },
+    rank: 10,
+    dataType: 'json'
+  }
+];
+
+export default extensions;
