@@ -2,3 +2,4 @@
 export * from "./progress/index.js";
 export * from "./host/index.js";
 export * from "./run/index.js";
+export * from "./frame/index.js";

@@ -1,0 +1,168 @@
+// The actions the frame layer asks for, each one job: plan in, Arrow (or files) out.
+import * as A from "apache-arrow";
+import { createWriteStream } from "node:fs";
+import { rename, rm } from "node:fs/promises";
+import type { Plan } from "../plan/nodes.js";
+import { InvalidArgumentError } from "../plan/errors.js";
+import { MEMORY_SCHEMA, compile } from "./sql/compiler.js";
+import { quoteIdent, quoteString } from "./sql/quote.js";
+import { resultToBatches, resultToTable } from "./arrow.js";
+import { runJob, startJob, toEngineError } from "./jobs.js";
+import { connect } from "./instance.js";
+import { ensureLoaded } from "./memory.js";
+import type { Field } from "../plan/types.js";
+
+export interface ActionInfo {
+  description: string;
+  planTree?: unknown;
+}
+
+export async function collectTable(plan: Plan, info: ActionInfo): Promise<A.Table> {
+  const { sql, memorySources } = compile(plan);
+  return runJob({ description: info.description, plan: info.planTree, memorySources }, async ({ conn }) =>
+    resultToTable(await conn.run(sql)),
+  );
+}
+
+export async function countRows(plan: Plan, info: ActionInfo): Promise<number> {
+  const { sql, memorySources } = compile(plan);
+  return runJob({ description: info.description, plan: info.planTree, memorySources }, async ({ conn }) => {
+    const reader = await conn.runAndReadAll(`SELECT count(*) AS n FROM (${sql}) AS counted`);
+    return Number(reader.getColumns()[0][0]);
+  });
+}
+
+export type WriteFormat = "parquet" | "csv" | "ndjson" | "arrow";
+
+export interface WriteOptions {
+  partitionBy?: readonly string[];
+  /** Replace what is at `path` (default true). */
+  overwrite?: boolean;
+}
+
+/** Writes with DuckDB's COPY, so rows never pass through JS (Arrow IPC excepted: DuckDB has no core writer). */
+export async function writeFile(plan: Plan, path: string, format: WriteFormat, options: WriteOptions, info: ActionInfo): Promise<void> {
+  const { sql, memorySources } = compile(plan);
+  if (format === "arrow") {
+    if (options.partitionBy?.length) throw new InvalidArgumentError("write.arrow does not support partitionBy; use write.parquet");
+    return writeArrowFile(plan, path, info);
+  }
+  const opts = [{ parquet: "FORMAT parquet", csv: "FORMAT csv, HEADER true", ndjson: "FORMAT json" }[format]];
+  if (options.partitionBy?.length) opts.push(`PARTITION_BY (${options.partitionBy.map(quoteIdent).join(", ")})`);
+  if (options.partitionBy?.length && options.overwrite !== false) opts.push("OVERWRITE_OR_IGNORE true");
+  return runJob({ description: info.description, plan: info.planTree, memorySources }, async ({ conn }) => {
+    await conn.run(`COPY (${sql}) TO ${quoteString(path)} (${opts.join(", ")})`);
+  });
+}
+
+async function writeArrowFile(plan: Plan, path: string, info: ActionInfo): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const out = createWriteStream(tmp);
+  try {
+    let writer: A.RecordBatchFileWriter | undefined;
+    for await (const batch of streamBatches(plan, info)) {
+      if (!writer) {
+        writer = A.RecordBatchFileWriter.throughNode() as unknown as A.RecordBatchFileWriter;
+        (writer as unknown as NodeJS.ReadableStream).pipe(out);
+      }
+      writer.write(batch);
+    }
+    if (!writer) {
+      // Empty result: still a valid file with the schema.
+      const table = await collectTable(plan, info);
+      writer = A.RecordBatchFileWriter.throughNode() as unknown as A.RecordBatchFileWriter;
+      (writer as unknown as NodeJS.ReadableStream).pipe(out);
+      writer.write(table);
+    }
+    writer.finish();
+    await new Promise<void>((resolve, reject) => {
+      out.on("finish", resolve);
+      out.on("error", reject);
+    });
+    await rename(tmp, path);
+  } catch (err) {
+    out.destroy();
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+export async function* streamBatches(plan: Plan, info: ActionInfo): AsyncGenerator<A.RecordBatch> {
+  const { sql, memorySources } = compile(plan);
+  const job = await startJob({ description: info.description, plan: info.planTree, memorySources });
+  try {
+    const result = await job.conn.stream(sql);
+    yield* resultToBatches(result);
+  } catch (err) {
+    throw job.fail(err);
+  } finally {
+    // Also reached when the consumer stops early: it got what it asked for (a no-op after fail()).
+    job.finish("succeeded");
+  }
+}
+
+/** Runs a plan with DuckDB's profiler and returns the operator tree with rows and time. */
+export async function explainPhysical(plan: Plan): Promise<string> {
+  const { sql, memorySources } = compile(plan);
+  return metadataQuery(memorySources, async (conn) => {
+    const reader = await conn.runAndReadAll(`EXPLAIN ${sql}`);
+    return reader
+      .getRows()
+      .map((r) => String(r[1]))
+      .join("\n");
+  });
+}
+
+/** Metadata-only queries (schemas, file lists, EXPLAIN): no job events, a short-lived connection. */
+export async function metadataQuery<T>(memorySources: readonly string[], f: (conn: Awaited<ReturnType<typeof connect>>) => Promise<T>): Promise<T> {
+  const conn = await connect();
+  try {
+    for (const id of memorySources) await ensureLoaded(conn, id);
+    return await f(conn);
+  } catch (err) {
+    throw toEngineError(err);
+  } finally {
+    conn.closeSync();
+  }
+}
+
+/** Column names and types of a SELECT, by asking DuckDB to describe it (reads metadata only). */
+export async function describeQuery(sql: string): Promise<Field[]> {
+  return metadataQuery([], async (conn) => {
+    const reader = await conn.runAndReadAll(`DESCRIBE ${sql}`);
+    return reader.getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+  });
+}
+
+/** Files matching a path or glob, sorted. */
+export async function globFiles(pattern: string): Promise<string[]> {
+  return metadataQuery([], async (conn) => {
+    const reader = await conn.runAndReadAll(`SELECT file FROM glob(${quoteString(pattern)}) ORDER BY file`);
+    return reader.getRows().map((r) => String(r[0]));
+  });
+}
+
+/** Runs the plan and returns the result with DuckDB's per-operator rows and time. */
+export async function profileTable(plan: Plan, info: ActionInfo): Promise<{ table: A.Table; operators: import("../progress/index.js").OperatorMetric[] }> {
+  const { sql, memorySources } = compile(plan);
+  let operators: import("../progress/index.js").OperatorMetric[] = [];
+  const table = await runJob(
+    { description: info.description, plan: info.planTree, memorySources, onOperators: (ops) => (operators = ops) },
+    async ({ conn }) => resultToTable(await conn.run(sql)),
+  );
+  return { table, operators };
+}
+
+let cacheCounter = 0;
+
+/** Materializes a plan into an engine table; returns the table name and its schema. */
+export async function materialize(plan: Plan, info: ActionInfo): Promise<{ name: string; schema: Field[] }> {
+  const { sql, memorySources } = compile(plan);
+  cacheCounter += 1;
+  const name = `cache_${process.pid}_${cacheCounter}`;
+  const target = `${quoteIdent(MEMORY_SCHEMA)}.${quoteIdent(name)}`;
+  await runJob({ description: info.description, plan: info.planTree, memorySources }, async ({ conn }) => {
+    await conn.run(`CREATE TABLE ${target} AS ${sql}`);
+  });
+  return { name, schema: await describeQuery(`SELECT * FROM ${target}`) };
+}

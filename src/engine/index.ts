@@ -1,0 +1,2 @@
+export { configureEngine, engineConfig, type EngineConfig } from "./instance.js";
+export { CancelledError, EngineError, SourceError } from "./errors.js";

@@ -1,0 +1,90 @@
+// In-memory frames (fromArrow, fromRecords, fromDanfo, ...) keep their Arrow table in JS until a query
+// needs them; then the table is appended into the engine once and reused by later queries.
+import * as A from "apache-arrow";
+import { DuckDBTimestampValue, DuckDBDateValue, type DuckDBConnection } from "@duckdb/node-api";
+import type { Field } from "../plan/types.js";
+import { MEMORY_SCHEMA } from "./sql/compiler.js";
+import { quoteIdent } from "./sql/quote.js";
+import { InvalidArgumentError } from "../plan/errors.js";
+
+const tables = new Map<string, A.Table>();
+const loaded = new Map<string, Promise<void>>();
+let counter = 0;
+
+export function registerMemoryTable(table: A.Table): string {
+  counter += 1;
+  const id = `mem_${process.pid}_${counter}`;
+  tables.set(id, table);
+  return id;
+}
+
+export function memoryTable(id: string): A.Table | undefined {
+  return tables.get(id);
+}
+
+/** The DuckDB type an Arrow column is stored as. */
+export function duckdbTypeOfArrow(t: A.DataType, column: string): string {
+  if (A.DataType.isBool(t)) return "BOOLEAN";
+  if (A.DataType.isInt(t)) {
+    const bits = (t as A.Int).bitWidth;
+    const signed = (t as A.Int).isSigned;
+    const name = { 8: "TINYINT", 16: "SMALLINT", 32: "INTEGER", 64: "BIGINT" }[bits] ?? "BIGINT";
+    return signed ? name : `U${name}`;
+  }
+  if (A.DataType.isFloat(t)) return (t as A.Float).precision === A.Precision.SINGLE ? "FLOAT" : "DOUBLE";
+  if (A.DataType.isDecimal(t)) return "DOUBLE";
+  if (A.DataType.isUtf8(t) || A.DataType.isLargeUtf8(t) || A.DataType.isDictionary(t)) return "VARCHAR";
+  if (A.DataType.isDate(t)) return "DATE";
+  if (A.DataType.isTimestamp(t)) return "TIMESTAMP";
+  throw new InvalidArgumentError(`column '${column}': Arrow type ${t} is not supported for in-memory frames yet (use numbers, strings, booleans, dates or timestamps)`);
+}
+
+export function schemaOfArrow(table: A.Table): Field[] {
+  return table.schema.fields.map((f) => ({ name: f.name, type: duckdbTypeOfArrow(f.type, f.name) }));
+}
+
+export async function ensureLoaded(conn: DuckDBConnection, id: string): Promise<void> {
+  let p = loaded.get(id);
+  if (!p) {
+    p = load(conn, id);
+    loaded.set(id, p);
+    p.catch(() => loaded.delete(id));
+  }
+  return p;
+}
+
+async function load(conn: DuckDBConnection, id: string): Promise<void> {
+  const table = tables.get(id);
+  if (!table) throw new InvalidArgumentError(`in-memory table ${id} is no longer registered`);
+  const schema = schemaOfArrow(table);
+  const target = `${quoteIdent(MEMORY_SCHEMA)}.${quoteIdent(id)}`;
+  await conn.run(`CREATE OR REPLACE TABLE ${target} (${schema.map((f) => `${quoteIdent(f.name)} ${f.type}`).join(", ")})`);
+  if (table.numRows === 0) return;
+  const appender = await conn.createAppender(id, MEMORY_SCHEMA);
+  const columns = schema.map((f) => ({ type: f.type, vector: table.getChild(f.name)! }));
+  for (let row = 0; row < table.numRows; row++) {
+    for (const { type, vector } of columns) {
+      const v = vector.get(row);
+      if (v === null || v === undefined) appender.appendNull();
+      else if (type === "BOOLEAN") appender.appendBoolean(Boolean(v));
+      else if (type === "VARCHAR") appender.appendVarchar(String(v));
+      else if (type === "DOUBLE" || type === "FLOAT") appender.appendDouble(Number(v));
+      else if (type === "DATE") appender.appendDate(new DuckDBDateValue(Math.floor(toMs(v) / 86_400_000)));
+      else if (type === "TIMESTAMP") appender.appendTimestamp(new DuckDBTimestampValue(BigInt(Math.round(toMs(v))) * 1000n));
+      else if (type === "BIGINT") appender.appendBigInt(BigInt(v as number | bigint));
+      else if (type === "UBIGINT") appender.appendUBigInt(BigInt(v as number | bigint));
+      else if (type === "INTEGER") appender.appendInteger(Number(v));
+      else if (type === "SMALLINT") appender.appendSmallInt(Number(v));
+      else if (type === "TINYINT") appender.appendTinyInt(Number(v));
+      else if (type === "UINTEGER") appender.appendUInteger(Number(v));
+      else if (type === "USMALLINT") appender.appendUSmallInt(Number(v));
+      else appender.appendUTinyInt(Number(v));
+    }
+    appender.endRow();
+  }
+  appender.closeSync();
+}
+
+function toMs(v: unknown): number {
+  return v instanceof Date ? v.getTime() : Number(v);
+}

@@ -1,0 +1,190 @@
+// Plan → DuckDB SQL. Each plan node becomes one SELECT over its input's SELECT; DuckDB's own optimizer
+// flattens the nesting, so the text stays simple and every identifier/literal is quoted in one place.
+import { outputName, stripAlias, type Expr } from "../../plan/expr.js";
+import { typeOf } from "../../plan/infer.js";
+import type { Plan, Source } from "../../plan/nodes.js";
+import { joinColumns, schemaOf } from "../../plan/schema.js";
+import type { Schema } from "../../plan/types.js";
+import { AGGREGATE_SQL, SCALAR_SQL, renderCall } from "./dialect.js";
+import { quoteIdent, quoteLiteral, quoteString, quoteType } from "./quote.js";
+
+export const MEMORY_SCHEMA = "sluice_mem";
+
+export interface CompiledQuery {
+  sql: string;
+  /** In-memory sources the engine must load before running the SQL. */
+  memorySources: string[];
+}
+
+export function compile(plan: Plan): CompiledQuery {
+  const c = new Compiler();
+  return { sql: c.plan(plan), memorySources: [...c.memory] };
+}
+
+export function compileExpr(e: Expr, schema: Schema, qualifier?: string): string {
+  return new Compiler().expr(e, schema, qualifier);
+}
+
+class Compiler {
+  readonly memory = new Set<string>();
+  private aliasCount = 0;
+
+  private alias(): string {
+    this.aliasCount += 1;
+    return `t${this.aliasCount}`;
+  }
+
+  plan(p: Plan): string {
+    switch (p.kind) {
+      case "scan":
+        return this.scan(p);
+      case "project": {
+        const input = schemaOf(p.input);
+        return `SELECT ${this.selectList(p.exprs, input)} FROM (${this.plan(p.input)}) AS ${this.alias()}`;
+      }
+      case "filter":
+        return `SELECT * FROM (${this.plan(p.input)}) AS ${this.alias()} WHERE ${this.expr(p.predicate, schemaOf(p.input))}`;
+      case "aggregate": {
+        const input = schemaOf(p.input);
+        const list = this.selectList([...p.keys, ...p.aggs], input);
+        const groupBy = p.keys.length ? ` GROUP BY ${p.keys.map((k) => this.expr(stripAlias(k), input)).join(", ")}` : "";
+        return `SELECT ${list} FROM (${this.plan(p.input)}) AS ${this.alias()}${groupBy}`;
+      }
+      case "sort":
+        return `SELECT * FROM (${this.plan(p.input)}) AS ${this.alias()} ORDER BY ${this.orderBy(p)}`;
+      case "limit": {
+        // Sort and limit in one block, so the order is kept and DuckDB can use a top-N.
+        const sort = p.input.kind === "sort" ? p.input : undefined;
+        const from = sort ? sort.input : p.input;
+        const order = sort ? ` ORDER BY ${this.orderBy(sort)}` : "";
+        const offset = p.offset ? ` OFFSET ${p.offset | 0}` : "";
+        return `SELECT * FROM (${this.plan(from)}) AS ${this.alias()}${order} LIMIT ${p.n | 0}${offset}`;
+      }
+      case "distinct": {
+        const on = p.subset ? ` ON (${p.subset.map(quoteIdent).join(", ")})` : "";
+        return `SELECT DISTINCT${on} * FROM (${this.plan(p.input)}) AS ${this.alias()}`;
+      }
+      case "union": {
+        const names = schemaOf(p).map((f) => quoteIdent(f.name)).join(", ");
+        return p.inputs.map((i) => `(SELECT ${names} FROM (${this.plan(i)}) AS ${this.alias()})`).join(" UNION ALL ");
+      }
+      case "sample": {
+        const how = p.n !== undefined ? `reservoir(${p.n | 0} ROWS)` : `bernoulli(${quoteLiteral(Number(p.fraction) * 100)} PERCENT)`;
+        return `SELECT * FROM (${this.plan(p.input)}) AS ${this.alias()} USING SAMPLE ${how} REPEATABLE (${p.seed | 0})`;
+      }
+      case "join":
+        return this.join(p);
+    }
+  }
+
+  private orderBy(p: Extract<Plan, { kind: "sort" }>): string {
+    const input = schemaOf(p.input);
+    return p.keys
+      .map((k) => `${this.expr(k.expr, input)} ${k.descending ? "DESC" : "ASC"} NULLS ${k.nullsLast ? "LAST" : "FIRST"}`)
+      .join(", ");
+  }
+
+  private selectList(exprs: readonly Expr[], input: Schema): string {
+    return exprs
+      .map((e) => {
+        const inner = stripAlias(e);
+        const name = outputName(e);
+        if (inner.kind === "col" && inner.name === name) return quoteIdent(name);
+        return `${this.expr(inner, input)} AS ${quoteIdent(name)}`;
+      })
+      .join(", ");
+  }
+
+  private join(p: Extract<Plan, { kind: "join" }>): string {
+    const l = this.alias();
+    const r = this.alias();
+    const ls = schemaOf(p.left);
+    const rs = schemaOf(p.right);
+    const kinds = { inner: "INNER JOIN", left: "LEFT JOIN", right: "RIGHT JOIN", full: "FULL JOIN", semi: "SEMI JOIN", anti: "ANTI JOIN", cross: "CROSS JOIN" };
+    const cols = joinColumns(p).map((c) => {
+      const lc = c.leftName !== undefined ? `${l}.${quoteIdent(c.leftName)}` : "";
+      const rc = c.rightName !== undefined ? `${r}.${quoteIdent(c.rightName)}` : "";
+      const value =
+        c.from === "left" ? lc : c.from === "right" ? rc : p.how === "right" ? rc : p.how === "full" ? `coalesce(${lc}, ${rc})` : lc;
+      return `${value} AS ${quoteIdent(c.name)}`;
+    });
+    const on =
+      p.how === "cross"
+        ? ""
+        : ` ON ${p.leftOn.map((le, i) => `(${this.expr(le, ls, l)} = ${this.expr(p.rightOn[i], rs, r)})`).join(" AND ")}`;
+    return `SELECT ${cols.join(", ")} FROM (${this.plan(p.left)}) AS ${l} ${kinds[p.how]} (${this.plan(p.right)}) AS ${r}${on}`;
+  }
+
+  private scan(p: Extract<Plan, { kind: "scan" }>): string {
+    const schema = schemaOf(p);
+    const cols = p.columns ? schema.map((f) => quoteIdent(f.name)).join(", ") : "*";
+    const where = p.filters.length ? ` WHERE ${p.filters.map((f) => this.expr(f, p.source.schema)).join(" AND ")}` : "";
+    if (p.source.kind === "parquet" && (p.files ?? p.source.files).length === 0) {
+      // Every partition pruned: an empty result with the right columns, without opening a file.
+      const empty = schema.map((f) => `CAST(NULL AS ${quoteType(f.type)}) AS ${quoteIdent(f.name)}`).join(", ");
+      return `SELECT ${empty || "NULL AS \"empty\""} WHERE FALSE`;
+    }
+    return `SELECT ${cols} FROM ${this.source(p.source, p.files)}${where}`;
+  }
+
+  private source(s: Source, files: readonly { path: string }[] | undefined): string {
+    switch (s.kind) {
+      case "parquet": {
+        const list = (files ?? s.files).map((f) => quoteString(f.path)).join(", ");
+        if (!s.hive) return `read_parquet([${list}])`;
+        const types = s.partitionColumns.map((c) => `${quoteString(c.name)}: ${quoteString(c.type)}`).join(", ");
+        return `read_parquet([${list}], hive_partitioning = TRUE, hive_types = {${types}})`;
+      }
+      case "csv":
+        return `read_csv(${quoteString(s.path)}, ${csvArgs(s.options, s.schema)})`;
+      case "ndjson":
+        return `read_json(${quoteString(s.path)}, format = 'newline_delimited', columns = ${structOfTypes(s.schema)})`;
+      case "memory":
+        this.memory.add(s.id);
+        return `${quoteIdent(MEMORY_SCHEMA)}.${quoteIdent(s.id)}`;
+      case "table":
+        return `${quoteIdent(MEMORY_SCHEMA)}.${quoteIdent(s.name)}`;
+    }
+  }
+
+  expr(e: Expr, schema: Schema, qualifier?: string): string {
+    const q = (x: Expr) => this.expr(x, schema, qualifier);
+    switch (e.kind) {
+      case "col":
+        return qualifier ? `${qualifier}.${quoteIdent(e.name)}` : quoteIdent(e.name);
+      case "lit":
+        return quoteLiteral(e.value);
+      case "alias":
+        return q(e.expr);
+      case "cast":
+        return `CAST(${q(e.expr)} AS ${quoteType(e.to)})`;
+      case "struct":
+        return `struct_pack(${e.fields.map((f) => `${quoteIdent(f.name)} := ${q(f.expr)}`).join(", ")})`;
+      case "case":
+        return `CASE ${e.branches.map((b) => `WHEN ${q(b.when)} THEN ${q(b.then)}`).join(" ")} ELSE ${q(e.otherwise)} END`;
+      case "call":
+        return renderCall(SCALAR_SQL, e.fn, e.args.map(q), e.options);
+      case "agg": {
+        const sql = renderCall(AGGREGATE_SQL, e.fn, e.args.map(q), e.options);
+        // DuckDB widens integer sums to HUGEINT; keep BIGINT like Polars so results stay plain numbers.
+        return e.fn === "sum" && typeOf(e, schema) === "BIGINT" ? `CAST(${sql} AS BIGINT)` : sql;
+      }
+    }
+  }
+}
+
+function structOfTypes(schema: Schema): string {
+  return `{${schema.map((f) => `${quoteString(f.name)}: ${quoteString(f.type)}`).join(", ")}}`;
+}
+
+export function csvArgs(o: import("../../plan/nodes.js").CsvOptions, schema?: Schema): string {
+  const args = [
+    `header = ${o.header === false ? "FALSE" : "TRUE"}`,
+    `delim = ${quoteString(o.delimiter ?? ",")}`,
+    `quote = ${quoteString(o.quote ?? '"')}`,
+  ];
+  if (o.nullString !== undefined) args.push(`nullstr = ${quoteString(o.nullString)}`);
+  if (schema) args.push(`columns = ${structOfTypes(schema)}`);
+  else if (o.columns) args.push(`types = {${Object.entries(o.columns).map(([k, v]) => `${quoteString(k)}: ${quoteString(v)}`).join(", ")}}`);
+  return args.join(", ");
+}

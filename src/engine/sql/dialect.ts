@@ -1,0 +1,99 @@
+// How each IR function is spelled in DuckDB SQL (the shape of Ibis' SIMPLE_OPS): most functions are a
+// name; the few that need arranging are small functions. A second engine is a second table.
+import { InvalidArgumentError } from "../../plan/errors.js";
+import type { Options } from "../../plan/expr.js";
+import { quoteLiteral, quoteString } from "./quote.js";
+
+type Render = string | ((args: string[], options: Options | undefined) => string);
+
+const infix = (op: string) => (a: string[]) => `(${a[0]} ${op} ${a[1]})`;
+
+export const SCALAR_SQL: Record<string, Render> = {
+  add: infix("+"),
+  sub: infix("-"),
+  mul: infix("*"),
+  div: (a) => `(CAST(${a[0]} AS DOUBLE) / ${a[1]})`,
+  mod: infix("%"),
+  neg: (a) => `(- ${a[0]})`,
+  abs: "abs",
+  round: (a, o) => `round(${a[0]}, ${Number(o?.decimals ?? 0) | 0})`,
+  eq: infix("="),
+  neq: infix("<>"),
+  lt: infix("<"),
+  le: infix("<="),
+  gt: infix(">"),
+  ge: infix(">="),
+  and: infix("AND"),
+  or: infix("OR"),
+  not: (a) => `(NOT ${a[0]})`,
+  isNull: (a) => `(${a[0]} IS NULL)`,
+  isNotNull: (a) => `(${a[0]} IS NOT NULL)`,
+  isIn: (a) => (a.length > 1 ? `(${a[0]} IN (${a.slice(1).join(", ")}))` : "FALSE"),
+  coalesce: "coalesce",
+  lower: "lower",
+  upper: "upper",
+  trim: "trim",
+  length: "length",
+  contains: "contains",
+  startsWith: "starts_with",
+  endsWith: "ends_with",
+  replace: "replace",
+  regexpMatch: "regexp_matches",
+  regexpExtract: (a, o) => `regexp_extract(${a[0]}, ${a[1]}, ${Number(o?.group ?? 0) | 0})`,
+  split: "string_split",
+  concatStr: (a, o) => `concat_ws(${quoteString(String(o?.sep ?? ""))}, ${a.join(", ")})`,
+  floor: (a, o) => floorTime(a[0], String(o?.every ?? "")),
+  year: "year",
+  month: "month",
+  day: "day",
+  hour: "hour",
+  minute: "minute",
+  second: "second",
+  weekday: "isodow",
+  format: (a, o) => `strftime(${a[0]}, ${quoteString(String(o?.format))})`,
+  parse: (a, o) => `strptime(${a[0]}, ${quoteString(String(o?.format))})`,
+};
+
+export const AGGREGATE_SQL: Record<string, Render> = {
+  count_star: () => "count(*)",
+  count: "count",
+  nUnique: (a) => `count(DISTINCT ${a[0]})`,
+  sum: (a) => `sum(${a[0]})`,
+  mean: "avg",
+  min: "min",
+  max: "max",
+  std: "stddev_samp",
+  median: "median",
+  quantile: (a, o) => `quantile_cont(${a[0]}, ${quoteLiteral(Number(o?.q))})`,
+  first: "first",
+  last: "last",
+  collectList: "list",
+  valueCounts: "histogram",
+};
+
+export function renderCall(table: Record<string, Render>, fn: string, args: string[], options: Options | undefined): string {
+  const r = table[fn];
+  if (r === undefined) throw new InvalidArgumentError(`function '${fn}' has no DuckDB spelling`);
+  return typeof r === "string" ? `${r}(${args.join(", ")})` : r(args, options);
+}
+
+const UNITS: Record<string, string> = {
+  s: "second", sec: "second", second: "second", m: "minute", min: "minute", minute: "minute",
+  h: "hour", hour: "hour", d: "day", day: "day", w: "week", week: "week", mo: "month", month: "month",
+  q: "quarter", quarter: "quarter", y: "year", year: "year",
+};
+
+/** "1h" → date_trunc('hour', x); "15m" → time_bucket(INTERVAL '15 minute', x). */
+export function parseEvery(every: string): { n: number; unit: string } {
+  const m = /^(\d*)\s*([a-z]+)$/.exec(every.trim().toLowerCase());
+  const unit = m ? UNITS[m[2]] : undefined;
+  if (!m || !unit)
+    throw new InvalidArgumentError(`floor(${JSON.stringify(every)}): expected a duration like "1h", "15m", "1d", "1mo", "1y"`);
+  return { n: m[1] ? Number(m[1]) : 1, unit };
+}
+
+function floorTime(x: string, every: string): string {
+  const { n, unit } = parseEvery(every);
+  if (n === 1) return `date_trunc(${quoteString(unit)}, ${x})`;
+  return `time_bucket(INTERVAL ${quoteString(`${n} ${unit}`)}, ${x})`;
+}

@@ -1,0 +1,168 @@
+// Where frames come from. File scans ask DuckDB for the schema once, when the scan is created (a
+// metadata read, no rows); in-memory data stays in JS until the first query needs it.
+import * as A from "apache-arrow";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { InvalidArgumentError } from "../plan/errors.js";
+import type { CsvOptions, HiveFile, Source } from "../plan/nodes.js";
+import type { Field } from "../plan/types.js";
+import { describeQuery, globFiles } from "../engine/execute.js";
+import { SourceError } from "../engine/errors.js";
+import { registerMemoryTable, schemaOfArrow } from "../engine/memory.js";
+import { csvArgs } from "../engine/sql/compiler.js";
+import { quoteString } from "../engine/sql/quote.js";
+import { LazyFrame } from "./lazy.js";
+
+const schemaCache = new Map<string, Field[]>();
+
+/** Schema of a SELECT over files, cached by the files' paths, sizes and modification times. */
+async function cachedDescribe(files: readonly string[], sql: string): Promise<Field[]> {
+  const key = JSON.stringify([sql, files.map((f) => { const s = statSync(f); return [f, s.size, s.mtimeMs]; })]);
+  let schema = schemaCache.get(key);
+  if (!schema) {
+    schema = await describeQuery(sql);
+    schemaCache.set(key, schema);
+  }
+  return schema;
+}
+
+const GLOB = /[*?[{]/;
+
+async function resolveFiles(pathOrGlob: string, extension: string): Promise<string[]> {
+  if (typeof pathOrGlob !== "string" || pathOrGlob === "") throw new InvalidArgumentError("a path or glob is required");
+  let pattern = pathOrGlob;
+  if (!GLOB.test(pathOrGlob)) {
+    if (!existsSync(pathOrGlob)) throw new SourceError(`file not found: ${pathOrGlob} (check the path; relative paths start at ${process.cwd()})`);
+    if (statSync(pathOrGlob).isDirectory()) pattern = join(pathOrGlob, "**", `*.${extension}`);
+    else return [pathOrGlob];
+  }
+  const files = await globFiles(pattern);
+  if (files.length === 0) throw new SourceError(`no files match ${pattern}`);
+  return files;
+}
+
+/** key=value folders of a hive-partitioned path. */
+function partitionOf(path: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const segment of path.split(/[\\/]/).slice(0, -1)) {
+    const m = /^([^=]+)=(.*)$/.exec(segment);
+    if (m) out[decodeURIComponent(m[1])] = decodeURIComponent(m[2]);
+  }
+  return out;
+}
+
+/** Partition column types from every value: integers, dates, else text (no file is opened). */
+function partitionType(values: string[]): string {
+  if (values.every((v) => /^-?\d{1,18}$/.test(v))) return "BIGINT";
+  if (values.every((v) => /^\d{4}-\d{2}-\d{2}$/.test(v))) return "DATE";
+  return "VARCHAR";
+}
+
+export const scan = {
+  /** Parquet files: a path, a directory (all *.parquet below it) or a glob; `hive` turns key=value folders into columns. */
+  async parquet(pathOrGlob: string, options: { hive?: boolean } = {}): Promise<LazyFrame> {
+    const paths = await resolveFiles(pathOrGlob, "parquet");
+    const hive = options.hive ?? paths.some((p) => Object.keys(partitionOf(p)).length > 0);
+    const files: HiveFile[] = paths.map((path) => ({ path, partition: hive ? partitionOf(path) : {} }));
+    const keys = hive ? Object.keys(files[0].partition) : [];
+    for (const f of files) {
+      const k = Object.keys(f.partition);
+      if (k.join("/") !== keys.join("/"))
+        throw new SourceError(`hive partitions differ: ${f.path} has [${k.join(", ")}] but ${files[0].path} has [${keys.join(", ")}]`);
+    }
+    const partitionColumns = keys.map((name) => ({ name, type: partitionType(files.map((f) => f.partition[name])) }));
+    // Only the first file's footer is read for the data columns.
+    const data = await cachedDescribe([paths[0]], `SELECT * FROM read_parquet(${quoteString(paths[0])})`).catch((err) => {
+      throw new SourceError(`cannot read the schema of ${paths[0]}: ${(err as Error).message}`);
+    });
+    const schema = [...data.filter((f) => !keys.includes(f.name)), ...partitionColumns];
+    return new LazyFrame({
+      kind: "scan",
+      source: { kind: "parquet", files, hive, partitionColumns, schema, label: pathOrGlob },
+      filters: [],
+    });
+  },
+
+  async csv(path: string, options: CsvOptions = {}): Promise<LazyFrame> {
+    const files = await resolveFiles(path, "csv");
+    const schema = await cachedDescribe(files, `SELECT * FROM read_csv(${quoteString(path)}, ${csvArgs(options)})`).catch((err) => {
+      throw new SourceError(`cannot read CSV ${path}: ${(err as Error).message}`);
+    });
+    return new LazyFrame({ kind: "scan", source: { kind: "csv", path, options, schema, label: path }, filters: [] });
+  },
+
+  async ndjson(path: string): Promise<LazyFrame> {
+    const files = await resolveFiles(path, "ndjson");
+    const schema = await cachedDescribe(files, `SELECT * FROM read_json(${quoteString(path)}, format = 'newline_delimited')`).catch((err) => {
+      throw new SourceError(`cannot read NDJSON ${path}: ${(err as Error).message}`);
+    });
+    return new LazyFrame({ kind: "scan", source: { kind: "ndjson", path, schema, label: path }, filters: [] });
+  },
+
+  /** An Arrow IPC file (read into memory). */
+  async arrow(path: string): Promise<LazyFrame> {
+    if (!existsSync(path)) throw new SourceError(`file not found: ${path}`);
+    let table: A.Table;
+    try {
+      table = A.tableFromIPC(readFileSync(path));
+    } catch (err) {
+      throw new SourceError(`cannot read Arrow IPC file ${path}: ${(err as Error).message}`);
+    }
+    return fromArrow(table, path);
+  },
+};
+
+export function fromArrow(table: A.Table, label = "arrow table"): LazyFrame {
+  if (!(table instanceof A.Table)) throw new InvalidArgumentError("fromArrow(table): expected an apache-arrow Table");
+  const schema = schemaOfArrow(table);
+  const source: Source = { kind: "memory", id: registerMemoryTable(table), schema, label };
+  return new LazyFrame({ kind: "scan", source, filters: [] });
+}
+
+type ColumnValues = readonly unknown[];
+
+export function fromColumns(columns: Record<string, ColumnValues>, label = "columns"): LazyFrame {
+  const names = Object.keys(columns);
+  if (names.length === 0) throw new InvalidArgumentError("fromColumns needs at least one column");
+  const length = columns[names[0]].length;
+  const vectors: Record<string, A.Vector> = {};
+  for (const name of names) {
+    const values = columns[name];
+    if (!Array.isArray(values)) throw new InvalidArgumentError(`column '${name}': expected an array of values`);
+    if (values.length !== length) throw new InvalidArgumentError(`column '${name}' has ${values.length} values but '${names[0]}' has ${length}`);
+    vectors[name] = toVector(name, values);
+  }
+  return fromArrow(new A.Table(vectors), label);
+}
+
+export function fromRecords(rows: readonly Record<string, unknown>[]): LazyFrame {
+  if (!Array.isArray(rows)) throw new InvalidArgumentError("fromRecords(rows): expected an array of objects");
+  const names: string[] = [];
+  const seen = new Set<string>();
+  for (const r of rows) for (const k of Object.keys(r)) if (!seen.has(k)) (seen.add(k), names.push(k));
+  if (names.length === 0) throw new InvalidArgumentError("fromRecords needs at least one row with at least one field");
+  return fromColumns(Object.fromEntries(names.map((n) => [n, rows.map((r) => r[n] ?? null)])), "records");
+}
+
+/** A danfojs-node DataFrame (its columns and values; no copy of danfo's internals is kept). */
+export function fromDanfo(df: { columns: string[]; column(name: string): { values: unknown[] } }): LazyFrame {
+  if (!df || !Array.isArray(df.columns) || typeof df.column !== "function")
+    throw new InvalidArgumentError("fromDanfo(df): expected a danfojs DataFrame");
+  return fromColumns(Object.fromEntries(df.columns.map((c) => [c, [...df.column(c).values]])), "danfo");
+}
+
+function toVector(name: string, values: ColumnValues): A.Vector {
+  const present = values.filter((v) => v !== null && v !== undefined);
+  const norm = values.map((v) => (v === undefined ? null : v));
+  const all = (p: (v: unknown) => boolean) => present.every(p);
+  if (present.length === 0) return A.vectorFromArray(norm as null[], new A.Utf8());
+  if (all((v) => typeof v === "boolean")) return A.vectorFromArray(norm as (boolean | null)[], new A.Bool());
+  if (all((v) => typeof v === "bigint" || (typeof v === "number" && Number.isSafeInteger(v))))
+    return A.vectorFromArray(norm.map((v) => (v === null ? null : BigInt(v as number))), new A.Int64());
+  if (all((v) => typeof v === "number" || typeof v === "bigint"))
+    return A.vectorFromArray(norm.map((v) => (v === null ? null : Number(v))), new A.Float64());
+  if (all((v) => typeof v === "string")) return A.vectorFromArray(norm as (string | null)[], new A.Utf8());
+  if (all((v) => v instanceof Date)) return A.vectorFromArray(norm as (Date | null)[], new A.TimestampMicrosecond());
+  const kinds = [...new Set(present.map((v) => (v instanceof Date ? "Date" : typeof v)))];
+  throw new InvalidArgumentError(`column '${name}' mixes value types (${kinds.join(", ")}); give every value in a column one type`);
+}

@@ -1,0 +1,32 @@
+// Arrow values → plain JS values users expect (numbers, strings, Dates, objects, arrays).
+import * as A from "apache-arrow";
+
+export function jsValue(v: unknown, t: A.DataType): unknown {
+  if (v === null || v === undefined) return null;
+  if (A.DataType.isInt(t) && typeof v === "bigint") {
+    return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v;
+  }
+  if (A.DataType.isTimestamp(t) || A.DataType.isDate(t)) return new Date(Number(v));
+  if (A.DataType.isMap(t)) {
+    const entries = (t as A.Map_).children[0].type as A.Struct;
+    const valueType = entries.children[1].type;
+    const out: Record<string, unknown> = {};
+    for (const [k, val] of v as Iterable<[unknown, unknown]>) out[String(k)] = jsValue(val, valueType);
+    return out;
+  }
+  if (A.DataType.isStruct(t)) {
+    const row = v as Record<string, unknown>;
+    return Object.fromEntries((t as A.Struct).children.map((f) => [f.name, jsValue(row[f.name], f.type)]));
+  }
+  if (A.DataType.isList(t)) {
+    const inner = (t as A.List).children[0].type;
+    return [...(v as Iterable<unknown>)].map((x) => jsValue(x, inner));
+  }
+  return v;
+}
+
+export function columnValues(vector: A.Vector, t: A.DataType): unknown[] {
+  const out = new Array<unknown>(vector.length);
+  for (let i = 0; i < vector.length; i++) out[i] = jsValue(vector.get(i), t);
+  return out;
+}

@@ -1,0 +1,47 @@
+// Typed errors raised while a plan is built: they fire when the user writes the expression, not when
+// the query runs, and say how to fix the mistake.
+
+export class SluiceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ColumnNotFoundError extends SluiceError {
+  constructor(
+    readonly column: string,
+    readonly columns: readonly string[],
+  ) {
+    const near = nearestNames(column, columns);
+    const hint = near.length ? `; did you mean ${near.map((n) => `'${n}'`).join(" or ")}?` : "";
+    super(`column '${column}' not found${hint} (columns: ${columns.join(", ")})`);
+  }
+}
+
+export class TypeMismatchError extends SluiceError {}
+
+export class InvalidArgumentError extends SluiceError {}
+
+/** Names within a small edit distance, closest first: the usual typos (sesion_id → session_id). */
+export function nearestNames(name: string, candidates: readonly string[]): string[] {
+  const limit = Math.max(2, Math.floor(name.length / 3));
+  return candidates
+    .map((c) => ({ c, d: editDistance(name.toLowerCase(), c.toLowerCase()) }))
+    .filter(({ d }) => d <= limit)
+    .sort((a, b) => a.d - b.d)
+    .slice(0, 3)
+    .map(({ c }) => c);
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}

@@ -1,0 +1,109 @@
+// What each function accepts and returns. One row per function; the SQL spelling of each lives in
+// the engine's dialect table (src/engine/sql/dialect.ts), so a second engine never touches this file.
+import { commonType, comparable, isBoolean, isInteger, isNumeric, isString, isTemporal, widerNumeric, type DataType } from "./types.js";
+import type { Options } from "./expr.js";
+
+export type ArgKind = "any" | "numeric" | "string" | "temporal" | "boolean";
+
+export interface FunctionSpec {
+  /** Kinds of the positional arguments; the last kind repeats for variadic functions. */
+  args: readonly ArgKind[];
+  variadic?: boolean;
+  result: (types: readonly DataType[], options: Options | undefined) => DataType;
+  /** Extra check across arguments (e.g. both sides comparable); returns a reason when they are not. */
+  check?: (types: readonly DataType[]) => string | undefined;
+}
+
+const same = (t: readonly DataType[]) => t[0];
+const bool = () => "BOOLEAN";
+const arith = (t: readonly DataType[]) => widerNumeric(t[0], t[1]);
+const comparableCheck = (t: readonly DataType[]) => (comparable(t[0], t[1]) ? undefined : "the two sides cannot be compared");
+const numeric2: FunctionSpec = { args: ["numeric", "numeric"], result: arith };
+const compare: FunctionSpec = { args: ["any", "any"], result: bool, check: comparableCheck };
+const str2str: FunctionSpec = { args: ["string"], result: () => "VARCHAR" };
+const str2bool: FunctionSpec = { args: ["string"], result: bool };
+const datePart: FunctionSpec = { args: ["temporal"], result: () => "BIGINT" };
+
+export const SCALAR_FUNCTIONS: Record<string, FunctionSpec> = {
+  add: numeric2,
+  sub: numeric2,
+  mul: numeric2,
+  div: { args: ["numeric", "numeric"], result: () => "DOUBLE" },
+  mod: numeric2,
+  neg: { args: ["numeric"], result: same },
+  abs: { args: ["numeric"], result: same },
+  round: { args: ["numeric"], result: same },
+  eq: compare,
+  neq: compare,
+  lt: compare,
+  le: compare,
+  gt: compare,
+  ge: compare,
+  and: { args: ["boolean", "boolean"], result: bool },
+  or: { args: ["boolean", "boolean"], result: bool },
+  not: { args: ["boolean"], result: bool },
+  isNull: { args: ["any"], result: bool },
+  isNotNull: { args: ["any"], result: bool },
+  isIn: { args: ["any"], result: bool },
+  coalesce: {
+    args: ["any"],
+    variadic: true,
+    result: (t) => t.reduce(commonType),
+    check: (t) => (t.every((x) => comparable(t[0], x)) ? undefined : "all values need one common type"),
+  },
+  lower: str2str,
+  upper: str2str,
+  trim: str2str,
+  length: { args: ["string"], result: () => "BIGINT" },
+  contains: str2bool,
+  startsWith: str2bool,
+  endsWith: str2bool,
+  replace: str2str,
+  regexpMatch: str2bool,
+  regexpExtract: str2str,
+  split: { args: ["string"], result: () => "VARCHAR[]" },
+  concatStr: { args: ["any"], variadic: true, result: () => "VARCHAR" },
+  floor: { args: ["temporal"], result: same },
+  year: datePart,
+  month: datePart,
+  day: datePart,
+  hour: datePart,
+  minute: datePart,
+  second: datePart,
+  weekday: datePart,
+  format: { args: ["temporal"], result: () => "VARCHAR" },
+  parse: { args: ["string"], result: () => "TIMESTAMP" },
+};
+
+export const AGGREGATE_FUNCTIONS: Record<string, FunctionSpec> = {
+  count_star: { args: [], result: () => "BIGINT" },
+  count: { args: ["any"], result: () => "BIGINT" },
+  nUnique: { args: ["any"], result: () => "BIGINT" },
+  sum: { args: ["numeric"], result: (t) => (isInteger(t[0]) ? "BIGINT" : "DOUBLE") },
+  mean: { args: ["numeric"], result: () => "DOUBLE" },
+  min: { args: ["any"], result: same },
+  max: { args: ["any"], result: same },
+  std: { args: ["numeric"], result: () => "DOUBLE" },
+  median: { args: ["any"], result: (t) => (isNumeric(t[0]) ? "DOUBLE" : t[0]) },
+  quantile: { args: ["numeric"], result: () => "DOUBLE" },
+  first: { args: ["any"], result: same },
+  last: { args: ["any"], result: same },
+  collectList: { args: ["any"], result: (t) => `${t[0]}[]` },
+  valueCounts: { args: ["any"], result: (t) => `MAP(${t[0]}, UBIGINT)` },
+};
+
+export function argKindMatches(kind: ArgKind, t: DataType): boolean {
+  if (t === "NULL") return true;
+  switch (kind) {
+    case "any":
+      return true;
+    case "numeric":
+      return isNumeric(t);
+    case "string":
+      return isString(t);
+    case "temporal":
+      return isTemporal(t);
+    case "boolean":
+      return isBoolean(t);
+  }
+}

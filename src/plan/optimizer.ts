@@ -1,0 +1,22 @@
+// The optimizer: an ordered list of named passes, each a pure Plan → Plan function with a flag, so
+// any pass can be switched off, tested alone, or shown before/after in explain().
+import type { Plan } from "./nodes.js";
+
+export interface Pass {
+  name: string;
+  /** One line for explain() and the README. */
+  description: string;
+  run(plan: Plan): Plan;
+}
+
+/** The passes, in the order they run. Add a pass here and nowhere else. */
+export const PASSES: Pass[] = [];
+
+export type OptimizerFlags = Partial<Record<string, boolean>>;
+
+/** Runs every enabled pass once, in order. flags[name] === false disables a pass. */
+export function optimize(plan: Plan, flags: OptimizerFlags = {}): Plan {
+  let p = plan;
+  for (const pass of PASSES) if (flags[pass.name] !== false) p = pass.run(p);
+  return p;
+}

@@ -1,0 +1,81 @@
+// Output schema of every plan node, computed without running anything.
+import { outputName, type Expr } from "./expr.js";
+import { typeOf } from "./infer.js";
+import type { Plan } from "./nodes.js";
+import type { Field, Schema } from "./types.js";
+
+const cache = new WeakMap<Plan, Schema>();
+
+export function schemaOf(plan: Plan): Schema {
+  let s = cache.get(plan);
+  if (!s) {
+    s = compute(plan);
+    cache.set(plan, s);
+  }
+  return s;
+}
+
+function compute(plan: Plan): Schema {
+  switch (plan.kind) {
+    case "scan": {
+      const all = plan.source.schema;
+      return plan.columns ? plan.columns.map((c) => all.find((f) => f.name === c)!) : all;
+    }
+    case "project":
+      return fieldsOf(plan.exprs, schemaOf(plan.input));
+    case "aggregate":
+      return fieldsOf([...plan.keys, ...plan.aggs], schemaOf(plan.input));
+    case "filter":
+    case "sort":
+    case "limit":
+    case "distinct":
+    case "sample":
+      return schemaOf(plan.input);
+    case "union":
+      return schemaOf(plan.inputs[0]);
+    case "join":
+      return joinColumns(plan).map((c) => ({ name: c.name, type: c.type }));
+  }
+}
+
+function fieldsOf(exprs: readonly Expr[], input: Schema): Field[] {
+  return exprs.map((e) => ({ name: outputName(e), type: typeOf(e, input) }));
+}
+
+export interface JoinColumn {
+  name: string;
+  type: string;
+  /** Where the value comes from; "key" = a merged join key (left, right or coalesced by join type). */
+  from: "left" | "right" | "key";
+  leftName?: string;
+  rightName?: string;
+}
+
+/**
+ * Columns a join outputs, Polars-style: all left columns, then right columns except keys merged with
+ * a same-named left key; a right column whose name is taken gets the suffix.
+ */
+export function joinColumns(plan: Extract<Plan, { kind: "join" }>): JoinColumn[] {
+  const left = schemaOf(plan.left);
+  if (plan.how === "semi" || plan.how === "anti") return left.map((f) => ({ name: f.name, type: f.type, from: "left", leftName: f.name }));
+  const right = schemaOf(plan.right);
+  const merged = new Map<string, string>(); // right key name → left key name
+  plan.rightOn.forEach((r, i) => {
+    const l = plan.leftOn[i];
+    if (r.kind === "col" && l?.kind === "col" && r.name === l.name) merged.set(r.name, l.name);
+  });
+  const out: JoinColumn[] = left.map((f) =>
+    [...merged.values()].includes(f.name)
+      ? { name: f.name, type: f.type, from: "key", leftName: f.name, rightName: f.name }
+      : { name: f.name, type: f.type, from: "left", leftName: f.name },
+  );
+  const taken = new Set(out.map((c) => c.name));
+  for (const f of right) {
+    if (merged.has(f.name)) continue;
+    let name = f.name;
+    while (taken.has(name)) name = `${name}${plan.suffix}`;
+    taken.add(name);
+    out.push({ name, type: f.type, from: "right", rightName: f.name });
+  }
+  return out;
+}

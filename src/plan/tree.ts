@@ -1,0 +1,66 @@
+// Plans as display trees ({id, name, detail, children}) and as indented text, for explain() and job.start.
+import { exprToString, type Expr } from "./expr.js";
+import { inputsOf, type Plan } from "./nodes.js";
+
+export interface PlanTreeNode {
+  id: string;
+  name: string;
+  detail: string;
+  children: PlanTreeNode[];
+}
+
+export function planTree(plan: Plan): PlanTreeNode {
+  let next = 0;
+  const walk = (p: Plan): PlanTreeNode => {
+    const id = String(next++);
+    return { id, name: nodeName(p), detail: nodeDetail(p), children: inputsOf(p).map(walk) };
+  };
+  return walk(plan);
+}
+
+export function planText(plan: Plan): string {
+  const lines: string[] = [];
+  const walk = (n: PlanTreeNode, depth: number) => {
+    lines.push(`${"  ".repeat(depth)}${n.name}${n.detail ? ` ${n.detail}` : ""}`);
+    n.children.forEach((c) => walk(c, depth + 1));
+  };
+  walk(planTree(plan), 0);
+  return lines.join("\n");
+}
+
+function nodeName(p: Plan): string {
+  return { scan: "SCAN", project: "SELECT", filter: "FILTER", aggregate: "AGGREGATE", join: "JOIN", sort: "SORT", limit: "LIMIT", distinct: "UNIQUE", union: "UNION", sample: "SAMPLE" }[p.kind];
+}
+
+const list = (es: readonly Expr[]) => es.map(exprToString).join(", ");
+
+function nodeDetail(p: Plan): string {
+  switch (p.kind) {
+    case "scan": {
+      const s = p.source;
+      const parts = [`${s.kind} ${s.label}`];
+      if (s.kind === "parquet") parts.push(`files ${(p.files ?? s.files).length}/${s.files.length}`);
+      if (p.columns) parts.push(`columns [${p.columns.join(", ")}]`);
+      if (p.filters.length) parts.push(`filter ${list(p.filters)}`);
+      return parts.join("; ");
+    }
+    case "project":
+      return `[${list(p.exprs)}]`;
+    case "filter":
+      return exprToString(p.predicate);
+    case "aggregate":
+      return `by [${list(p.keys)}] agg [${list(p.aggs)}]`;
+    case "join":
+      return p.how === "cross" ? "cross" : `${p.how} on [${list(p.leftOn)}] = [${list(p.rightOn)}]`;
+    case "sort":
+      return p.keys.map((k) => `${exprToString(k.expr)} ${k.descending ? "desc" : "asc"}${k.nullsLast ? " nulls last" : " nulls first"}`).join(", ");
+    case "limit":
+      return p.offset ? `${p.n} offset ${p.offset}` : String(p.n);
+    case "distinct":
+      return p.subset ? `on [${p.subset.join(", ")}]` : "";
+    case "union":
+      return `${p.inputs.length} inputs`;
+    case "sample":
+      return p.n !== undefined ? `${p.n} rows seed ${p.seed}` : `${p.fraction} seed ${p.seed}`;
+  }
+}
