@@ -12,6 +12,7 @@ const areas: Array<() => Promise<{ register(program: Command): void }>> = [
   // one line per area, e.g. () => import("./kernel.js"),
   () => import("./kernel.js"),
   () => import("./run.js"),
+  () => import("./lab.js"),
 ];
 for (const load of areas) (await load()).register(program);
 
