@@ -5,11 +5,12 @@ import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { setHost } from "../src/host/index.js";
+import { startProgressPublisher } from "../src/progress/publisher.js";
 import { makeMessage, type Channel, type Message } from "./wire/message.js";
 import type { FromWire, ToWire, WireData } from "./wire/thread.js";
 import { Publisher } from "./output/publisher.js";
 import { captureStreams, log } from "./output/capture.js";
-import { currentScope, runInScope } from "./output/scope.js";
+import { currentScope, runInScope, takeFailedScope, propagateScopeThroughTimers } from "./output/scope.js";
 import { makeDisplay } from "./output/display.js";
 import { CellRunner } from "./runner/run.js";
 import { importFromNotebook } from "./runner/imports.js";
@@ -60,6 +61,8 @@ setHost({
   openComm: (target, data) => kernel.comms.open(target, data),
   currentCellId: () => currentScope()?.cellId,
 });
+// Live progress: inline displays under running cells and comm target `sluice.progress` for the panel.
+startProgressPublisher();
 
 let pendingInput: { resolve: (value: string) => void; reject: (error: Error) => void } | undefined;
 async function input(prompt = "", options: { password?: boolean } = {}): Promise<string> {
@@ -78,14 +81,14 @@ Object.assign(globalThis, {
   require: createRequire(join(process.cwd(), "__notebook__.js")),
 });
 captureStreams(publisher);
+propagateScopeThroughTimers();
 
 // Errors from timers and promises after their cell: report them under that cell, keep the kernel.
 const reportLate = (error: unknown) => {
-  const scope = currentScope();
+  const scope = takeFailedScope() ?? currentScope();
   if (!scope) return log(`uncaught: ${(error as Error)?.stack ?? error}`);
-  const { ename, evalue, traceback } = formatError(error, "late");
+  const { traceback } = formatError(error, "late");
   publisher.stream("stderr", `Uncaught ${traceback.join("\n").replace(/\u001b\[[0-9;]*m/g, "")}\n`, scope.parent);
-  void ename, evalue;
 };
 process.on("uncaughtException", reportLate);
 process.on("unhandledRejection", reportLate);
