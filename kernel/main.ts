@@ -10,7 +10,7 @@ import { makeMessage, type Channel, type Message } from "./wire/message.js";
 import type { FromWire, ToWire, WireData } from "./wire/thread.js";
 import { Publisher } from "./output/publisher.js";
 import { captureStreams, log } from "./output/capture.js";
-import { currentScope, runInScope, takeFailedScope, propagateScopeThroughTimers } from "./output/scope.js";
+import { currentScope, runInScope } from "./output/scope.js";
 import { makeDisplay } from "./output/display.js";
 import { CellRunner } from "./runner/run.js";
 import { importFromNotebook } from "./runner/imports.js";
@@ -81,14 +81,14 @@ Object.assign(globalThis, {
   require: createRequire(join(process.cwd(), "__notebook__.js")),
 });
 captureStreams(publisher);
-propagateScopeThroughTimers();
 
 // Errors from timers and promises after their cell: report them under that cell, keep the kernel.
 const reportLate = (error: unknown) => {
-  const scope = takeFailedScope() ?? currentScope();
+  const scope = currentScope();
   if (!scope) return log(`uncaught: ${(error as Error)?.stack ?? error}`);
-  const { traceback } = formatError(error, "late");
+  const { ename, evalue, traceback } = formatError(error, "late");
   publisher.stream("stderr", `Uncaught ${traceback.join("\n").replace(/\u001b\[[0-9;]*m/g, "")}\n`, scope.parent);
+  void ename, evalue;
 };
 process.on("uncaughtException", reportLate);
 process.on("unhandledRejection", reportLate);
