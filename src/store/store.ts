@@ -444,6 +444,11 @@ export class AssetStore {
     }
   }
 
+  /** The data of an asset version. Returns its rows until the lazy frame lands (then `scan.parquet`). */
+  async read(key: AssetKeyLike, options: { partition?: string; version?: string } = {}): Promise<Record<string, unknown>[]> {
+    return this.readRows(key, options);
+  }
+
   /** Keeps the newest `keepLast` versions of every (asset, partition); deletes older rows and files and orphan files. */
   gc(options: { keepLast?: number } = {}): GcResult {
     const keepLast = Math.max(1, options.keepLast ?? 5);
@@ -568,6 +573,17 @@ export class AssetStore {
     const r = this.db
       .prepare(`SELECT items FROM op_runs WHERE op = ? AND partition = ? AND status = 'succeeded' AND items IS NOT NULL ORDER BY ended_at DESC LIMIT 1`)
       .get(op, partition) as { items: string } | undefined;
+    return r && (JSON.parse(r.items) as unknown[]);
+  }
+
+  /** The items a dynamic op produced for this data version (so an up-to-date fan-out can be skipped). */
+  itemsFor(op: string, dataVersion: string): unknown[] | undefined {
+    const r = this.db
+      .prepare(
+        `SELECT items FROM op_runs WHERE op = ? AND data_version = ? AND status IN ('succeeded', 'skipped', 'reused') AND items IS NOT NULL
+         ORDER BY ended_at DESC LIMIT 1`,
+      )
+      .get(op, dataVersion) as { items: string } | undefined;
     return r && (JSON.parse(r.items) as unknown[]);
   }
 

@@ -1,0 +1,27 @@
+// Typed errors of the pipeline engine; messages name the op, asset or flag and what to change.
+
+export class PipelineError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Everything wrong with a pipeline definition, found before anything runs. */
+export class PipelineValidationError extends PipelineError {
+  constructor(
+    readonly pipeline: string,
+    readonly problems: string[],
+  ) {
+    super(`pipeline ${pipeline} is not valid (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+/** Bad run options: a missing --partition, a partition key outside the definition, an unknown --only op. */
+export class PipelineUsageError extends PipelineError {}
+
+/** An op's code finished without producing a declared output, or produced an undeclared one. */
+export class OpOutputError extends PipelineError {}
+
+/** A pipeline file that cannot be loaded (missing, no default export, does not compile). */
+export class PipelineLoadError extends PipelineError {}

@@ -1,0 +1,12 @@
+export * from "./errors.js";
+export * from "./partitions.js";
+export { fnOp, notebookOp } from "./ops.js";
+export type { FnOp, FnOpOptions, NotebookOp, NotebookOpOptions, Op, OpContext, OpOptions, OutputSpec, RetryPolicy } from "./ops.js";
+export { pipeline, validatePipeline } from "./graph.js";
+export type { Pipeline, PipelineOptions } from "./graph.js";
+export { runPipeline, newRunId } from "./run.js";
+export type { RunOptions, RunResult } from "./run.js";
+export type { RunNode, NodeStatus } from "./nodes.js";
+export { consoleReporter, ganttSpec, summaryTable } from "./report.js";
+export type { PipelineEvent, RunSummary as PipelineRunSummary, NodeSummary } from "./report.js";
+export type { NotebookRunner, NotebookRequest, NotebookEvent, PipelineContextFields } from "./notebook.js";

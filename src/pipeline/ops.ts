@@ -1,0 +1,133 @@
+// Op definitions: plain TypeScript functions (fnOp) and parameterized notebooks (notebookOp).
+import { createHash } from "node:crypto";
+import type { Materialization, MetadataInput, TableData } from "../store/index.js";
+import type { PartitionsDef } from "./partitions.js";
+
+export interface RetryPolicy {
+  /** Extra attempts after the first. */
+  max: number;
+  /** Wait before the first retry; doubled (× factor) for each next one. */
+  backoffMs?: number;
+  factor?: number;
+}
+
+/** An output is an asset key; `materialize: false` keeps it in memory for function ops downstream. */
+export type OutputSpec = string | { key: string; materialize?: boolean };
+
+export interface OpOptions {
+  name: string;
+  /** alias → asset key */
+  inputs?: Record<string, string>;
+  outputs?: OutputSpec[];
+  params?: Record<string, unknown>;
+  partitions?: PartitionsDef;
+  retries?: number | RetryPolicy;
+  /** Higher runs first when several ops are ready. */
+  priority?: number;
+  tags?: Record<string, string>;
+  /** Run once per item produced by this dynamic op (same partition). */
+  map?: string;
+  /** Run once after every item of this dynamic op is done; inputs from mapped ops arrive as arrays. */
+  collect?: string;
+}
+
+/** What an op sees while it runs (shared with the notebook `context`). */
+export interface OpContext {
+  readonly runId: string;
+  readonly op: string;
+  readonly partitionKey: string | undefined;
+  /** The item this invocation handles (mapped ops). */
+  readonly item: unknown;
+  readonly mappingKey: string | undefined;
+  readonly params: Record<string, unknown>;
+  readonly attempt: number;
+  log(...args: unknown[]): void;
+  /** The value of an input asset: in memory when its producer ran in this process, else read from the store. */
+  input(key: string): Promise<unknown>;
+  /** Materializes (or, for in-memory outputs, hands over) one declared output now. */
+  yieldAsset(key: string, data: unknown, options?: { metadata?: MetadataInput }): Promise<Materialization | undefined>;
+}
+
+export interface FnOpOptions extends OpOptions {
+  /** The items of a dynamic op are its return value (an array). */
+  dynamic?: boolean;
+  run(ctx: OpContext, inputs: Record<string, unknown>): unknown;
+}
+
+export interface NotebookOpOptions extends OpOptions {
+  notebook: string;
+  /** Kernel name override (default: the notebook's kernelspec). */
+  kernel?: string;
+  timeoutMs?: number;
+}
+
+interface OpCommon {
+  readonly name: string;
+  readonly inputs: Record<string, string>;
+  readonly outputs: Array<{ key: string; materialize: boolean }>;
+  readonly params: Record<string, unknown>;
+  readonly partitions: PartitionsDef | undefined;
+  readonly retry: Required<RetryPolicy>;
+  readonly priority: number;
+  readonly tags: Record<string, string>;
+  readonly map: string | undefined;
+  readonly collect: string | undefined;
+  readonly dynamic: boolean;
+}
+
+export interface FnOp extends OpCommon {
+  readonly kind: "fn";
+  readonly run: FnOpOptions["run"];
+}
+
+export interface NotebookOp extends OpCommon {
+  readonly kind: "notebook";
+  readonly notebook: string;
+  readonly kernel: string | undefined;
+  readonly timeoutMs: number | undefined;
+}
+
+export type Op = FnOp | NotebookOp;
+
+function common(options: OpOptions, dynamic: boolean): OpCommon {
+  const retries = options.retries ?? 0;
+  const policy = typeof retries === "number" ? { max: retries } : retries;
+  return {
+    name: options.name,
+    inputs: { ...(options.inputs ?? {}) },
+    outputs: (options.outputs ?? []).map((o) => (typeof o === "string" ? { key: o, materialize: true } : { key: o.key, materialize: o.materialize ?? true })),
+    params: { ...(options.params ?? {}) },
+    partitions: options.partitions,
+    retry: { max: Math.max(0, policy.max), backoffMs: policy.backoffMs ?? 200, factor: policy.factor ?? 2 },
+    priority: options.priority ?? 0,
+    tags: { ...(options.tags ?? {}) },
+    map: options.map,
+    collect: options.collect,
+    dynamic,
+  };
+}
+
+export function fnOp(options: FnOpOptions): FnOp {
+  return { kind: "fn", ...common(options, options.dynamic ?? false), run: options.run };
+}
+
+export function notebookOp(options: NotebookOpOptions): NotebookOp {
+  return { kind: "notebook", ...common(options, false), notebook: options.notebook, kernel: options.kernel, timeoutMs: options.timeoutMs };
+}
+
+export function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** Stable JSON (sorted keys) so that equal parameters hash equally. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === "bigint") return v.toString();
+    if (v && typeof v === "object" && !Array.isArray(v)) {
+      return Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, (v as Record<string, unknown>)[k]]));
+    }
+    return v;
+  });
+}
+
+export type AssetValue = TableData | unknown;
