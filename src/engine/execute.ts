@@ -56,31 +56,28 @@ export async function writeFile(plan: Plan, path: string, format: WriteFormat, o
 }
 
 async function writeArrowFile(plan: Plan, path: string, info: ActionInfo): Promise<void> {
+  // Written to a temporary name and renamed, so a failed write never leaves half a file at `path`.
   const tmp = `${path}.tmp-${process.pid}`;
   const out = createWriteStream(tmp);
+  const duplex = A.RecordBatchFileWriter.throughNode() as unknown as NodeJS.ReadWriteStream;
+  const done = new Promise<void>((resolve, reject) => {
+    out.on("finish", resolve);
+    out.on("error", reject);
+    duplex.on("error", reject);
+  });
+  duplex.pipe(out);
   try {
-    let writer: A.RecordBatchFileWriter | undefined;
+    let wrote = false;
     for await (const batch of streamBatches(plan, info)) {
-      if (!writer) {
-        writer = A.RecordBatchFileWriter.throughNode() as unknown as A.RecordBatchFileWriter;
-        (writer as unknown as NodeJS.ReadableStream).pipe(out);
-      }
-      writer.write(batch);
+      duplex.write(batch as never);
+      wrote = true;
     }
-    if (!writer) {
-      // Empty result: still a valid file with the schema.
-      const table = await collectTable(plan, info);
-      writer = A.RecordBatchFileWriter.throughNode() as unknown as A.RecordBatchFileWriter;
-      (writer as unknown as NodeJS.ReadableStream).pipe(out);
-      writer.write(table);
-    }
-    writer.finish();
-    await new Promise<void>((resolve, reject) => {
-      out.on("finish", resolve);
-      out.on("error", reject);
-    });
+    if (!wrote) duplex.write((await collectTable(plan, info)) as never); // empty: still a file with the schema
+    duplex.end();
+    await done;
     await rename(tmp, path);
   } catch (err) {
+    duplex.end();
     out.destroy();
     await rm(tmp, { force: true });
     throw err;

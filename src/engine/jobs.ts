@@ -89,7 +89,11 @@ export async function startJob(spec: JobSpec): Promise<RunningJob> {
     for (const id of spec.memorySources) await ensureLoaded(conn, id);
     profileDir ??= mkdtempSync(join(tmpdir(), "sluice-profile-"));
     profilePath = join(profileDir, `${jobId}.json`);
-    await conn.run(`SET enable_profiling = 'json'; SET profiling_output = ${quoteString(profilePath)}`);
+    // Progress is only tracked when the progress bar is on; printing it is off (we poll instead).
+    await conn.run(
+      `SET enable_progress_bar = true; SET enable_progress_bar_print = false; SET progress_bar_time = 0; ` +
+        `SET enable_profiling = 'json'; SET profiling_output = ${quoteString(profilePath)}`,
+    );
     if (cancelled) throw new CancelledError(jobId);
     const c = conn;
     let last = -1;

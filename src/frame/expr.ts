@@ -2,6 +2,7 @@
 // Expression wrapping an IR node (src/plan/expr.ts); nothing is checked or run until a frame uses it.
 import { colRef, literal, type Expr, type Literal, type Options } from "../plan/expr.js";
 import { InvalidArgumentError } from "../plan/errors.js";
+import { parseEvery } from "../plan/duration.js";
 
 /** Anything accepted where an expression is expected: an Expression, or a plain value (a literal). */
 export type ExprInput = Expression | Literal;
@@ -70,7 +71,10 @@ export class Expression {
 
   // date/time
   /** Rounds down to a multiple of `every`: "1h", "15m", "1d", "1w", "1mo", "1y". */
-  floor(every: string) { return this.call("floor", [], { every }); }
+  floor(every: string) {
+    parseEvery(every);
+    return this.call("floor", [], { every });
+  }
   year() { return this.call("year"); }
   month() { return this.call("month"); }
   day() { return this.call("day"); }

@@ -135,8 +135,9 @@ export function fromColumns(columns: Record<string, ColumnValues>, label = "colu
   return fromArrow(new A.Table(vectors), label);
 }
 
-export function fromRecords(rows: readonly Record<string, unknown>[]): LazyFrame {
-  if (!Array.isArray(rows)) throw new InvalidArgumentError("fromRecords(rows): expected an array of objects");
+export function fromRecords(records: readonly object[]): LazyFrame {
+  if (!Array.isArray(records)) throw new InvalidArgumentError("fromRecords(rows): expected an array of objects");
+  const rows = records as readonly Record<string, unknown>[];
   const names: string[] = [];
   const seen = new Set<string>();
   for (const r of rows) for (const k of Object.keys(r)) if (!seen.has(k)) (seen.add(k), names.push(k));

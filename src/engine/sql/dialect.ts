@@ -3,6 +3,7 @@
 import { InvalidArgumentError } from "../../plan/errors.js";
 import type { Options } from "../../plan/expr.js";
 import { quoteLiteral, quoteString } from "./quote.js";
+import { parseEvery } from "../../plan/duration.js";
 
 type Render = string | ((args: string[], options: Options | undefined) => string);
 
@@ -75,21 +76,6 @@ export function renderCall(table: Record<string, Render>, fn: string, args: stri
   const r = table[fn];
   if (r === undefined) throw new InvalidArgumentError(`function '${fn}' has no DuckDB spelling`);
   return typeof r === "string" ? `${r}(${args.join(", ")})` : r(args, options);
-}
-
-const UNITS: Record<string, string> = {
-  s: "second", sec: "second", second: "second", m: "minute", min: "minute", minute: "minute",
-  h: "hour", hour: "hour", d: "day", day: "day", w: "week", week: "week", mo: "month", month: "month",
-  q: "quarter", quarter: "quarter", y: "year", year: "year",
-};
-
-/** "1h" → date_trunc('hour', x); "15m" → time_bucket(INTERVAL '15 minute', x). */
-export function parseEvery(every: string): { n: number; unit: string } {
-  const m = /^(\d*)\s*([a-z]+)$/.exec(every.trim().toLowerCase());
-  const unit = m ? UNITS[m[2]] : undefined;
-  if (!m || !unit)
-    throw new InvalidArgumentError(`floor(${JSON.stringify(every)}): expected a duration like "1h", "15m", "1d", "1mo", "1y"`);
-  return { n: m[1] ? Number(m[1]) : 1, unit };
 }
 
 function floorTime(x: string, every: string): string {

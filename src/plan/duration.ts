@@ -1,0 +1,18 @@
+// Durations for floor(): "1h", "15m", "1d", "1w", "1mo", "1y". Checked when the expression is written.
+import { InvalidArgumentError } from "./errors.js";
+
+const UNITS: Record<string, string> = {
+  s: "second", sec: "second", second: "second", m: "minute", min: "minute", minute: "minute",
+  h: "hour", hour: "hour", d: "day", day: "day", w: "week", week: "week", mo: "month", month: "month",
+  q: "quarter", quarter: "quarter", y: "year", year: "year",
+};
+
+/** "1h" → date_trunc('hour', x); "15m" → time_bucket(INTERVAL '15 minute', x). */
+export function parseEvery(every: string): { n: number; unit: string } {
+  const m = /^(\d*)\s*([a-z]+)$/.exec(every.trim().toLowerCase());
+  const unit = m ? UNITS[m[2]] : undefined;
+  if (!m || !unit)
+    throw new InvalidArgumentError(`floor(${JSON.stringify(every)}): expected a duration like "1h", "15m", "1d", "1mo", "1y"`);
+  return { n: m[1] ? Number(m[1]) : 1, unit };
+}
+

@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { FRAME_MIME, PLAN_MIME, VEGALITE_MIME, col, count, fromRecords } from "../../src/index.js";
+
+const display = (x: object) => (x as Record<symbol, () => Record<string, unknown>>)[Symbol.for("Jupyter.display")]();
+const rows = Array.from({ length: 30 }, (_, i) => ({ i, name: `<b>n${i}</b>`, x: i * 1.5, ts: new Date(Date.UTC(2024, 0, 1, i)) }));
+
+describe("display", () => {
+  it("a collected frame shows frame+json (schema, numRows, first 20 rows), HTML with shape and types, and text", async () => {
+    const df = await fromRecords(rows).sort("i").collect();
+    const bundle = display(df);
+    const frame = bundle[FRAME_MIME] as { schema: unknown; numRows: number; rows: Record<string, unknown>[] };
+    expect(frame.numRows).toBe(30);
+    expect(frame.schema).toEqual([
+      { name: "i", type: "BIGINT" },
+      { name: "name", type: "VARCHAR" },
+      { name: "x", type: "DOUBLE" },
+      { name: "ts", type: "TIMESTAMP" },
+    ]);
+    expect(frame.rows).toHaveLength(20);
+    expect(frame.rows[3]).toEqual({ i: 3, name: "<b>n3</b>", x: 4.5, ts: "2024-01-01T03:00:00.000Z" });
+    expect(JSON.parse(JSON.stringify(frame))).toEqual(frame);
+    const html = bundle["text/html"] as string;
+    expect(html).toContain("shape: (30, 4)");
+    expect(html).toContain("<small>TIMESTAMP</small>");
+    expect(html).toContain("&lt;b&gt;n3&lt;/b&gt;");
+    expect(html).not.toContain("<b>n3</b>");
+    expect(html).toContain("10 more rows");
+    expect(bundle["text/plain"]).toContain("shape: (30, 4)");
+  });
+
+  it("explain() shows logical, optimized and DuckDB physical plans", async () => {
+    const ex = await fromRecords(rows).filter(col("i").gt(3)).groupBy("name").agg(count()).explain();
+    const text = String(ex);
+    expect(text).toContain("== logical plan ==");
+    expect(text).toContain("AGGREGATE");
+    expect(text).toContain("== physical plan (DuckDB) ==");
+    expect(ex.physical).toMatch(/HASH_GROUP_BY|PERFECT_HASH_GROUP_BY|GROUP/);
+    const bundle = display(ex);
+    const plan = bundle[PLAN_MIME] as { logical: { name: string }; optimized: { name: string }; physical: { text: string } };
+    expect(plan.logical.name).toBe("AGGREGATE");
+    expect(plan.optimized.name).toBe("AGGREGATE");
+    expect(plan.physical.text.length).toBeGreaterThan(0);
+    expect(bundle["text/plain"]).toBe(text);
+  });
+
+  it("profile() returns the result with per-operator rows and time", async () => {
+    const p = await fromRecords(rows).filter(col("i").ge(10)).profile();
+    expect(p.result.numRows).toBe(20);
+    expect(p.operators.length).toBeGreaterThan(0);
+    expect(p.operators.some((o) => o.rows === 20)).toBe(true);
+    expect(display(p)[PLAN_MIME]).toBeDefined();
+  });
+
+  it("plot.bar|line|point|area|histogram give Vega-Lite v5 with inlined data", async () => {
+    const df = await fromRecords(rows).collect();
+    for (const mark of ["bar", "line", "point", "area"] as const) {
+      const chart = df.plot[mark]({ x: "ts", y: "x", color: "name" });
+      const spec = display(chart)[VEGALITE_MIME] as Record<string, any>;
+      expect(spec.$schema).toBe("https://vega.github.io/schema/vega-lite/v5.json");
+      expect(spec.mark.type).toBe(mark);
+      expect(spec.encoding.x).toEqual({ field: "ts", type: "temporal" });
+      expect(spec.encoding.y).toEqual({ field: "x", type: "quantitative" });
+      expect(spec.encoding.color).toEqual({ field: "name", type: "nominal" });
+      expect(spec.data.values).toHaveLength(30);
+      expect(spec.data.values[1]).toEqual({ i: 1, name: "<b>n1</b>", x: 1.5, ts: "2024-01-01T01:00:00.000Z" });
+    }
+    const hist = (await fromRecords(rows).plot.histogram({ x: "x", bins: 5 })).spec as Record<string, any>;
+    expect(hist.encoding.x.bin).toEqual({ maxbins: 5 });
+    expect(hist.encoding.y.aggregate).toBe("count");
+    expect(() => df.plot.histogram({ x: "name" })).toThrow("needs a numeric column");
+    expect(() => df.plot.bar({ x: "nme", y: "x" })).toThrow("did you mean 'name'");
+  });
+});
