@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
+import { LazyFrame } from "../frame/index.js";
 import { AssetStore, normalizeAssetKey, type InputRef, type Materialization, type MetadataInput, type TableData } from "../store/index.js";
 import { PipelineUsageError, OpOutputError } from "./errors.js";
 import { buildGraph, type OpGraph, type Pipeline } from "./graph.js";
@@ -357,7 +358,10 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
       return m;
     };
     const values: Record<string, unknown> = {};
-    const loadRef = async (ref: ResolvedRef) => (ref.hasValue ? ref.value : store.read(ref.key, { version: ref.version }));
+    // Tables arrive as lazy frames: the producer's own frame when it ran here (so the optimizer sees the
+    // whole chain), else a scan of the stored version. In-memory outputs arrive as they were produced.
+    const loadRef = async (ref: ResolvedRef) =>
+      ref.hasValue && (!ref.materialization || ref.value instanceof LazyFrame) ? ref.value : store.read(ref.key, { version: ref.version });
     for (const input of inputs) values[input.alias] = input.many ? await Promise.all(input.refs.map(loadRef)) : await loadRef(input.refs[0]!);
     const ctx: OpContext = {
       runId,

@@ -2,6 +2,7 @@
 // (row count, schema, first rows). Data goes through DuckDB's appender, typed per column.
 import { DuckDBInstance, DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection } from "@duckdb/node-api";
 import { DataType, type Table as ArrowTable } from "apache-arrow";
+import { DataFrame, LazyFrame, fromArrow } from "../frame/index.js";
 import { UnsupportedAssetDataError } from "./errors.js";
 import { jsonSafe } from "./metadata.js";
 
@@ -112,14 +113,23 @@ function append(appender: DuckDBAppender, kind: ColumnKind, v: unknown): void {
 
 let tableCounter = 0;
 
+function describe(data: unknown): string {
+  if (data === null || data === undefined) return String(data);
+  if (typeof data !== "object") return `a ${typeof data}`;
+  return `a ${(data as object).constructor?.name ?? "object"}`;
+}
+
 /** Something that knows how to write itself as Parquet (the lazy frame does). */
 export interface ParquetWritable {
   writeParquetTo(path: string): Promise<void>;
 }
-export type TableData = ArrowTable | readonly Record<string, unknown>[] | ParquetWritable;
+export type TableData = LazyFrame | DataFrame | ArrowTable | readonly Record<string, unknown>[] | ParquetWritable;
 
-/** Writes Arrow tables and arrays of row objects to a Parquet file at `path` (zstd). */
+/** Writes lazy frames (computed by the engine straight into the file), collected frames, Arrow tables
+ * and arrays of row objects to a Parquet file at `path`. */
 export async function writeParquet(data: TableData, path: string): Promise<void> {
+  if (data instanceof LazyFrame) return data.write.parquet(path);
+  if (data instanceof DataFrame) return fromArrow(data.toArrow(), "asset").write.parquet(path);
   if (typeof data === "object" && data !== null && "writeParquetTo" in data && typeof data.writeParquetTo === "function") {
     return data.writeParquetTo(path);
   }
@@ -129,7 +139,7 @@ export async function writeParquet(data: TableData, path: string): Promise<void>
       ? rowColumns(data as Record<string, unknown>[])
       : (() => {
           throw new UnsupportedAssetDataError(
-            `cannot store ${Object.prototype.toString.call(data)} as an asset; pass a lazy frame, an Arrow Table or an array of row objects.`,
+            `cannot store ${describe(data)} as an asset; pass a lazy frame, a DataFrame, an Arrow Table or an array of row objects.`,
           );
         })();
   if (columns.length === 0) throw new UnsupportedAssetDataError("an asset table needs at least one column.");

@@ -5,7 +5,8 @@ import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import { openCatalog, type CatalogDb } from "./catalog.js";
-import { AssetDataCorruptError, AssetDataMissingError, AssetNotFoundError, InvalidAssetKeyError } from "./errors.js";
+import { scan, type LazyFrame } from "../frame/index.js";
+import { AssetDataCorruptError, AssetDataMissingError, AssetNotFoundError, InvalidAssetKeyError, UnsupportedAssetDataError } from "./errors.js";
 import { normalizeAssetKey, type AssetKeyLike } from "./keys.js";
 import { normalizeMetadata, jsonSafe, type MetadataEntry, type MetadataInput } from "./metadata.js";
 import { inspectParquet, readParquetRows, writeParquet, type TableData } from "./parquet.js";
@@ -444,9 +445,11 @@ export class AssetStore {
     }
   }
 
-  /** The data of an asset version. Returns its rows until the lazy frame lands (then `scan.parquet`). */
-  async read(key: AssetKeyLike, options: { partition?: string; version?: string } = {}): Promise<Record<string, unknown>[]> {
-    return this.readRows(key, options);
+  /** The data of an asset version as a lazy frame (nothing is read until it is collected). */
+  async read(key: AssetKeyLike, options: { partition?: string; version?: string } = {}): Promise<LazyFrame> {
+    const m = this.resolve(key, options);
+    if (m.format !== "parquet") throw new UnsupportedAssetDataError(`asset ${m.key} version ${m.version} is a ${m.format} file, not a table; open ${this.absolutePath(m)}.`);
+    return scan.parquet(this.absolutePath(m));
   }
 
   /** Keeps the newest `keepLast` versions of every (asset, partition); deletes older rows and files and orphan files. */

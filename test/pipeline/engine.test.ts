@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AssetStore } from "../../src/store/index.js";
+import { LazyFrame, col } from "../../src/frame/index.js";
 import {
   dailyPartitions,
   fnOp,
@@ -28,6 +29,12 @@ afterEach(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
+/** Rows of an op input (a lazy frame of a stored table), with integers as numbers. */
+async function rowsOf<T = Record<string, number>>(input: unknown): Promise<T[]> {
+  expect(input).toBeInstanceOf(LazyFrame);
+  const records = (await (input as LazyFrame).collect()).toRecords();
+  return records.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === "bigint" ? Number(v) : v]))) as T[];
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const quiet = (extra: RunOptions = {}): RunOptions => ({ store, reporter: false, ...extra });
 const statusOf = (result: { nodes: Array<{ id: string; status: string }> }) => Object.fromEntries(result.nodes.map((n) => [n.id, n.status]));
@@ -178,7 +185,7 @@ describe("dynamic mapping", () => {
           log.push(`start ${name} ${ctx.mappingKey}`);
           await sleep(10);
           log.push(`end ${name} ${ctx.mappingKey}`);
-          const rows = input ? (inputs.data as Array<{ n: number }>) : [{ n: ctx.item as number }];
+          const rows = input ? await rowsOf<{ n: number }>(inputs.data) : [{ n: ctx.item as number }];
           return rows.map((r) => ({ n: r.n * 10 }));
         },
       });
@@ -194,8 +201,8 @@ describe("dynamic mapping", () => {
           collect: "files",
           inputs: { scored: "items/scored" },
           outputs: ["items/total"],
-          run: (_ctx, inputs) => {
-            const parts = inputs.scored as Array<Array<{ n: number }>>;
+          run: async (_ctx, inputs) => {
+            const parts = await Promise.all((inputs.scored as unknown[]).map((f) => rowsOf<{ n: number }>(f)));
             return [{ items: parts.length, sum: parts.flat().reduce((s, r) => s + r.n, 0) }];
           },
         }),
@@ -234,9 +241,9 @@ describe("partitions and backfills", () => {
         partitions: days,
         inputs: { e: "events/daily", c: "ref/config" },
         outputs: ["events/scaled"],
-        run: (_ctx, i) => {
-          const e = (i.e as Array<{ day: string; n: number }>)[0]!;
-          return [{ day: e.day, n: e.n * (i.c as Array<{ factor: number }>)[0]!.factor }];
+        run: async (_ctx, i) => {
+          const e = (await rowsOf<{ day: string; n: number }>(i.e))[0]!;
+          return [{ day: e.day, n: e.n * (await rowsOf<{ factor: number }>(i.c))[0]!.factor }];
         },
       }),
     ]);
@@ -280,11 +287,11 @@ describe("skip if up to date", () => {
     const make = (params: Record<string, unknown>, run: Run) =>
       pipeline("skip", [
         fnOp({ name: "scale", params, inputs: { raw: "raw/numbers" }, outputs: ["num/scaled"], run }),
-        fnOp({ name: "sum", inputs: { s: "num/scaled" }, outputs: ["num/sum"], run: (_c, i) => [{ sum: (i.s as Array<{ n: number }>).reduce((a, r) => a + r.n, 0) }] }),
+        fnOp({ name: "sum", inputs: { s: "num/scaled" }, outputs: ["num/sum"], run: async (_c, i) => [{ sum: (await rowsOf<{ n: number }>(i.s)).reduce((a, r) => a + r.n, 0) }] }),
       ]);
     // The code version is the op function's source: these two differ by "+ 1".
-    const times: Run = (ctx, i) => (calls++, (i.raw as Array<{ n: number }>).map((r) => ({ n: r.n * (ctx.params.k as number) })));
-    const timesPlusOne: Run = (ctx, i) => (calls++, (i.raw as Array<{ n: number }>).map((r) => ({ n: r.n * (ctx.params.k as number) + 1 })));
+    const times: Run = async (ctx, i) => (calls++, (await rowsOf<{ n: number }>(i.raw)).map((r) => ({ n: r.n * (ctx.params.k as number) })));
+    const timesPlusOne: Run = async (ctx, i) => (calls++, (await rowsOf<{ n: number }>(i.raw)).map((r) => ({ n: r.n * (ctx.params.k as number) + 1 })));
     const first = await runPipeline(make({ k: 2 }, times), quiet());
     expect(statusOf(first)).toEqual({ scale: "succeeded", sum: "succeeded" });
     expect(first.nodes[0]!.reason).toBe("no materialization of num/scaled yet");
@@ -371,6 +378,21 @@ describe("in-process hand-over", () => {
     expect(received).toBe(handle);
     expect(store.latest("tmp/plan")).toBeUndefined();
     expect(await store.readRows("final/out")).toEqual([{ x: 1 }, { x: 2 }]);
+  });
+
+  it("hands a lazy frame to the next function op unchanged, and materializes it by running the plan", async () => {
+    await store.materialize("raw/n", Array.from({ length: 10 }, (_, i) => ({ n: i })));
+    let produced: unknown;
+    let received: unknown;
+    const p = pipeline("lazy", [
+      fnOp({ name: "big", inputs: { raw: "raw/n" }, outputs: ["lazy/big"], run: (_c, i) => (produced = (i.raw as LazyFrame).filter(col("n").gt(4))) }),
+      fnOp({ name: "count", inputs: { big: "lazy/big" }, outputs: ["lazy/count"], run: async (_c, i) => ((received = i.big), [{ rows: (await rowsOf(i.big)).length }]) }),
+    ]);
+    const result = await runPipeline(p, quiet());
+    expect(result.status).toBe("succeeded");
+    expect(received).toBe(produced);
+    expect(store.latest("lazy/big")!.rowCount).toBe(5);
+    expect(await store.readRows("lazy/count")).toEqual([{ rows: 5 }]);
   });
 
   it("reports outputs an op forgot or yields it may not", async () => {
