@@ -122,12 +122,15 @@ export async function executeNotebook(input: string | Notebook, options: Execute
 
   const kernelName = options.kernelName ?? nb.metadata.kernelspec?.name;
   let spec: KernelSpec | undefined;
+  let specError: unknown;
   let language = notebookLanguage(nb);
-  if (!options.server && kernelName && !(options.prepareOnly && !options.kernelName)) {
+  if (!options.server && kernelName) {
     try {
       spec = findKernelSpec(kernelName, options.kernelSpecDirs);
     } catch (e) {
-      if (!options.prepareOnly) throw e;
+      // With --kernel we need the spec for the language; otherwise parameter errors come first.
+      if (options.kernelName && !options.prepareOnly) throw e;
+      specError = e;
     }
   }
   let server: import("./kernel/server.js").ServerTarget | undefined;
@@ -171,6 +174,7 @@ export async function executeNotebook(input: string | Notebook, options: Execute
 
   if (options.prepareOnly) return finish("prepared", EXIT.ok, 0);
   if (!kernelName) throw new UsageError("the notebook names no kernel (metadata.kernelspec.name); pass --kernel NAME");
+  if (specError) throw specError;
   save();
 
   const cwd = options.cwd ? resolve(options.cwd) : typeof input === "string" && input !== "-" ? dirname(resolve(input)) : process.cwd();
@@ -185,12 +189,20 @@ export async function executeNotebook(input: string | Notebook, options: Execute
   const env = { ...options.env, SLUICE_CONTEXT: contextJson, SLUICE_RUN_ID: runId };
 
   let kernel: KernelConnection;
-  if (server) {
-    const path = typeof input === "string" && input !== "-" ? basename(input) : "notebook.ipynb";
-    kernel = await server.start({ path: options.cwd ? `${options.cwd.replace(/\/+$/, "")}/${path}` : path, startTimeoutMs: options.startTimeoutMs });
-  } else {
-    const { LocalKernel } = await import("./kernel/local.js");
-    kernel = await LocalKernel.start(spec!, { cwd, env, startTimeoutMs: options.startTimeoutMs });
+  try {
+    if (server) {
+      const path = typeof input === "string" && input !== "-" ? basename(input) : "notebook.ipynb";
+      kernel = await server.start({ path: options.cwd ? `${options.cwd.replace(/\/+$/, "")}/${path}` : path, startTimeoutMs: options.startTimeoutMs });
+    } else {
+      const { LocalKernel } = await import("./kernel/local.js");
+      kernel = await LocalKernel.start(spec!, { cwd, env, startTimeoutMs: options.startTimeoutMs });
+    }
+  } catch (e) {
+    // Leave a notebook that says why nothing ran, then report the start failure.
+    finish(e instanceof RunError && e.exitCode === EXIT.timeout ? "timeout" : "kernel-died", e instanceof RunError ? e.exitCode : EXIT.kernelDied, 0, {
+      kind: "kernel-died", message: (e as Error).message, stderrTail: (e as { stderrTail?: string[] }).stderrTail,
+    });
+    throw e;
   }
 
   try {
@@ -223,6 +235,7 @@ async function runCells(
     const cellMeta: Record<string, unknown> = { startedAt: new Date().toISOString(), status: "running" };
     cell.metadata.sluice = cellMeta;
     collector.startCell(cell, cellIndex);
+    save();
     options.onCell?.({ phase: "start", index: i, total, cellIndex, cell });
 
     const outcome = await runOneCell(kernel, cell, collector, options);

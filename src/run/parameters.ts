@@ -170,6 +170,7 @@ function show(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return `a list ${JSON.stringify(value)}`;
   if (typeof value === "object") return `an object ${JSON.stringify(value)}`;
+  if (typeof value === "number") return `number ${value}`;
   return `${typeof value} ${JSON.stringify(value)}`;
 }
 

@@ -121,7 +121,12 @@ export class LocalKernel implements KernelConnection {
       detached: true,
     });
     const kernel = new LocalKernel(spec, new WireSession(key), ports, dir, child);
-    await kernel.connect(options.startTimeoutMs ?? 60_000, argv);
+    try {
+      await kernel.connect(options.startTimeoutMs ?? 60_000, argv);
+    } catch (e) {
+      await kernel.shutdown();
+      throw e;
+    }
     return kernel;
   }
 
