@@ -43,6 +43,19 @@ export async function connectServer(url: string, token: string, kernelName: stri
   };
 }
 
+// @jupyterlab/services logs WebSocket (re)connections with console.debug, which Node writes to stdout —
+// where `sluice run ... -` writes the notebook. Silence it while server kernels are open.
+let quietCount = 0;
+let savedDebug: typeof console.debug | undefined;
+function quietServices(on: boolean): void {
+  if (on && quietCount++ === 0) {
+    savedDebug = console.debug;
+    console.debug = () => undefined;
+  } else if (!on && --quietCount === 0 && savedDebug) {
+    console.debug = savedDebug;
+  }
+}
+
 class ServerKernel implements KernelConnection {
   language = "";
   languageInfo: Record<string, unknown> = {};
@@ -61,6 +74,7 @@ class ServerKernel implements KernelConnection {
   }
 
   static async start(settings: ServerConnection.ISettings, name: string, path: string, startTimeoutMs: number): Promise<ServerKernel> {
+    quietServices(true);
     const kernelManager = new KernelManager({ serverSettings: settings });
     const sessionManager = new SessionManager({ kernelManager, serverSettings: settings });
     let session: Session.ISessionConnection;
@@ -69,6 +83,7 @@ class ServerKernel implements KernelConnection {
     } catch (e) {
       sessionManager.dispose();
       kernelManager.dispose();
+      quietServices(false);
       throw new KernelStartError(`Jupyter Server could not start kernel ${name}: ${(e as Error).message}`);
     }
     const k = new ServerKernel(kernelManager, sessionManager, session, name);
@@ -129,6 +144,7 @@ class ServerKernel implements KernelConnection {
     this.session.dispose();
     this.sessionManager.dispose();
     this.kernelManager.dispose();
+    quietServices(false);
   }
 
   stderrTail(): string[] {
