@@ -10,3 +10,5 @@ export type { RunNode, NodeStatus } from "./nodes.js";
 export { consoleReporter, ganttSpec, summaryTable } from "./report.js";
 export type { PipelineEvent, RunSummary as PipelineRunSummary, NodeSummary } from "./report.js";
 export type { NotebookRunner, NotebookRequest, NotebookEvent, PipelineContextFields } from "./notebook.js";
+export { loadPipelineFile } from "./load.js";
+export { describePipeline, pipelineSpec, showPipeline } from "./describe.js";

@@ -1,0 +1,112 @@
+// `sluice pipeline run|show|runs` (see README "## Pipelines and the asset store").
+import { Command } from "commander";
+import { AssetStore } from "../store/index.js";
+import { describePipeline, loadPipelineFile, pipelineSpec, runPipeline, PipelineError } from "../pipeline/index.js";
+import { StoreError } from "../store/index.js";
+
+interface RunFlags {
+  partition?: string;
+  backfill?: string;
+  maxConcurrency?: number;
+  force?: boolean;
+  fromFailure?: string;
+  only?: string[];
+  store?: string;
+  json?: boolean;
+}
+
+function positiveInt(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a whole number ≥ 1, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+/** Our typed errors print as their message (exit 2 for usage/validation, 1 otherwise); others with a stack. */
+export function fail(error: unknown): number {
+  if (error instanceof PipelineError || error instanceof StoreError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    return error.name === "PipelineValidationError" || error.name === "PipelineUsageError" || error.name === "PipelineLoadError" || error.name === "InvalidAssetKeyError" ? 2 : 1;
+  }
+  process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return 1;
+}
+
+export function register(program: Command): void {
+  const cmd = program.command("pipeline").summary("run and inspect pipelines of notebook and function ops");
+  cmd
+    .command("run")
+    .description(
+      "Run the pipeline exported by FILE (a .ts/.js file with `export default pipeline(...)`). Up-to-date ops are skipped " +
+        "(data version = hash of code, parameters and input versions). Exit codes: 0 all ops succeeded or were up to date, " +
+        "1 an op failed, 2 bad usage or an invalid pipeline.",
+    )
+    .argument("<file>", "pipeline definition file")
+    .option("--partition <key>", "run the partitioned ops for this partition key")
+    .option("--backfill <from..to>", "run every partition from FROM to TO (inclusive)")
+    .option("--max-concurrency <n>", "ops running at once (default: the pipeline's maxConcurrency)", positiveInt)
+    .option("--force", "run ops even when their outputs are up to date")
+    .option("--from-failure <runId>", "re-run only the ops of that run that failed or never ran")
+    .option("--only <ops...>", "run only these ops, with inputs from the store")
+    .option("--store <dir>", "asset store (default: $SLUICE_STORE or ./.sluice)")
+    .option("--json", "print the run summary as JSON at the end (the live view goes to stderr)")
+    .action(async (file: string, flags: RunFlags) => {
+      process.exitCode = await runCommand(file, flags);
+    });
+  cmd
+    .command("show")
+    .description("Print the pipeline's DAG as text (or --vega: a vega-lite spec of it).")
+    .argument("<file>", "pipeline definition file")
+    .option("--vega", "print a vega-lite JSON spec instead of text")
+    .action(async (file: string, flags: { vega?: boolean }) => {
+      try {
+        const p = await loadPipelineFile(file);
+        process.stdout.write(flags.vega ? JSON.stringify(pipelineSpec(p), null, 1) + "\n" : describePipeline(p));
+      } catch (error) {
+        process.exitCode = fail(error);
+      }
+    });
+  cmd
+    .command("runs")
+    .description("List recent pipeline runs in the store.")
+    .option("--store <dir>", "asset store (default: $SLUICE_STORE or ./.sluice)")
+    .option("--limit <n>", "how many", positiveInt, 20)
+    .option("--json", "as JSON")
+    .action((flags: { store?: string; limit: number; json?: boolean }) => {
+      const store = new AssetStore(flags.store);
+      try {
+        const runs = store.runs({ limit: flags.limit });
+        if (flags.json) return void process.stdout.write(JSON.stringify(runs.map(({ summary: _s, ...r }) => r), null, 1) + "\n");
+        for (const r of runs) process.stdout.write(`${r.runId}  ${r.pipeline}  ${r.status}  ${new Date(r.startedAt).toISOString()}${r.endedAt ? `  ${r.endedAt - r.startedAt} ms` : ""}\n`);
+      } finally {
+        store.close();
+      }
+    });
+}
+
+async function runCommand(file: string, flags: RunFlags): Promise<number> {
+  let store: AssetStore | undefined;
+  try {
+    const p = await loadPipelineFile(file);
+    store = new AssetStore(flags.store);
+    const { consoleReporter } = await import("../pipeline/report.js");
+    const reporter = consoleReporter(flags.json ? (t) => process.stderr.write(t) : undefined);
+    const result = await runPipeline(p, {
+      store,
+      partition: flags.partition,
+      backfill: flags.backfill,
+      maxConcurrency: flags.maxConcurrency,
+      force: flags.force,
+      fromFailure: flags.fromFailure,
+      only: flags.only,
+      reporter,
+    });
+    if (flags.json) {
+      process.stdout.write(JSON.stringify({ runId: result.runId, status: result.status, counts: result.counts, durationMs: result.durationMs, ganttPath: result.ganttPath, nodes: result.summaries }, null, 1) + "\n");
+    }
+    return result.status === "succeeded" ? 0 : 1;
+  } catch (error) {
+    return fail(error);
+  } finally {
+    store?.close();
+  }
+}

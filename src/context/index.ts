@@ -1,0 +1,167 @@
+// The in-notebook `context` (../shared/DESIGN.md "Notebooks as ops"): `import { context } from "sluice"`.
+// In a pipeline run it is built from SLUICE_CONTEXT (JSON in the kernel's environment): inputs are the
+// exact upstream versions, outputs are written into the store's data folder and reported back to the
+// runner over IOPub (display_data of application/vnd.sluice.event+json, hidden from saved outputs);
+// the runner records them in the catalog. Outside a run it is a local development context on the
+// default store, so the same notebook runs interactively.
+import { getHost } from "../host/index.js";
+import { scan, type LazyFrame } from "../frame/index.js";
+import { AssetStore, normalizeAssetKey, type Materialization, type MetadataInput, normalizeMetadata, type TableData } from "../store/index.js";
+
+import { SLUICE_EVENT_MIME } from "../run/outputs.js";
+
+export class ContextError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ContextError";
+  }
+}
+
+interface PipelineContextJson {
+  params?: Record<string, unknown>;
+  runId?: string;
+  partitionKey?: string;
+  store?: string;
+  op?: string;
+  nodeId?: string;
+  mappingKey?: string;
+  item?: unknown;
+  outputPartition?: string;
+  inputs?: Record<string, { version: string; path: string; partition?: string }>;
+  outputs?: string[];
+}
+
+export interface NotebookContext {
+  /** Parameter values of this run (defaults merged with the injected ones). */
+  readonly params: Record<string, unknown>;
+  readonly runId: string;
+  readonly partitionKey: string | undefined;
+  /** The op this notebook runs as, in a pipeline. */
+  readonly op: string | undefined;
+  /** The item of a mapped op. */
+  readonly item: unknown;
+  /** True inside a pipeline run, false in interactive development. */
+  readonly inPipeline: boolean;
+  log(...args: unknown[]): void;
+  /** A lazy frame of an upstream asset (in a run: exactly the version the runner resolved). */
+  input(assetKey: string): Promise<LazyFrame>;
+  /** Writes an output asset; in a run the runner records it with lineage, else it is recorded directly. */
+  yieldAsset(assetKey: string, data: TableData, options?: { metadata?: MetadataInput }): Promise<YieldedAsset>;
+}
+
+export interface YieldedAsset {
+  key: string;
+  version: string;
+  path: string;
+  /** Present when recorded directly (development context). */
+  materialization?: Materialization;
+}
+
+function publish(event: Record<string, unknown>, text: string): boolean {
+  const host = getHost();
+  if (!host) return false;
+  host.display({ [SLUICE_EVENT_MIME]: event, "text/plain": text });
+  return true;
+}
+
+function text(args: unknown[]): string {
+  return args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ");
+}
+
+class PipelineContext implements NotebookContext {
+  readonly inPipeline = true;
+  private storeHandle: AssetStore | undefined;
+  constructor(private readonly json: PipelineContextJson) {}
+  get params() {
+    return this.json.params ?? {};
+  }
+  get runId() {
+    return this.json.runId ?? "unknown";
+  }
+  get partitionKey() {
+    return this.json.partitionKey;
+  }
+  get op() {
+    return this.json.op;
+  }
+  get item() {
+    return this.json.item;
+  }
+  private get store(): AssetStore {
+    if (!this.json.store) throw new ContextError("SLUICE_CONTEXT names no store; this notebook was started by a runner without one.");
+    return (this.storeHandle ??= new AssetStore(this.json.store));
+  }
+  log(...args: unknown[]): void {
+    const line = text(args);
+    console.log(line);
+    publish({ type: "log", text: line }, "");
+  }
+  async input(assetKey: string): Promise<LazyFrame> {
+    const key = normalizeAssetKey(assetKey);
+    const input = this.json.inputs?.[key];
+    if (!input) {
+      const known = Object.keys(this.json.inputs ?? {});
+      throw new ContextError(`context.input(${JSON.stringify(key)}): op ${this.op} has no input ${key}; its inputs are ${known.join(", ") || "none"}. Declare it in the op's inputs.`);
+    }
+    return scan.parquet(input.path);
+  }
+  async yieldAsset(assetKey: string, data: TableData, options: { metadata?: MetadataInput } = {}): Promise<YieldedAsset> {
+    const key = normalizeAssetKey(assetKey);
+    const outputs = this.json.outputs ?? [];
+    if (!outputs.includes(key)) {
+      throw new ContextError(`context.yieldAsset(${JSON.stringify(key)}): op ${this.op} does not declare that output; its outputs are ${outputs.join(", ") || "none"}.`);
+    }
+    const metadata = normalizeMetadata(options.metadata);
+    const file = await this.store.writeFile(key, data);
+    const sent = publish({ type: "asset", key, file, metadata }, `asset ${key} (${file.version})`);
+    if (!sent) throw new ContextError("context.yieldAsset needs the Sluice kernel to report the asset to the pipeline runner.");
+    return { key, version: file.version, path: this.store.absolutePath(file) };
+  }
+}
+
+class DevelopmentContext implements NotebookContext {
+  readonly inPipeline = false;
+  readonly runId = `dev-${process.pid}`;
+  readonly partitionKey = undefined;
+  readonly op = undefined;
+  readonly item = undefined;
+  params: Record<string, unknown> = {};
+  private storeHandle: AssetStore | undefined;
+  private get store(): AssetStore {
+    return (this.storeHandle ??= new AssetStore());
+  }
+  log(...args: unknown[]): void {
+    console.log(text(args));
+  }
+  async input(assetKey: string): Promise<LazyFrame> {
+    return this.store.read(assetKey);
+  }
+  async yieldAsset(assetKey: string, data: TableData, options: { metadata?: MetadataInput } = {}): Promise<YieldedAsset> {
+    const m = await this.store.materialize(assetKey, data, { runId: this.runId, op: "notebook", params: this.params, metadata: options.metadata });
+    return { key: m.key, version: m.version, path: this.store.absolutePath(m), materialization: m };
+  }
+}
+
+/** Builds the context from a SLUICE_CONTEXT value (undefined: development context). */
+export function createContext(env: string | undefined = process.env.SLUICE_CONTEXT): NotebookContext {
+  if (!env) return new DevelopmentContext();
+  let json: PipelineContextJson;
+  try {
+    json = JSON.parse(env) as PipelineContextJson;
+  } catch (error) {
+    throw new ContextError(`SLUICE_CONTEXT is not valid JSON (${(error as Error).message}).`);
+  }
+  return json.store ? new PipelineContext(json) : Object.assign(new DevelopmentContext(), { params: json.params ?? {} });
+}
+
+let current: NotebookContext | undefined;
+/** The notebook's context; read lazily so that the kernel's SLUICE_CONTEXT (set before the first cell) counts. */
+export const context: NotebookContext = new Proxy({} as NotebookContext, {
+  get(_target, property) {
+    // A new SLUICE_CONTEXT (a re-run in the same kernel) gives a new context.
+    const env = process.env.SLUICE_CONTEXT;
+    if (!current || (current as { env?: string }).env !== env) current = Object.assign(createContext(env), { env });
+    const value = (current as unknown as Record<string | symbol, unknown>)[property];
+    return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(current) : value;
+  },
+});
