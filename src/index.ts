@@ -3,3 +3,6 @@ export * from "./progress/index.js";
 export * from "./host/index.js";
 export * from "./run/index.js";
 export * from "./frame/index.js";
+export * from "./store/index.js";
+export * from "./pipeline/index.js";
+export * from "./context/index.js";

@@ -13,6 +13,8 @@ const areas: Array<() => Promise<{ register(program: Command): void }>> = [
   () => import("./kernel.js"),
   () => import("./run.js"),
   () => import("./lab.js"),
+  () => import("./pipeline.js"),
+  () => import("./assets.js"),
 ];
 for (const load of areas) (await load()).register(program);
 
