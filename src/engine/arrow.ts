@@ -130,7 +130,7 @@ export async function resultToTable(result: DuckDBResult): Promise<A.Table> {
   const schema = arrowSchemaOf(result);
   const types = result.columnTypes();
   const js = await result.getColumnsJS();
-  if (schema.fields.length === 0 || js[0].length === 0) return new A.Table(schema);
+  if (schema.fields.length === 0 || js.length === 0 || js[0].length === 0) return new A.Table(schema);
   const columns = js.map((col, i) => (NEEDS_CONVERSION.has(types[i].typeId) ? col.map((v) => toArrowValue(v, types[i])) : col));
   return new A.Table(schema, toBatches(schema, columns as unknown[][]));
 }

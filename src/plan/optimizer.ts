@@ -1,6 +1,12 @@
 // The optimizer: an ordered list of named passes, each a pure Plan → Plan function with a flag, so
 // any pass can be switched off, tested alone, or shown before/after in explain().
 import type { Plan } from "./nodes.js";
+import { combineFilters } from "./passes/combineFilters.js";
+import { constantFolding } from "./passes/constantFolding.js";
+import { limitPushdown } from "./passes/limitPushdown.js";
+import { partitionPruning } from "./passes/partitionPruning.js";
+import { predicatePushdown } from "./passes/predicatePushdown.js";
+import { projectionPushdown } from "./passes/projectionPushdown.js";
 
 export interface Pass {
   name: string;
@@ -10,7 +16,14 @@ export interface Pass {
 }
 
 /** The passes, in the order they run. Add a pass here and nowhere else. */
-export const PASSES: Pass[] = [];
+export const PASSES: Pass[] = [
+  constantFolding,
+  combineFilters,
+  predicatePushdown,
+  partitionPruning,
+  limitPushdown,
+  projectionPushdown,
+];
 
 export type OptimizerFlags = Partial<Record<string, boolean>>;
 

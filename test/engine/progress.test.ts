@@ -17,13 +17,15 @@ describe("progress events and cancel", () => {
   it("collect emits job.start (description, plan, cellId) and job.end with per-operator metrics", async () => {
     setHost({ currentCellId: () => "cell-42" } as unknown as Host);
     const { events, stop } = record();
-    await fromRecords([{ a: 1 }, { a: 2 }]).filter(col("a").gt(1)).collect();
+    await fromRecords([{ a: 1 }, { a: 2 }]).filter(col("a").gt(1)).sort("a").collect();
     stop();
     const start = events.find((e) => e.type === "job.start")!;
     const end = events.find((e) => e.type === "job.end")!;
     expect(start).toMatchObject({ type: "job.start", cellId: "cell-42" });
-    expect(start.type === "job.start" && start.description).toMatch(/^collect: SCAN → FILTER/);
-    expect(start.type === "job.start" && (start.plan as { name: string }).name).toBe("FILTER");
+    expect(start.type === "job.start" && start.description).toMatch(/^collect: SCAN → SORT/);
+    expect(start.type === "job.start" && (start.plan as { name: string }).name).toBe("SORT");
+    // The plan shown is the optimized one: the filter now lives in the scan.
+    expect(start.type === "job.start" && JSON.stringify(start.plan)).toContain("filter col(\\\"a\\\").gt(lit(1))");
     expect(end).toMatchObject({ type: "job.end", jobId: start.jobId, status: "succeeded" });
     const ops = end.type === "job.end" ? end.operators : [];
     expect(ops.length).toBeGreaterThan(0);
