@@ -84,6 +84,13 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
     return true;
   };
 
+  // With --only, ops neither named nor upstream of a named op are left out of the run entirely.
+  const needed = new Set<string>(options.only?.length ? options.only : p.ops.map((op) => op.name));
+  for (const name of [...needed]) {
+    const stack = [name];
+    while (stack.length) for (const dep of graph.upstream.get(stack.pop()!) ?? []) if (!needed.has(dep)) (needed.add(dep), stack.push(dep));
+  }
+
   const declIndex = new Map(p.ops.map((op, i) => [op.name, i]));
   const order = compareNodes(graph.depth, declIndex);
   const nodes = new Map<string, RunNode>();
@@ -105,7 +112,7 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
     nodes.set(node.id, node);
   };
   for (const op of graph.order) {
-    if (op.map) continue;
+    if (op.map || !needed.has(op.name)) continue;
     if (op.partitions) partitions.forEach((part, i) => addNode(op, part, i, undefined, -1, undefined));
     else addNode(op, undefined, -1, undefined, -1, undefined);
   }
@@ -170,7 +177,7 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
       const items = node.items ?? [];
       const keys = mappingKeys(items);
       for (const op of graph.order) {
-        if (op.map !== node.op.name) continue;
+        if (op.map !== node.op.name || !needed.has(op.name)) continue;
         items.forEach((item, i) => addNode(op, partitionOf(op, node.partition), node.partitionIndex, item, i, keys[i]));
       }
     }
