@@ -76,8 +76,8 @@ export default pipeline(
           .sort("city"),
     }),
     notebookOp({
-      name: "report",
-      notebook: "report.ipynb",
+      name: "age_bands",
+      notebook: "age-bands.ipynb",
       params: { bandWidth: 10 },
       inputs: { over60: "lazy_handoff/over_60", byCity: "lazy_handoff/over_50_by_city" },
       outputs: ["lazy_handoff/over_60_bands"],

@@ -15,6 +15,7 @@ const areas: Array<() => Promise<{ register(program: Command): void }>> = [
   () => import("./lab.js"),
   () => import("./pipeline.js"),
   () => import("./assets.js"),
+  () => import("./examples.js"),
 ];
 for (const load of areas) (await load()).register(program);
 
