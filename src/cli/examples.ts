@@ -16,6 +16,8 @@ export type ExampleSize = "small" | "full";
 export interface Example {
   name: string;
   title: string;
+  /** Print the run's Gantt chart as text in the summary (when the schedule is the point of the example). */
+  textGantt?: boolean;
   /** Run options for a size (partitions to backfill, …). */
   runOptions(size: ExampleSize): Pick<RunOptions, "backfill" | "partition">;
 }
@@ -26,6 +28,7 @@ export const EXAMPLES: readonly Example[] = [
   {
     name: "batch-etl",
     title: "Batch ETL: a CSV split into batches by dynamic mapping, extract → transform → load by priority",
+    textGantt: true,
     runOptions: () => ({}),
   },
   {
@@ -161,6 +164,21 @@ function table(rows: string[][]): string {
   return rows.map((r) => "    " + r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n") + "\n";
 }
 
+/** The nodes that ran as bars on a shared time axis: a terminal version of runs/<id>/gantt.vl.json. */
+export function textGantt(result: RunResult, width = 48): string {
+  const ran = result.summaries.filter((n) => n.status === "succeeded" && n.startedAt !== undefined && n.endedAt !== undefined);
+  if (ran.length === 0) return "    (nothing ran: every op was up to date)";
+  const t0 = Math.min(...ran.map((n) => n.startedAt!));
+  const span = Math.max(1, Math.max(...ran.map((n) => n.endedAt!)) - t0);
+  const label = Math.min(28, Math.max(...ran.map((n) => n.id.length)));
+  const rows = [...ran].sort((a, b) => a.startedAt! - b.startedAt!).map((n) => {
+    const from = Math.floor(((n.startedAt! - t0) / span) * width);
+    const to = Math.max(from + 1, Math.round(((n.endedAt! - t0) / span) * width));
+    return `    ${n.id.slice(0, label).padEnd(label)} │${" ".repeat(from)}${"█".repeat(to - from)}${" ".repeat(Math.max(0, width - to))}│`;
+  });
+  return [`    ${"".padEnd(label)} 0 s${" ".repeat(width - 6)}${(span / 1000).toFixed(1)} s`, ...rows].join("\n");
+}
+
 export function summaryText(store: AssetStore, outcomes: ExampleOutcome[], storeIsDefault = true): string {
   const cwd = process.cwd();
   const rel = (p: string) => (p.startsWith(cwd) ? relative(cwd, p) || "." : p);
@@ -190,7 +208,8 @@ export function summaryText(store: AssetStore, outcomes: ExampleOutcome[], store
       const where = count > 1 ? `${rel(join(store.root, "data", op.name, "notebook"))}/ (${count} partitions; latest ${m.version}.ipynb)` : rel(store.absolutePath(m));
       lines.push(`    executed notebook ${op.name}: ${where}`);
     }
-    lines.push(`    Gantt chart: ${rel(result.ganttPath)}`);
+    lines.push(`    Gantt chart: ${rel(result.ganttPath)} (vega-lite)`);
+    if (example.textGantt) lines.push(textGantt(result));
   }
   lines.push(
     "",
