@@ -32,13 +32,3 @@ export function normalizeAssetKey(key: AssetKeyLike): string {
   return assetKeySegments(key).join("/");
 }
 
-/** Partition keys land in file names too; keep them to a safe alphabet. */
-const PARTITION = /^[A-Za-z0-9_.:+|=-]*$/;
-export function validatePartitionKey(partition: string): string {
-  if (!PARTITION.test(partition) || partition === "." || partition === "..") {
-    throw new InvalidAssetKeyError(
-      `partition key ${JSON.stringify(partition)} is not allowed; use letters, digits and _ . : + | = - only.`,
-    );
-  }
-  return partition;
-}

@@ -7,6 +7,7 @@ import { LazyFrame, col } from "../../src/frame/index.js";
 import {
   dailyPartitions,
   fnOp,
+  hourlyPartitions,
   notebookOp,
   pipeline,
   PipelineUsageError,
@@ -276,6 +277,13 @@ describe("partitions and backfills", () => {
     const result = await runPipeline(p, quiet({ backfill: "eu..us" }));
     expect(result.nodes.map((n) => n.id)).toEqual(["r[eu]", "r[us]"]);
     await expect(runPipeline(p, quiet({ partition: "mars" }))).rejects.toThrow(/"mars" is not one of eu, us, apac/);
+
+    const hours = hourlyPartitions({ start: "2024-01-01T00" });
+    const h = pipeline("hours", [fnOp({ name: "h", partitions: hours, outputs: ["h/out"], run: (ctx) => [{ hour: ctx.partitionKey }] })]);
+    const hourly = await runPipeline(h, quiet({ backfill: "2024-01-01T22..2024-01-02T01" }));
+    expect(hourly.nodes.map((n) => n.id)).toEqual(["h[2024-01-01T22]", "h[2024-01-01T23]", "h[2024-01-02T00]", "h[2024-01-02T01]"]);
+    expect(await store.readRows("h/out", { partition: "2024-01-02T00" })).toEqual([{ hour: "2024-01-02T00" }]);
+    await expect(runPipeline(h, quiet({ partition: "2024-01-01 05" }))).rejects.toThrow(/not a hourly partition key; write it like 2024-01-31T05/);
   });
 });
 
