@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { LazyFrame } from "../frame/index.js";
-import { AssetStore, normalizeAssetKey, type InputRef, type Materialization, type MetadataInput, type TableData } from "../store/index.js";
+import { AssetStore, normalizeAssetKey, type OpRunRecord, type InputRef, type Materialization, type MetadataInput, type TableData } from "../store/index.js";
 import { PipelineUsageError, OpOutputError } from "./errors.js";
 import { buildGraph, type OpGraph, type Pipeline } from "./graph.js";
 import { canonicalJson, sha256, type Op, type OpContext } from "./ops.js";
@@ -153,8 +153,18 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
   const startedAt = Date.now();
   report({ type: "run.start", runId, pipeline: p.name, partitions, maxConcurrency, storeRoot: store.root });
 
+  // Op-run records are batched (a transaction every 200 ms and at the end): one fsync per batch, not per op.
+  // Materializations are committed one by one as they happen; these records only serve --from-failure and reports.
+  let buffered: OpRunRecord[] = [];
+  const flush = () => {
+    const batch = buffered;
+    buffered = [];
+    store.recordOpRuns(batch);
+  };
+  const flusher = setInterval(flush, 200);
+  flusher.unref();
   const record = (node: RunNode) =>
-    store.recordOpRun({
+    buffered.push({
       runId,
       nodeId: node.id,
       op: node.op.name,
@@ -400,6 +410,8 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
     if (still.length) throw new OpOutputError(`op ${op.name} finished without producing ${still.join(", ")}; return it (or {"${still[0]}": data}) or call ctx.yieldAsset("${still[0]}", data).`);
   }
 
+  clearInterval(flusher);
+  flush();
   const summary = summarize([...nodes.values()], startedAt, Date.now());
   const status = summary.counts.failed + summary.counts.upstream_failed > 0 ? "failed" : "succeeded";
   const runDir = join(store.root, "runs", runId);

@@ -552,6 +552,11 @@ export class AssetStore {
       );
   }
 
+  /** Several op-run records in one transaction (one fsync instead of one per op). */
+  recordOpRuns(records: readonly OpRunRecord[]): void {
+    if (records.length) this.db.transaction(() => records.forEach((r) => this.recordOpRun(r))).immediate();
+  }
+
   opRuns(runId: string): OpRunRecord[] {
     const rows = this.db.prepare(`SELECT * FROM op_runs WHERE run_id = ? ORDER BY started_at, node_id`).all(runId) as Array<Record<string, string | number | null>>;
     return rows.map((r) => ({
