@@ -11,6 +11,7 @@ import { runJob, startJob, toEngineError } from "./jobs.js";
 import { connect } from "./instance.js";
 import { ensureLoaded } from "./memory.js";
 import type { Field } from "../plan/types.js";
+import type { DuckDBValue } from "@duckdb/node-api";
 
 export interface ActionInfo {
   description: string;
@@ -18,16 +19,16 @@ export interface ActionInfo {
 }
 
 export async function collectTable(plan: Plan, info: ActionInfo): Promise<A.Table> {
-  const { sql, memorySources } = compile(plan);
+  const { sql, memorySources, params } = compile(plan);
   return runJob({ description: info.description, plan: info.planTree, memorySources }, async ({ conn }) =>
-    resultToTable(await conn.run(sql)),
+    resultToTable(await conn.run(sql, params as DuckDBValue[] | undefined)),
   );
 }
 
 export async function countRows(plan: Plan, info: ActionInfo): Promise<number> {
-  const { sql, memorySources } = compile(plan);
+  const { sql, memorySources, params } = compile(plan);
   return runJob({ description: info.description, plan: info.planTree, memorySources }, async ({ conn }) => {
-    const reader = await conn.runAndReadAll(`SELECT count(*) AS n FROM (${sql}) AS counted`);
+    const reader = await conn.runAndReadAll(`SELECT count(*) AS n FROM (${sql}) AS counted`, params as DuckDBValue[] | undefined);
     return Number(reader.getColumns()[0][0]);
   });
 }
@@ -42,7 +43,7 @@ export interface WriteOptions {
 
 /** Writes with DuckDB's COPY, so rows never pass through JS (Arrow IPC excepted: DuckDB has no core writer). */
 export async function writeFile(plan: Plan, path: string, format: WriteFormat, options: WriteOptions, info: ActionInfo): Promise<void> {
-  const { sql, memorySources } = compile(plan);
+  const { sql, memorySources, params } = compile(plan);
   if (format === "arrow") {
     if (options.partitionBy?.length) throw new InvalidArgumentError("write.arrow does not support partitionBy; use write.parquet");
     return writeArrowFile(plan, path, info);
@@ -51,7 +52,7 @@ export async function writeFile(plan: Plan, path: string, format: WriteFormat, o
   if (options.partitionBy?.length) opts.push(`PARTITION_BY (${options.partitionBy.map(quoteIdent).join(", ")})`);
   if (options.partitionBy?.length && options.overwrite !== false) opts.push("OVERWRITE_OR_IGNORE true");
   return runJob({ description: info.description, plan: info.planTree, memorySources }, async ({ conn }) => {
-    await conn.run(`COPY (${sql}) TO ${quoteString(path)} (${opts.join(", ")})`);
+    await conn.run(`COPY (${sql}) TO ${quoteString(path)} (${opts.join(", ")})`, params as DuckDBValue[] | undefined);
   });
 }
 
@@ -85,10 +86,10 @@ async function writeArrowFile(plan: Plan, path: string, info: ActionInfo): Promi
 }
 
 export async function* streamBatches(plan: Plan, info: ActionInfo): AsyncGenerator<A.RecordBatch> {
-  const { sql, memorySources } = compile(plan);
+  const { sql, memorySources, params } = compile(plan);
   const job = await startJob({ description: info.description, plan: info.planTree, memorySources });
   try {
-    const result = await job.conn.stream(sql);
+    const result = await job.conn.stream(sql, params as DuckDBValue[] | undefined);
     yield* resultToBatches(result);
   } catch (err) {
     throw job.fail(err);
@@ -100,9 +101,9 @@ export async function* streamBatches(plan: Plan, info: ActionInfo): AsyncGenerat
 
 /** Runs a plan with DuckDB's profiler and returns the operator tree with rows and time. */
 export async function explainPhysical(plan: Plan): Promise<string> {
-  const { sql, memorySources } = compile(plan);
+  const { sql, memorySources, params } = compile(plan);
   return metadataQuery(memorySources, async (conn) => {
-    const reader = await conn.runAndReadAll(`EXPLAIN ${sql}`);
+    const reader = await conn.runAndReadAll(`EXPLAIN ${sql}`, params as DuckDBValue[] | undefined);
     return reader
       .getRows()
       .map((r) => String(r[1]))
@@ -141,11 +142,11 @@ export async function globFiles(pattern: string): Promise<string[]> {
 
 /** Runs the plan and returns the result with DuckDB's per-operator rows and time. */
 export async function profileTable(plan: Plan, info: ActionInfo): Promise<{ table: A.Table; operators: import("../progress/index.js").OperatorMetric[] }> {
-  const { sql, memorySources } = compile(plan);
+  const { sql, memorySources, params } = compile(plan);
   let operators: import("../progress/index.js").OperatorMetric[] = [];
   const table = await runJob(
     { description: info.description, plan: info.planTree, memorySources, onOperators: (ops) => (operators = ops) },
-    async ({ conn }) => resultToTable(await conn.run(sql)),
+    async ({ conn }) => resultToTable(await conn.run(sql, params as DuckDBValue[] | undefined)),
   );
   return { table, operators };
 }
@@ -154,12 +155,12 @@ let cacheCounter = 0;
 
 /** Materializes a plan into an engine table; returns the table name and its schema. */
 export async function materialize(plan: Plan, info: ActionInfo): Promise<{ name: string; schema: Field[] }> {
-  const { sql, memorySources } = compile(plan);
+  const { sql, memorySources, params } = compile(plan);
   cacheCounter += 1;
   const name = `cache_${process.pid}_${cacheCounter}`;
   const target = `${quoteIdent(MEMORY_SCHEMA)}.${quoteIdent(name)}`;
   await runJob({ description: info.description, plan: info.planTree, memorySources }, async ({ conn }) => {
-    await conn.run(`CREATE TABLE ${target} AS ${sql}`);
+    await conn.run(`CREATE TABLE ${target} AS ${sql}`, params as DuckDBValue[] | undefined);
   });
   return { name, schema: await describeQuery(`SELECT * FROM ${target}`) };
 }

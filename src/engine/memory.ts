@@ -6,6 +6,7 @@ import type { Field } from "../plan/types.js";
 import { MEMORY_SCHEMA } from "./sql/compiler.js";
 import { quoteIdent } from "./sql/quote.js";
 import { InvalidArgumentError } from "../plan/errors.js";
+import { ensureUdfRegistered, isUdfId } from "./udf.js";
 
 const tables = new Map<string, A.Table>();
 const loaded = new Map<string, Promise<void>>();
@@ -44,6 +45,7 @@ export function schemaOfArrow(table: A.Table): Field[] {
 }
 
 export async function ensureLoaded(conn: DuckDBConnection, id: string): Promise<void> {
+  if (isUdfId(id)) return ensureUdfRegistered(id); // a JS function (src/engine/udf.ts), not a table
   let p = loaded.get(id);
   if (!p) {
     p = load(conn, id);

@@ -4,6 +4,7 @@ export { DataFrame } from "./dataframe.js";
 export { Expression, col, lit, when, count, coalesce, concatStr, struct, type ExprInput } from "./expr.js";
 export { scan, fromArrow, fromRecords, fromColumns, fromDanfo } from "./sources.js";
 export { Explain, Profile } from "./explain.js";
+export * from "./analytics.js";
 export { Chart, type PlotOptions, type HistogramOptions } from "./plot.js";
 export { FRAME_MIME, PLAN_MIME, VEGALITE_MIME } from "./display.js";
 export { configureEngine, engineConfig, type EngineConfig, CancelledError, EngineError, SourceError } from "../engine/index.js";

@@ -16,7 +16,32 @@ export type Expr =
   | { readonly kind: "case"; readonly branches: readonly { when: Expr; then: Expr }[]; readonly otherwise: Expr }
   | { readonly kind: "cast"; readonly expr: Expr; readonly to: DataType }
   | { readonly kind: "struct"; readonly fields: readonly { name: string; expr: Expr }[] }
-  | { readonly kind: "alias"; readonly expr: Expr; readonly name: string };
+  | { readonly kind: "alias"; readonly expr: Expr; readonly name: string }
+  /** A window function (src/plan/window.ts): fn over rows grouped by partitionBy, ordered by orderBy, within frame. */
+  | WindowExpr;
+
+export interface WindowOrder {
+  readonly expr: Expr;
+  readonly descending: boolean;
+  readonly nullsLast: boolean;
+}
+
+/** Rows (by position) or range (by order-key value) around the current row; null = unbounded. */
+export interface WindowFrame {
+  readonly unit: "rows" | "range";
+  readonly start: number | null;
+  readonly end: number | null;
+}
+
+export interface WindowExpr {
+  readonly kind: "window";
+  readonly fn: string;
+  readonly args: readonly Expr[];
+  readonly partitionBy: readonly Expr[];
+  readonly orderBy: readonly WindowOrder[];
+  readonly frame?: WindowFrame;
+  readonly options?: Options;
+}
 
 export function colRef(name: string): Expr {
   return { kind: "col", name };
@@ -54,6 +79,8 @@ export function children(e: Expr): readonly Expr[] {
       return [e.expr];
     case "struct":
       return e.fields.map((f) => f.expr);
+    case "window":
+      return [...e.args, ...e.partitionBy, ...e.orderBy.map((o) => o.expr)];
   }
 }
 
@@ -73,6 +100,8 @@ export function mapChildren(e: Expr, f: (child: Expr) => Expr): Expr {
       return { ...e, expr: f(e.expr) };
     case "struct":
       return { kind: "struct", fields: e.fields.map((fl) => ({ name: fl.name, expr: f(fl.expr) })) };
+    case "window":
+      return { ...e, args: e.args.map(f), partitionBy: e.partitionBy.map(f), orderBy: e.orderBy.map((o) => ({ ...o, expr: f(o.expr) })) };
   }
 }
 
@@ -83,7 +112,12 @@ export function columnsOf(e: Expr, into: Set<string> = new Set()): Set<string> {
 }
 
 export function containsAgg(e: Expr): boolean {
-  return e.kind === "agg" || children(e).some(containsAgg);
+  // A window's aggregate is evaluated per row, so it does not make the expression an aggregation.
+  return e.kind === "agg" || (e.kind !== "window" && children(e).some(containsAgg));
+}
+
+export function containsWindow(e: Expr): boolean {
+  return e.kind === "window" || children(e).some(containsWindow);
 }
 
 export function stripAlias(e: Expr): Expr {
@@ -104,6 +138,8 @@ export function outputName(e: Expr): string {
       break;
     case "struct":
       return e.fields[0]?.name ?? "struct";
+    case "window":
+      return e.args.length ? outputName(e.args[0]) : e.fn;
   }
   for (const c of children(e)) {
     const name = outputName(c);
@@ -156,6 +192,17 @@ export function exprToString(e: Expr): string {
       return `struct({${e.fields.map((f) => `${f.name}: ${exprToString(f.expr)}`).join(", ")}})`;
     case "alias":
       return `${exprToString(e.expr)}.as(${JSON.stringify(e.name)})`;
+    case "window": {
+      const [self, ...rest] = e.args;
+      const opts = e.options ? Object.values(e.options).map((v) => JSON.stringify(v)) : [];
+      const call = `${self ? `${exprToString(self)}.` : ""}${e.fn}(${[...rest.map(exprToString), ...opts].join(", ")})`;
+      const spec = [
+        e.partitionBy.length ? `partitionBy: [${e.partitionBy.map(exprToString).join(", ")}]` : "",
+        e.orderBy.length ? `orderBy: [${e.orderBy.map((o) => `${exprToString(o.expr)}${o.descending ? " desc" : ""}`).join(", ")}]` : "",
+        e.frame ? `frame: ${e.frame.unit} ${e.frame.start ?? "unbounded"}..${e.frame.end ?? "unbounded"}` : "",
+      ].filter(Boolean);
+      return `${call}.over({${spec.join(", ")}})`;
+    }
   }
 }
 

@@ -2,6 +2,7 @@
 // the engine's dialect table (src/engine/sql/dialect.ts), so a second engine never touches this file.
 import { commonType, comparable, isBoolean, isInteger, isNumeric, isString, isTemporal, widerNumeric, type DataType } from "./types.js";
 import type { Options } from "./expr.js";
+import { nestedResult } from "./nested.js";
 
 export type ArgKind = "any" | "numeric" | "string" | "temporal" | "boolean";
 
@@ -73,6 +74,17 @@ export const SCALAR_FUNCTIONS: Record<string, FunctionSpec> = {
   weekday: datePart,
   format: { args: ["temporal"], result: () => "VARCHAR" },
   parse: { args: ["string"], result: () => "TIMESTAMP" },
+  // Advanced analytics (src/frame/udf.ts, src/frame/fuzzy.ts, src/frame/nested.ts).
+  udf: { args: ["any"], variadic: true, result: (_t, o) => String(o?.returns) },
+  textJaccard: { args: ["string", "string"], result: () => "DOUBLE" },
+  levenshtein: { args: ["string", "string"], result: () => "BIGINT" },
+  levenshteinSimilarity: { args: ["string", "string"], result: () => "DOUBLE" },
+  structField: { args: ["any"], result: (t, o) => nestedResult("field", t[0], o) },
+  listGet: { args: ["any"], result: (t, o) => nestedResult("get", t[0], o) },
+  listLen: { args: ["any"], result: (t, o) => (nestedResult("len", t[0], o), "BIGINT") },
+  mapKeys: { args: ["any"], result: (t, o) => nestedResult("keys", t[0], o) },
+  mapValues: { args: ["any"], result: (t, o) => nestedResult("values", t[0], o) },
+  mapGet: { args: ["any", "any"], result: (t, o) => nestedResult("mapGet", t[0], o) },
 };
 
 export const AGGREGATE_FUNCTIONS: Record<string, FunctionSpec> = {

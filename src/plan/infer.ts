@@ -4,6 +4,7 @@ import { ColumnNotFoundError, TypeMismatchError } from "./errors.js";
 import { exprToString, type Expr } from "./expr.js";
 import { AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS, argKindMatches, type FunctionSpec } from "./functions.js";
 import { commonType, comparable, isBoolean, type DataType, type Schema } from "./types.js";
+import { windowType } from "./window.js";
 
 export function typeOf(e: Expr, schema: Schema): DataType {
   switch (e.kind) {
@@ -19,6 +20,8 @@ export function typeOf(e: Expr, schema: Schema): DataType {
     case "cast":
       typeOf(e.expr, schema);
       return e.to;
+    case "window":
+      return windowType(e, schema, typeOf);
     case "struct":
       return `STRUCT(${e.fields.map((f) => `"${f.name.replaceAll('"', '""')}" ${typeOf(f.expr, schema)}`).join(", ")})`;
     case "case": {

@@ -62,7 +62,15 @@ export type Plan =
   | { readonly kind: "limit"; readonly input: Plan; readonly n: number; readonly offset: number }
   | { readonly kind: "distinct"; readonly input: Plan; readonly subset?: readonly string[] }
   | { readonly kind: "union"; readonly inputs: readonly Plan[] }
-  | { readonly kind: "sample"; readonly input: Plan; readonly n?: number; readonly fraction?: number; readonly seed: number };
+  | { readonly kind: "sample"; readonly input: Plan; readonly n?: number; readonly fraction?: number; readonly seed: number }
+  /**
+   * An operator defined in a table rather than in every switch (pivot, unpivot, explode, as-of and fuzzy
+   * joins, SQL text): its schema and pushdown rules are in src/plan/extensions.ts (EXTENSION_OPS), its
+   * SQL in src/engine/sql/extensions.ts. `params` is plain data.
+   */
+  | { readonly kind: "extension"; readonly op: string; readonly inputs: readonly Plan[]; readonly params: ExtensionParams };
+
+export type ExtensionParams = Readonly<Record<string, unknown>>;
 
 export function inputsOf(plan: Plan): readonly Plan[] {
   switch (plan.kind) {
@@ -71,6 +79,7 @@ export function inputsOf(plan: Plan): readonly Plan[] {
     case "join":
       return [plan.left, plan.right];
     case "union":
+    case "extension":
       return plan.inputs;
     default:
       return [plan.input];
@@ -85,6 +94,7 @@ export function withInputs(plan: Plan, inputs: readonly Plan[]): Plan {
     case "join":
       return { ...plan, left: inputs[0], right: inputs[1] };
     case "union":
+    case "extension":
       return { ...plan, inputs };
     default:
       return { ...plan, input: inputs[0] };

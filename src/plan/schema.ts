@@ -3,6 +3,7 @@ import { outputName, type Expr } from "./expr.js";
 import { typeOf } from "./infer.js";
 import type { Plan } from "./nodes.js";
 import type { Field, Schema } from "./types.js";
+import { extensionOp } from "./extensions.js";
 
 const cache = new WeakMap<Plan, Schema>();
 
@@ -35,6 +36,8 @@ function compute(plan: Plan): Schema {
       return schemaOf(plan.inputs[0]);
     case "join":
       return joinColumns(plan).map((c) => ({ name: c.name, type: c.type }));
+    case "extension":
+      return extensionOp(plan.op).schema(plan, schemaOf);
   }
 }
 

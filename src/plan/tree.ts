@@ -1,6 +1,7 @@
 // Plans as display trees ({id, name, detail, children}) and as indented text, for explain() and job.start.
 import { exprToString, type Expr } from "./expr.js";
 import { inputsOf, type Plan } from "./nodes.js";
+import { extensionOp } from "./extensions.js";
 
 export interface PlanTreeNode {
   id: string;
@@ -29,6 +30,7 @@ export function planText(plan: Plan): string {
 }
 
 function nodeName(p: Plan): string {
+  if (p.kind === "extension") return extensionOp(p.op).title;
   return { scan: "SCAN", project: "SELECT", filter: "FILTER", aggregate: "AGGREGATE", join: "JOIN", sort: "SORT", limit: "LIMIT", distinct: "UNIQUE", union: "UNION", sample: "SAMPLE" }[p.kind];
 }
 
@@ -62,5 +64,7 @@ function nodeDetail(p: Plan): string {
       return `${p.inputs.length} inputs`;
     case "sample":
       return p.n !== undefined ? `${p.n} rows seed ${p.seed}` : `${p.fraction} seed ${p.seed}`;
+    case "extension":
+      return extensionOp(p.op).detail(p);
   }
 }

@@ -7,18 +7,23 @@ import { joinColumns, schemaOf } from "../../plan/schema.js";
 import type { Schema } from "../../plan/types.js";
 import { AGGREGATE_SQL, SCALAR_SQL, renderCall } from "./dialect.js";
 import { quoteIdent, quoteLiteral, quoteString, quoteType } from "./quote.js";
+import { compileExtension } from "./extensions.js";
+import { renderWindow } from "./window.js";
 
 export const MEMORY_SCHEMA = "sluice_mem";
 
 export interface CompiledQuery {
   sql: string;
-  /** In-memory sources the engine must load before running the SQL. */
+  /** In-memory sources (and JS functions, src/engine/udf.ts) the engine must load before running the SQL. */
   memorySources: string[];
+  /** Values bound to $1, $2, ... (from sql`...` templates); undefined when there are none. */
+  params?: unknown[];
 }
 
 export function compile(plan: Plan): CompiledQuery {
   const c = new Compiler();
-  return { sql: c.plan(plan), memorySources: [...c.memory] };
+  const sql = c.plan(plan);
+  return { sql, memorySources: [...c.memory], params: c.params.length ? c.params : undefined };
 }
 
 export function compileExpr(e: Expr, schema: Schema, qualifier?: string): string {
@@ -27,6 +32,7 @@ export function compileExpr(e: Expr, schema: Schema, qualifier?: string): string
 
 class Compiler {
   readonly memory = new Set<string>();
+  readonly params: unknown[] = [];
   private aliasCount = 0;
 
   private alias(): string {
@@ -74,6 +80,14 @@ class Compiler {
       }
       case "join":
         return this.join(p);
+      case "extension":
+        return compileExtension(p, {
+          input: (i) => this.plan(p.inputs[i]),
+          alias: () => this.alias(),
+          expr: (e, schema, qualifier) => this.expr(e, schema, qualifier),
+          param: (value) => `$${this.params.push(value)}`,
+          require: (id) => this.memory.add(id),
+        });
     }
   }
 
@@ -163,7 +177,10 @@ class Compiler {
       case "case":
         return `CASE ${e.branches.map((b) => `WHEN ${q(b.when)} THEN ${q(b.then)}`).join(" ")} ELSE ${q(e.otherwise)} END`;
       case "call":
+        if (e.fn === "udf") this.memory.add(String(e.options?.name)); // registered with the engine before the query
         return renderCall(SCALAR_SQL, e.fn, e.args.map(q), e.options);
+      case "window":
+        return renderWindow(e, q, typeOf(e, schema));
       case "agg": {
         const sql = renderCall(AGGREGATE_SQL, e.fn, e.args.map(q), e.options);
         // DuckDB widens integer sums to HUGEINT; keep BIGINT like Polars so results stay plain numbers.

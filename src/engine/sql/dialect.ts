@@ -2,7 +2,8 @@
 // name; the few that need arranging are small functions. A second engine is a second table.
 import { InvalidArgumentError } from "../../plan/errors.js";
 import type { Options } from "../../plan/expr.js";
-import { quoteLiteral, quoteString } from "./quote.js";
+import { quoteIdent, quoteLiteral, quoteString } from "./quote.js";
+import { jaccardSql } from "./tokens.js";
 import { parseEvery } from "../../plan/duration.js";
 
 type Render = string | ((args: string[], options: Options | undefined) => string);
@@ -53,6 +54,17 @@ export const SCALAR_SQL: Record<string, Render> = {
   weekday: "isodow",
   format: (a, o) => `strftime(${a[0]}, ${quoteString(String(o?.format))})`,
   parse: (a, o) => `strptime(${a[0]}, ${quoteString(String(o?.format))})`,
+  // Advanced analytics (src/frame/udf.ts, src/frame/fuzzy.ts, src/frame/nested.ts).
+  udf: (a, o) => `${quoteIdent(String(o?.name))}(${a.join(", ")})`,
+  textJaccard: (a, o) => jaccardSql(a[0], a[1], o?.ngram ? { ngram: Number(o.ngram) } : "words"),
+  levenshtein: "levenshtein",
+  levenshteinSimilarity: (a) => `(1 - levenshtein(${a[0]}, ${a[1]}) / nullif(greatest(length(${a[0]}), length(${a[1]})), 0))`,
+  structField: (a, o) => `struct_extract(${a[0]}, ${quoteString(String(o?.name))})`,
+  listGet: (a, o) => `list_extract(${a[0]}, ${(Number(o?.index) | 0) + 1})`,
+  listLen: (a) => `len(${a[0]})`,
+  mapKeys: "map_keys",
+  mapValues: "map_values",
+  mapGet: (a) => `map_extract_value(${a[0]}, ${a[1]})`,
 };
 
 export const AGGREGATE_SQL: Record<string, Render> = {

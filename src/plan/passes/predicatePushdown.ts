@@ -1,7 +1,7 @@
 // predicatePushdown: moves each part (conjunct) of a filter as close to the data as it can go — through
 // projections (rewriting column references), sorts, unions, distincts, joins (to the side it names) and
 // aggregations (when it only uses group keys) — and into the scan, where the engine can skip row groups.
-import { columnsOf, conjunction, conjuncts, containsAgg, outputName, renameColumns, stripAlias, substitute, type Expr } from "../expr.js";
+import { columnsOf, conjunction, conjuncts, containsAgg, containsWindow, outputName, renameColumns, stripAlias, substitute, type Expr } from "../expr.js";
 import { inputsOf, withInputs, type Plan } from "../nodes.js";
 import type { Pass } from "../optimizer.js";
 import { joinColumns } from "../schema.js";
@@ -19,6 +19,8 @@ function push(plan: Plan, preds: readonly Expr[]): Plan {
     case "scan":
       return preds.length ? { ...plan, filters: [...plan.filters, ...preds] } : plan;
     case "project": {
+      // Filtering below a window would change which rows each window sees.
+      if (plan.exprs.some(containsWindow)) return wrap({ ...plan, input: push(plan.input, []) }, preds);
       const bindings = new Map(plan.exprs.map((e) => [outputName(e), stripAlias(e)]));
       return { ...plan, input: push(plan.input, preds.map((p) => substitute(p, bindings))) };
     }
@@ -66,6 +68,7 @@ function push(plan: Plan, preds: readonly Expr[]): Plan {
       }
       return wrap({ ...plan, left: push(plan.left, toLeft), right: push(plan.right, toRight) }, stay);
     }
+    case "extension":
     case "limit":
     case "sample":
       // Filtering before a limit or a sample would change which rows are kept.

@@ -4,6 +4,7 @@ import { columnsOf, outputName, type Expr } from "../expr.js";
 import type { Plan } from "../nodes.js";
 import type { Pass } from "../optimizer.js";
 import { joinColumns, schemaOf } from "../schema.js";
+import { extensionOp } from "../extensions.js";
 
 type Needed = Set<string> | "all";
 
@@ -50,6 +51,10 @@ function prune(plan: Plan, needed: Needed): Plan {
       // Every side must keep the same columns (by name).
       const names = needed === "all" ? "all" : new Set(schemaOf(plan).map((f) => f.name).filter((n) => needed.has(n)));
       return { ...plan, inputs: plan.inputs.map((i) => prune(i, names === "all" || names.size ? names : "all")) };
+    }
+    case "extension": {
+      const wants = extensionOp(plan.op).inputColumns?.(plan, needed) ?? plan.inputs.map((): Needed => "all");
+      return { ...plan, inputs: plan.inputs.map((i, n) => prune(i, wants[n])) };
     }
     case "join": {
       const left = colsOf(plan.leftOn);

@@ -1,0 +1,178 @@
+// SQL for the operators of src/plan/extensions.ts, one function per operator (the Ibis visit_* shape).
+// Each gets its inputs as compiled SELECTs and returns one SELECT; identifiers and literals are quoted
+// here, user values from sql`...` templates are bound parameters ($n), never text.
+import { DuckDBTimestampValue, type DuckDBValue } from "@duckdb/node-api";
+import type { Expr } from "../../plan/expr.js";
+import {
+  asofColumns,
+  fuzzyColumns,
+  pivotColumnName,
+  type AsofParams,
+  type ExplodeParams,
+  type ExtensionNode,
+  type FuzzyParams,
+  type PivotParams,
+  type SqlParams,
+  type UnnestParams,
+  type UnpivotParams,
+} from "../../plan/extensions.js";
+import { InvalidArgumentError } from "../../plan/errors.js";
+import { parseEvery } from "../../plan/duration.js";
+import { mapTypes, structFields } from "../../plan/nested.js";
+import { schemaOf } from "../../plan/schema.js";
+import type { Schema } from "../../plan/types.js";
+import { AGGREGATE_SQL, renderCall } from "./dialect.js";
+import { quoteIdent, quoteLiteral, quoteString, quoteType } from "./quote.js";
+import { tokensSql } from "./tokens.js";
+
+export interface ExtensionContext {
+  /** The compiled SELECT of input i (call once per place it is used). */
+  input(i: number): string;
+  alias(): string;
+  expr(e: Expr, schema: Schema, qualifier?: string): string;
+  /** Binds a value; returns its placeholder ($n). */
+  param(value: DuckDBValue): string;
+  /** Something the engine must load before the query (an in-memory table, a JS function). */
+  require(id: string): void;
+}
+
+type Compile = (node: ExtensionNode, ctx: ExtensionContext) => string;
+const P = <T>(node: ExtensionNode) => node.params as unknown as T;
+const ids = (names: readonly string[], q?: string) => names.map((n) => (q ? `${q}.${quoteIdent(n)}` : quoteIdent(n)));
+
+export const EXTENSION_SQL: Record<string, Compile> = {
+  pivot(node, ctx) {
+    const x = P<PivotParams>(node);
+    const many = x.values.length > 1;
+    const cells = x.values.flatMap((v, i) =>
+      x.pivotValues.map((pv) => {
+        const agg = renderCall(AGGREGATE_SQL, x.agg, [quoteIdent(v)], undefined);
+        const cell = `${agg} FILTER (WHERE ${quoteIdent(x.on)} IS NOT DISTINCT FROM ${quoteLiteral(pv)})`;
+        const typed = x.agg === "sum" && x.valueTypes[i] === "BIGINT" ? `CAST(${cell} AS BIGINT)` : cell;
+        return `${typed} AS ${quoteIdent(pivotColumnName(pv, v, many))}`;
+      }),
+    );
+    const groupBy = x.index.length ? ` GROUP BY ${ids(x.index).join(", ")}` : "";
+    return `SELECT ${[...ids(x.index), ...cells].join(", ")} FROM (${ctx.input(0)}) AS ${ctx.alias()}${groupBy}`;
+  },
+
+  unpivot(node, ctx) {
+    const x = P<UnpivotParams>(node);
+    const out = schemaOf(node);
+    const type = quoteType(out[out.length - 1].type);
+    const inner = [...ids(x.index), ...x.on.map((c) => `CAST(${quoteIdent(c)} AS ${type}) AS ${quoteIdent(c)}`)].join(", ");
+    // INCLUDE NULLS: a null cell is still a row, as in Polars.
+    return (
+      `SELECT ${[...ids(x.index), quoteIdent(x.variableName), quoteIdent(x.valueName)].join(", ")} FROM ` +
+      `(SELECT ${inner} FROM (${ctx.input(0)}) AS ${ctx.alias()}) AS ${ctx.alias()} UNPIVOT INCLUDE NULLS ` +
+      `(${quoteIdent(x.valueName)} FOR ${quoteIdent(x.variableName)} IN (${ids(x.on).join(", ")}))`
+    );
+  },
+
+  explode(node, ctx) {
+    const { column } = P<ExplodeParams>(node);
+    const input = schemaOf(node.inputs[0]);
+    const isMap = mapTypes(input.find((f) => f.name === column)!.type) !== undefined;
+    const cols = input.map((f) =>
+      f.name === column ? `unnest(${isMap ? `map_entries(${quoteIdent(column)})` : quoteIdent(column)}) AS ${quoteIdent(column)}` : quoteIdent(f.name),
+    );
+    return `SELECT ${cols.join(", ")} FROM (${ctx.input(0)}) AS ${ctx.alias()}`;
+  },
+
+  unnest(node, ctx) {
+    const { column, prefix } = P<UnnestParams>(node);
+    const cols = schemaOf(node.inputs[0]).flatMap((f) =>
+      f.name !== column
+        ? [quoteIdent(f.name)]
+        : (structFields(f.type) ?? []).map((s) => `struct_extract(${quoteIdent(column)}, ${quoteString(s.name)}) AS ${quoteIdent(prefix + s.name)}`),
+    );
+    return `SELECT ${cols.join(", ")} FROM (${ctx.input(0)}) AS ${ctx.alias()}`;
+  },
+
+  asofJoin(node, ctx) {
+    const a = P<AsofParams>(node);
+    const l = ctx.alias();
+    const r = ctx.alias();
+    const lo = `${l}.${quoteIdent(a.leftOn)}`;
+    const ro = `${r}.${quoteIdent(a.rightOn)}`;
+    const conds = a.by.map((b, i) => `${l}.${quoteIdent(b)} = ${r}.${quoteIdent(a.byRight[i])}`);
+    conds.push(a.strategy === "backward" ? `${lo} >= ${ro}` : `${lo} <= ${ro}`);
+    let within = "";
+    if (a.tolerance !== null) {
+      const gap = a.strategy === "backward" ? `(${lo} - ${ro})` : `(${ro} - ${lo})`;
+      within = `${gap} <= ${toleranceSql(a.tolerance)}`;
+    }
+    const cols = asofColumns(node, schemaOf).map((c) => {
+      const v = `${c.from === "left" ? l : r}.${quoteIdent(c.source)}`;
+      // Polars semantics: the nearest match is found, then dropped when it is further than the tolerance.
+      const value = c.from === "right" && within ? `CASE WHEN ${within} THEN ${v} END` : v;
+      return `${value} AS ${quoteIdent(c.name)}`;
+    });
+    return `SELECT ${cols.join(", ")} FROM (${ctx.input(0)}) AS ${l} ASOF LEFT JOIN (${ctx.input(1)}) AS ${r} ON ${conds.join(" AND ")}`;
+  },
+
+  fuzzyJoin(node, ctx) {
+    const f = P<FuzzyParams>(node);
+    const t = quoteLiteral(f.threshold);
+    const lid = quoteIdent("__sluice_lid");
+    const rid = quoteIdent("__sluice_rid");
+    const cols = fuzzyColumns(node, schemaOf).map((c) => `${c.from === "left" ? "l" : "r"}.${quoteIdent(c.source)} AS ${quoteIdent(c.name)}`);
+    // Prefix filtering (Chaudhuri et al. 2006; Bayardo et al. 2007): with every token set sorted by global
+    // token frequency (rarest first), two sets with Jaccard >= t must share a token among the first
+    // |x| - ceil(t·|x|) + 1 of each. Only pairs sharing such a prefix token are verified exactly, so the
+    // result equals the all-pairs check without comparing all pairs. The 1e-9 keeps prefixes long
+    // (never short) when t·|x| lands a hair above an integer in floating point.
+    const prefix = (side: "l" | "r") => `
+      ${side}rank AS (SELECT k.id, k.tok, s.n, row_number() OVER (PARTITION BY k.id ORDER BY d.f, k.tok) AS pos
+                      FROM ${side}tok k JOIN df d ON d.tok = k.tok JOIN ${side}size s ON s.id = k.id),
+      ${side}pre AS (SELECT id, tok, n FROM ${side}rank WHERE pos <= n - ceil(${t} * n - 1e-9) + 1)`;
+    const best = f.keep === "best" ? " QUALIFY sim = max(sim) OVER (PARTITION BY lid)" : "";
+    return `SELECT ${cols.join(", ")}, m.sim AS ${quoteIdent(f.similarity)} FROM (
+      WITH
+      lrows AS (SELECT row_number() OVER () AS ${lid}, * FROM (${ctx.input(0)}) AS ${ctx.alias()}),
+      rrows AS (SELECT row_number() OVER () AS ${rid}, * FROM (${ctx.input(1)}) AS ${ctx.alias()}),
+      ltok AS (SELECT DISTINCT ${lid} AS id, unnest(${tokensSql(quoteIdent(f.left), f.tokens)}) AS tok FROM lrows),
+      rtok AS (SELECT DISTINCT ${rid} AS id, unnest(${tokensSql(quoteIdent(f.right), f.tokens)}) AS tok FROM rrows),
+      lsize AS (SELECT id, count(*) AS n FROM ltok GROUP BY id),
+      rsize AS (SELECT id, count(*) AS n FROM rtok GROUP BY id),
+      df AS (SELECT tok, count(*) AS f FROM (SELECT tok FROM ltok UNION ALL SELECT tok FROM rtok) GROUP BY tok),
+      ${prefix("l")},
+      ${prefix("r")},
+      cand AS (SELECT DISTINCT a.id AS lid, b.id AS rid, a.n AS ln, b.n AS rn FROM lpre a JOIN rpre b ON a.tok = b.tok
+               WHERE b.n >= ${t} * a.n - 1e-9 AND a.n >= ${t} * b.n - 1e-9),
+      inter AS (SELECT c.lid, c.rid, c.ln, c.rn, count(*) AS k FROM cand c
+                JOIN ltok a ON a.id = c.lid JOIN rtok b ON b.id = c.rid AND b.tok = a.tok GROUP BY c.lid, c.rid, c.ln, c.rn),
+      scored AS (SELECT lid, rid, k / (ln + rn - k) AS sim FROM inter WHERE k / (ln + rn - k) >= ${t}${best})
+      SELECT * FROM scored
+    ) AS m JOIN lrows l ON l.${lid} = m.lid JOIN rrows r ON r.${rid} = m.rid`.replace(/\n\s+/g, " ");
+  },
+
+  sql(node, ctx) {
+    const s = P<SqlParams>(node);
+    let text = s.text[0];
+    s.slots.forEach((slot, i) => {
+      text += "frame" in slot ? `(${ctx.input(slot.frame)})` : ctx.param(toDuckDBValue(s.values[slot.value]));
+      text += s.text[i + 1];
+    });
+    return `SELECT * FROM (${text}) AS ${ctx.alias()}`;
+  },
+};
+
+function toleranceSql(tol: number | string): string {
+  if (typeof tol === "number") return quoteLiteral(tol);
+  const { n, unit } = parseEvery(tol);
+  return `INTERVAL ${quoteString(`${n} ${unit}`)}`;
+}
+
+export function toDuckDBValue(v: unknown): DuckDBValue {
+  if (v === null || v === undefined) return null;
+  if (typeof v === "number" || typeof v === "string" || typeof v === "boolean" || typeof v === "bigint") return v;
+  if (v instanceof Date) return new DuckDBTimestampValue(BigInt(v.getTime()) * 1000n);
+  throw new InvalidArgumentError(`sql\`...\`: cannot bind a ${Object.prototype.toString.call(v)} as a parameter; pass a number, string, boolean, bigint, Date or null`);
+}
+
+export function compileExtension(node: ExtensionNode, ctx: ExtensionContext): string {
+  const compile = EXTENSION_SQL[node.op];
+  if (!compile) throw new InvalidArgumentError(`plan operator '${node.op}' has no DuckDB spelling`);
+  return compile(node, ctx);
+}

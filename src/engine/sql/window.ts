@@ -1,0 +1,47 @@
+// Window expressions in DuckDB SQL: `fn(args) OVER (PARTITION BY ... ORDER BY ... ROWS BETWEEN ...)`.
+// Window-only functions are spelled here; aggregates reuse the aggregate table of ./dialect.ts.
+import type { WindowExpr, WindowFrame } from "../../plan/expr.js";
+import type { DataType } from "../../plan/types.js";
+import { AGGREGATE_SQL, renderCall } from "./dialect.js";
+import { quoteLiteral } from "./quote.js";
+
+type Render = (args: string[], e: WindowExpr) => string;
+
+const offsetArgs = (a: string[], e: WindowExpr) => {
+  const offset = Number(e.options?.offset ?? 1) | 0;
+  const dflt = e.options?.default;
+  return [a[0], String(offset), ...(dflt === undefined || dflt === null ? [] : [quoteLiteral(dflt as string | number | boolean)])].join(", ");
+};
+
+export const WINDOW_SQL: Record<string, Render> = {
+  rowNumber: () => "row_number()",
+  rank: () => "rank()",
+  denseRank: () => "dense_rank()",
+  lag: (a, e) => `lag(${offsetArgs(a, e)})`,
+  lead: (a, e) => `lead(${offsetArgs(a, e)})`,
+};
+
+function bound(n: number | null, side: "start" | "end"): string {
+  if (n === null) return side === "start" ? "UNBOUNDED PRECEDING" : "UNBOUNDED FOLLOWING";
+  if (n === 0) return "CURRENT ROW";
+  return n < 0 ? `${quoteLiteral(-n)} PRECEDING` : `${quoteLiteral(n)} FOLLOWING`;
+}
+
+function frameSql(f: WindowFrame): string {
+  return ` ${f.unit === "rows" ? "ROWS" : "RANGE"} BETWEEN ${bound(f.start, "start")} AND ${bound(f.end, "end")}`;
+}
+
+/** `q` renders a child expression; `type` is the window's result type (integer sums stay BIGINT). */
+export function renderWindow(e: WindowExpr, q: (x: WindowExpr["args"][number]) => string, type: DataType): string {
+  const args = e.args.map(q);
+  const special = WINDOW_SQL[e.fn];
+  const call = special ? special(args, e) : renderCall(AGGREGATE_SQL, e.fn, args, e.options);
+  const partition = e.partitionBy.length ? `PARTITION BY ${e.partitionBy.map(q).join(", ")}` : "";
+  const order = e.orderBy.length
+    ? ` ORDER BY ${e.orderBy.map((o) => `${q(o.expr)} ${o.descending ? "DESC" : "ASC"} NULLS ${o.nullsLast ? "LAST" : "FIRST"}`).join(", ")}`
+    : "";
+  const frame = e.frame && !special ? frameSql(e.frame) : "";
+  const sql = `${call} OVER (${partition}${order}${frame})`;
+  // DuckDB widens integer sums to HUGEINT; keep BIGINT like the grouped sum does.
+  return e.fn === "sum" && type === "BIGINT" ? `CAST(${sql} AS BIGINT)` : sql;
+}

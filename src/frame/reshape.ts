@@ -1,0 +1,137 @@
+// Reshaping verbs on LazyFrame: pivot (values given, or discovered by a query), unpivot, explode
+// (list and map columns), unnest (struct columns). Added to LazyFrame here by declaration merging.
+import { InvalidArgumentError, TypeMismatchError } from "../plan/errors.js";
+import { colRef } from "../plan/expr.js";
+import type { PivotParams, UnnestParams, UnpivotParams, ExplodeParams } from "../plan/extensions.js";
+import { AGGREGATE_FUNCTIONS } from "../plan/functions.js";
+import { typeOf } from "../plan/infer.js";
+import type { ExtensionParams, Plan } from "../plan/nodes.js";
+import { comparable } from "../plan/types.js";
+import { col } from "./expr.js";
+import { LazyFrame } from "./lazy.js";
+
+type Many<T> = T | readonly T[];
+export type PivotValue = string | number | boolean;
+
+export interface PivotOptions {
+  /** The column whose values become new columns. */
+  on: string;
+  /** Columns that identify a row of the result (default: none, one row). */
+  index?: Many<string>;
+  /** Column(s) aggregated into the cells; with several, columns are named `<value>_<on value>`. */
+  values: Many<string>;
+  /** How cells with several rows are combined (default "first"). */
+  agg?: "first" | "last" | "sum" | "mean" | "min" | "max" | "count" | "median";
+  /** The values of `on` to turn into columns, in order. Without it, pivot runs a query to find them. */
+  columns?: readonly PivotValue[];
+}
+
+export interface UnpivotOptions {
+  /** Columns kept as they are on every output row. */
+  index?: Many<string>;
+  /** Columns turned into rows (default: every column not in index). */
+  on?: Many<string>;
+  variableName?: string;
+  valueName?: string;
+}
+
+/** More distinct values than this is almost always a mistake (a pivot on an id column). */
+export const MAX_PIVOT_COLUMNS = 1000;
+
+declare module "./lazy.js" {
+  interface LazyFrame {
+    /** Long → wide. With `columns` the result is lazy; without, the values of `on` are found first
+     *  by running a query (SELECT DISTINCT on), so it returns a Promise. */
+    pivot(options: PivotOptions & { columns: readonly PivotValue[] }): LazyFrame;
+    pivot(options: PivotOptions): Promise<LazyFrame>;
+    /** Wide → long: one row per (index, column), with the column's name and value. */
+    unpivot(options?: UnpivotOptions): LazyFrame;
+    /** One row per element of a list column, or per entry of a map column (a {key, value} struct). Empty and null lists give no row. */
+    explode(column: string): LazyFrame;
+    /** Replaces a struct column by one column per field (named `prefix + field`). */
+    unnest(column: string, options?: { prefix?: string }): LazyFrame;
+  }
+}
+
+const many = (v: Many<string> | undefined): string[] => (v === undefined ? [] : typeof v === "string" ? [v] : [...v]);
+
+/** A new frame over `plan` that keeps the optimizer flags of `from`. */
+export function derived(from: LazyFrame, plan: Plan): LazyFrame {
+  const next = new LazyFrame(plan);
+  next.optimizerFlags = from.optimizerFlags;
+  return next;
+}
+
+export function extension(from: LazyFrame, op: string, inputs: Plan[], params: object): LazyFrame {
+  return derived(from, { kind: "extension", op, inputs, params: params as ExtensionParams });
+}
+
+function checkColumns(frame: LazyFrame, names: readonly string[]): void {
+  for (const n of names) typeOf(colRef(n), frame.schema);
+}
+
+function pivot(this: LazyFrame, options: PivotOptions): LazyFrame | Promise<LazyFrame> {
+  const index = many(options.index);
+  const values = many(options.values);
+  const agg = options.agg ?? "first";
+  if (typeof options.on !== "string") throw new InvalidArgumentError("pivot({ on }): `on` must be a column name");
+  if (values.length === 0) throw new InvalidArgumentError("pivot({ values }): name at least one column to fill the cells");
+  if (!["first", "last", "sum", "mean", "min", "max", "count", "median"].includes(agg))
+    throw new InvalidArgumentError(`pivot({ agg }): use one of first, last, sum, mean, min, max, count, median; got ${JSON.stringify(agg)}`);
+  checkColumns(this, [options.on, ...index, ...values]);
+  const valueTypes = values.map((v) => AGGREGATE_FUNCTIONS[agg].result([typeOf(colRef(v), this.schema)], undefined));
+  if (agg === "sum" || agg === "mean") for (const v of values) typeOf({ kind: "agg", fn: agg, args: [colRef(v)] }, this.schema);
+  const build = (pivotValues: readonly PivotValue[], discovered: boolean) => {
+    if (pivotValues.length > MAX_PIVOT_COLUMNS)
+      throw new InvalidArgumentError(`pivot: '${options.on}' has ${pivotValues.length} distinct values (more than ${MAX_PIVOT_COLUMNS}); pivot on a column with fewer values, or pass columns: [...]`);
+    const names = new Set<string>();
+    for (const pv of pivotValues) {
+      if (pv === null || !["string", "number", "boolean"].includes(typeof pv)) throw new InvalidArgumentError(`pivot({ columns }): values must be strings, numbers or booleans, got ${JSON.stringify(pv)}`);
+      if (names.has(String(pv))) throw new InvalidArgumentError(`pivot({ columns }): ${JSON.stringify(pv)} is listed twice`);
+      names.add(String(pv));
+    }
+    const params: PivotParams & { discovered: boolean } = { index, on: options.on, values, agg, pivotValues: [...pivotValues], valueTypes, discovered };
+    return extension(this, "pivot", [this.plan], params);
+  };
+  if (options.columns) return build(options.columns, false);
+  // Discovery is a query: its own job (with progress), before the pivot frame exists.
+  return this.select(options.on)
+    .filter(col(options.on).isNotNull())
+    .unique()
+    .sort(options.on)
+    .collect()
+    .then((df) => build(df.column(options.on).map((v) => (typeof v === "bigint" ? Number(v) : v instanceof Date ? v.toISOString() : v)) as PivotValue[], true));
+}
+LazyFrame.prototype.pivot = pivot as LazyFrame["pivot"];
+
+LazyFrame.prototype.unpivot = function (this: LazyFrame, options: UnpivotOptions = {}): LazyFrame {
+  const index = many(options.index);
+  checkColumns(this, index);
+  const on = options.on === undefined ? this.columns.filter((c) => !index.includes(c)) : many(options.on);
+  checkColumns(this, on);
+  if (on.length === 0) throw new InvalidArgumentError("unpivot: no columns to unpivot (every column is in index)");
+  const types = on.map((c) => typeOf(colRef(c), this.schema));
+  types.forEach((t, i) => {
+    if (!comparable(types[0], t)) throw new TypeMismatchError(`unpivot: '${on[0]}' is ${types[0]} but '${on[i]}' is ${t}; unpivot columns of one kind, or cast them first`);
+  });
+  const params: UnpivotParams = { index, on, variableName: options.variableName ?? "variable", valueName: options.valueName ?? "value" };
+  if (index.includes(params.variableName) || index.includes(params.valueName) || params.variableName === params.valueName)
+    throw new InvalidArgumentError(`unpivot: variableName '${params.variableName}' and valueName '${params.valueName}' must differ from each other and from the index columns`);
+  return extension(this, "unpivot", [this.plan], params);
+};
+
+LazyFrame.prototype.explode = function (this: LazyFrame, column: string): LazyFrame {
+  checkColumns(this, [column]);
+  const params: ExplodeParams = { column };
+  return extension(this, "explode", [this.plan], params);
+};
+
+LazyFrame.prototype.unnest = function (this: LazyFrame, column: string, options: { prefix?: string } = {}): LazyFrame {
+  checkColumns(this, [column]);
+  const params: UnnestParams = { column, prefix: options.prefix ?? "" };
+  const frame = extension(this, "unnest", [this.plan], params);
+  const names = frame.columns;
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new InvalidArgumentError(`unnest('${column}'): the field '${dup}' collides with an existing column; pass { prefix: "${column}_" }`);
+  return frame;
+};
