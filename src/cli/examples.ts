@@ -214,7 +214,8 @@ export function summaryText(store: AssetStore, outcomes: ExampleOutcome[], store
   lines.push(
     "",
     `Store: ${rel(store.root)} — explore it with \`npx sluice assets ls${flag}\`, \`npx sluice assets show KEY${flag}\`, \`npx sluice pipeline runs${flag}\`;`,
-    "open the notebooks interactively with `npx sluice lab notebooks/`.",
+    // The kernel starts in the notebook's folder, so the store is named explicitly for interactive use.
+    `Open the notebooks in JupyterLab on this store: \`SLUICE_STORE=${store.root} npx sluice lab notebooks/\` (jupyter must be on PATH).`,
   );
   return lines.join("\n") + "\n";
 }
