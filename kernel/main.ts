@@ -10,7 +10,7 @@ import { makeMessage, type Channel, type Message } from "./wire/message.js";
 import type { FromWire, ToWire, WireData } from "./wire/thread.js";
 import { Publisher } from "./output/publisher.js";
 import { captureStreams, log } from "./output/capture.js";
-import { currentScope, runInScope } from "./output/scope.js";
+import { currentScope, runInScope, takeFailedScope, propagateScopeThroughTimers } from "./output/scope.js";
 import { makeDisplay } from "./output/display.js";
 import { CellRunner } from "./runner/run.js";
 import { importFromNotebook } from "./runner/imports.js";
@@ -81,14 +81,14 @@ Object.assign(globalThis, {
   require: createRequire(join(process.cwd(), "__notebook__.js")),
 });
 captureStreams(publisher);
+propagateScopeThroughTimers();
 
 // Errors from timers and promises after their cell: report them under that cell, keep the kernel.
 const reportLate = (error: unknown) => {
-  const scope = currentScope();
+  const scope = takeFailedScope() ?? currentScope();
   if (!scope) return log(`uncaught: ${(error as Error)?.stack ?? error}`);
-  const { ename, evalue, traceback } = formatError(error, "late");
+  const { traceback } = formatError(error, "late");
   publisher.stream("stderr", `Uncaught ${traceback.join("\n").replace(/\u001b\[[0-9;]*m/g, "")}\n`, scope.parent);
-  void ename, evalue;
 };
 process.on("uncaughtException", reportLate);
 process.on("unhandledRejection", reportLate);
@@ -185,7 +185,12 @@ wire.on("message", (event: FromWire) => {
       toWire({ kind: "interrupt-ack" });
       return interrupt();
     case "interrupted":
-      return interrupt();
+      interrupt();
+      // A cell terminated inside vm's breakOnSigint watchdog leaves Node's SIGINT handler
+      // unregistered; registering the listener again restores it.
+      process.off("SIGINT", interrupt);
+      process.on("SIGINT", interrupt);
+      return;
     case "shutdown":
       toWire({ kind: "shutdown-ack" });
       publisher.flush();

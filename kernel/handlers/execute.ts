@@ -3,7 +3,7 @@ import type { Kernel } from "../kernel.js";
 import type { Message } from "../wire/message.js";
 import { formatError } from "../runner/errors.js";
 import { toBundle } from "../output/display.js";
-import { runInScope } from "../output/scope.js";
+import { runCellScope } from "../output/scope.js";
 
 export async function executeRequest(request: Message, kernel: Kernel): Promise<Record<string, unknown>> {
   const { code = "", silent = false, store_history = true, allow_stdin = true, user_expressions = {} } = request.content;
@@ -16,7 +16,7 @@ export async function executeRequest(request: Message, kernel: Kernel): Promise<
   const scope = { parent: request, allowStdin: Boolean(allow_stdin), cellId: cellIdOf(request) };
   const label = stored ? `In[${count}]` : "<silent>";
   try {
-    const value = await runInScope(scope, () => kernel.runner.run(code, label));
+    const value = await runCellScope(scope, () => kernel.runner.run(code, label));
     if (!silent) kernel.history.succeeded.push(code);
     if (value !== undefined && !silent) {
       const data = toBundle(value);

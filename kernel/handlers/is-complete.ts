@@ -1,19 +1,24 @@
-// is_complete_request: esbuild's parse errors tell an unfinished cell ("end of file") from a wrong one.
-import { transform } from "esbuild";
+// is_complete_request: a parse error at the very end of the code means "keep typing" (incomplete);
+// anywhere else it means the code is wrong (invalid).
 import type { Handler } from "../kernel.js";
+import { stripTypes, rewrite, CellSyntaxError } from "../runner/transform.js";
 
-export const isCompleteRequest: Handler = async (request) => {
+export const isCompleteRequest: Handler = (request) => {
   const code = String(request.content.code ?? "");
   if (code.trim() === "") return { status: "complete" };
   try {
-    await transform(code, { loader: "ts", logLevel: "silent" });
+    rewrite(stripTypes(code));
     return { status: "complete" };
   } catch (error) {
-    const errors = (error as { errors?: Array<{ text: string; location?: { line: number } | null }> }).errors ?? [];
-    const unfinished = errors.some((e) => /end of file|Unterminated (template|regular expression)/i.test(e.text));
-    if (!unfinished) return { status: "invalid" };
+    if (!(error instanceof CellSyntaxError)) return { status: "invalid" };
+    if (!atEnd(code, error) && !/Unterminated (template|comment)/i.test(error.message)) return { status: "invalid" };
     const lastLine = code.split("\n").pop() ?? "";
     const indent = (/^\s*/.exec(lastLine)?.[0] ?? "") + (/[{([]\s*$/.test(lastLine) ? "  " : "");
     return { status: "incomplete", indent };
   }
 };
+
+function atEnd(code: string, error: CellSyntaxError): boolean {
+  const lines = code.trimEnd().split("\n");
+  return error.line > lines.length || (error.line === lines.length && error.column > lines[lines.length - 1].length);
+}

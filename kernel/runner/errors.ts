@@ -1,5 +1,4 @@
 // Errors as Jupyter shows them: ename, evalue and a traceback whose frames point at cell lines.
-import { SourceMap } from "node:module";
 import { inspect } from "node:util";
 import { CellSyntaxError } from "./transform.js";
 
@@ -17,15 +16,16 @@ export class StdinNotAllowedError extends Error {
   }
 }
 
-interface CellMap {
-  map: SourceMap;
+interface CellFile {
   prefixLength: number;
+  lines: number;
   label: string;
 }
-const maps = new Map<string, CellMap>();
+const cells = new Map<string, CellFile>();
 
-export function registerCellMap(filename: string, map: string, prefixLength: number, label: string): void {
-  maps.set(filename, { map: new SourceMap(JSON.parse(map)), prefixLength, label });
+/** Compiled cells keep the cell's lines; only line 1 is shifted right by the wrapper's prefix. */
+export function registerCell(filename: string, prefixLength: number, lines: number, label: string): void {
+  cells.set(filename, { prefixLength, lines, label });
 }
 
 export interface JupyterError {
@@ -68,17 +68,12 @@ function mapFrame(line: string): string | undefined {
     return line;
   }
   const [, fn, file, lineNo, colNo] = m;
-  const cell = maps.get(file);
+  const cell = cells.get(file);
   if (!cell) return line;
-  let l = Number(lineNo) - 1;
-  let c = Number(colNo) - 1;
-  if (l === 0) c = Math.max(0, c - cell.prefixLength);
-  const entry = cell.map.findEntry(l, c) as { originalLine?: number; originalColumn?: number };
-  if (entry && typeof entry.originalLine === "number") {
-    l = entry.originalLine;
-    c = entry.originalColumn ?? 0;
-  }
-  const where = `${cell.label}:${l + 1}:${c + 1}`;
+  const l = Number(lineNo);
+  if (l > cell.lines) return undefined; // the wrapper's own closing call
+  const c = l === 1 ? Math.max(1, Number(colNo) - cell.prefixLength) : Number(colNo);
+  const where = `${cell.label}:${l}:${c}`;
   const name = fn && !/^(async )?<anonymous>$/.test(fn) && fn !== "async" ? fn : undefined;
   return name ? `    at ${name} (${where})` : `    at ${where}`;
 }

@@ -1,7 +1,8 @@
 // Runs compiled cells on this (the main) thread and races them against interrupts.
 import vm from "node:vm";
+import { setImmediate } from "node:timers";
 import { compileCell } from "./transform.js";
-import { registerCellMap, KeyboardInterrupt } from "./errors.js";
+import { registerCell, KeyboardInterrupt } from "./errors.js";
 
 export interface InterruptSink {
   /** Tells the wire thread whether user code may be running (it only terminates user code). */
@@ -22,14 +23,22 @@ export class CellRunner {
   async run(source: string, label: string): Promise<unknown> {
     this.runs += 1;
     const filename = `cell-${this.runs}.ts`;
-    const compiled = await compileCell(source, filename);
-    registerCellMap(filename, compiled.map, compiled.prefixLength, label);
+    const compiled = compileCell(source);
+    registerCell(filename, compiled.prefixLength, source.split("\n").length, label);
     const interrupted = new Promise<never>((_, reject) => (this.rejectRunning = reject));
     this.sink.userCode(true);
     try {
-      // Started from a microtask so that Runtime.terminateExecution unwinds only user frames. A
-      // terminated cell's promise never settles, hence the race with the interrupt.
-      const result = Promise.resolve().then(() => vm.runInThisContext(compiled.code, { filename, breakOnSigint: true }) as Promise<unknown>);
+      // Started from a microtask so that Runtime.terminateExecution unwinds only user frames, and
+      // that microtask from a fresh macrotask: V8 drops every microtask queued behind a terminated
+      // one, and none of the kernel's may be among them. A terminated cell's promise never
+      // settles, hence the race with the interrupt.
+      const result = new Promise<unknown>((resolve, reject) =>
+        setImmediate(() => {
+          Promise.resolve()
+            .then(() => vm.runInThisContext(compiled.code, { filename, breakOnSigint: true }) as Promise<unknown>)
+            .then(resolve, reject);
+        }),
+      );
       return await Promise.race([result, interrupted]);
     } catch (error) {
       if (error instanceof Error && /Script execution was interrupted/.test(error.message)) throw new KeyboardInterrupt();

@@ -1,12 +1,14 @@
 // Turns a TypeScript cell into a script with REPL semantics:
-//   1. esbuild strips the types (fast, with a source map back to the cell's lines);
+//   1. sucrase strips the types in-process (about a millisecond) and keeps every line where it was,
+//      so stack traces point at the cell's own lines without a source map. (esbuild runs as a child
+//      process, which a SIGINT to the kernel's process group kills.)
 //   2. acorn parses the JavaScript and top-level declarations become assignments on the global
 //      scope, so `const x` can be declared again in a later cell and every cell sees it;
 //   3. static and dynamic imports go through the kernel's resolver (notebook folder, "sluice");
 //   4. everything is wrapped in an async function (top-level await) whose return value is the
 //      cell's last expression.
-// Edits never add or remove line breaks, so esbuild's map stays valid for the final code.
-import { transform, type Message as EsbuildMessage } from "esbuild";
+// Edits never add or remove line breaks, so line N of the result is line N of the cell.
+import { transform } from "sucrase";
 import { parse, type Node } from "acorn";
 
 export const IMPORT_FN = "__sluice_import";
@@ -20,8 +22,6 @@ export class CellSyntaxError extends Error {
 
 export interface CompiledCell {
   code: string;
-  /** esbuild's source map (JSON) from `code` back to the cell's TypeScript. */
-  map: string;
   /** Characters added in front of line 1 by the wrapper (columns there are shifted). */
   prefixLength: number;
 }
@@ -34,41 +34,29 @@ interface Edit {
 
 type AnyNode = Node & Record<string, any>;
 
-export async function compileCell(source: string, filename: string): Promise<CompiledCell> {
-  let js: string;
-  let map: string;
+export function stripTypes(source: string): string {
   try {
-    const out = await transform(source, {
-      loader: "ts",
-      sourcemap: "external",
-      sourcefile: filename,
-      target: "es2022",
-      // Keep imports that look unused: a notebook imports in one cell and uses the name later.
-      tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: true, experimentalDecorators: true } },
-    });
-    js = out.code;
-    map = out.map;
+    // keepUnusedImports: a notebook imports in one cell and uses the name in a later one.
+    return transform(source, { transforms: ["typescript"], keepUnusedImports: true, disableESTransforms: true }).code;
   } catch (error) {
-    throw toSyntaxError(error);
+    const e = error as Error & { loc?: { line: number; column: number } };
+    const line = e.loc?.line ?? 1;
+    throw new CellSyntaxError(e.message.replace(/ \(\d+:\d+\)$/, ""), line, (e.loc?.column ?? 0) + 1, source.split("\n")[line - 1] ?? "");
   }
-  const { code, prefixLength } = rewrite(js);
-  return { code, map, prefixLength };
 }
 
-function toSyntaxError(error: unknown): Error {
-  const first: EsbuildMessage | undefined = (error as { errors?: EsbuildMessage[] }).errors?.[0];
-  if (!first) return error as Error;
-  const loc = first.location;
-  return new CellSyntaxError(first.text, loc?.line ?? 1, (loc?.column ?? 0) + 1, loc?.lineText ?? "");
+export function compileCell(source: string): CompiledCell {
+  return rewrite(stripTypes(source));
 }
 
-export function rewrite(js: string): { code: string; prefixLength: number } {
+export function rewrite(js: string): CompiledCell {
   let program: AnyNode;
   try {
     program = parse(js, { ecmaVersion: "latest", sourceType: "module", allowAwaitOutsideFunction: true }) as AnyNode;
   } catch (error) {
     const e = error as SyntaxError & { loc?: { line: number; column: number } };
-    throw new CellSyntaxError(e.message.replace(/ \(\d+:\d+\)$/, ""), e.loc?.line ?? 1, (e.loc?.column ?? 0) + 1, "");
+    const line = e.loc?.line ?? 1;
+    throw new CellSyntaxError(e.message.replace(/ \(\d+:\d+\)$/, ""), line, (e.loc?.column ?? 0) + 1, js.split("\n")[line - 1] ?? "");
   }
   const edits: Edit[] = [];
   const hoisted: string[] = [];
