@@ -53,7 +53,9 @@ const kernel: Kernel = {
 const show = (bundle: Record<string, unknown>, options: { displayId?: string; update?: boolean; metadata?: Record<string, unknown>; transient?: Record<string, unknown> } = {}) => {
   const transient = { ...(options.transient ?? {}), ...(options.displayId ? { display_id: options.displayId } : {}) };
   const type = options.update ? "update_display_data" : "display_data";
-  publisher.publish(type, { data: bundle, metadata: options.metadata ?? {}, transient }, currentScope()?.parent);
+  const scope = currentScope();
+  if (scope?.silent) return;
+  publisher.publish(type, { data: bundle, metadata: options.metadata ?? {}, transient }, scope?.parent);
 };
 setHost({
   display: show,

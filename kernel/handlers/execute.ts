@@ -13,7 +13,7 @@ export async function executeRequest(request: Message, kernel: Kernel): Promise<
   if (!silent) kernel.publisher.publish("execute_input", { code, execution_count: count }, request);
   if (stored) kernel.history.add(count, code);
 
-  const scope = { parent: request, allowStdin: Boolean(allow_stdin), cellId: cellIdOf(request) };
+  const scope = { parent: request, allowStdin: Boolean(allow_stdin), cellId: cellIdOf(request), silent: Boolean(silent) };
   const label = stored ? `In[${count}]` : "<silent>";
   try {
     const value = await runCellScope(scope, () => kernel.runner.run(code, label));
@@ -26,7 +26,7 @@ export async function executeRequest(request: Message, kernel: Kernel): Promise<
     return { status: "ok", execution_count: count, user_expressions: await evaluateExpressions(user_expressions, kernel), payload: [] };
   } catch (error) {
     const formatted = formatError(error, label);
-    kernel.publisher.publish("error", { ...formatted }, request);
+    if (!silent) kernel.publisher.publish("error", { ...formatted }, request);
     return { status: "error", execution_count: count, ...formatted };
   }
 }

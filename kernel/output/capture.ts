@@ -17,7 +17,7 @@ export function captureStreams(publisher: Publisher): void {
       const done = typeof encoding === "function" ? encoding : callback;
       if (!scope) return original(chunk as string, encoding as BufferEncoding, done as () => void);
       const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString(typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8");
-      publisher.stream(name, text, scope.parent);
+      if (!scope.silent) publisher.stream(name, text, scope.parent);
       if (typeof done === "function") queueMicrotask(() => (done as () => void)());
       return true;
     }) as typeof stream.write;

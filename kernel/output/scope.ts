@@ -10,6 +10,8 @@ export interface RequestScope {
   parent: Message;
   cellId?: string;
   allowStdin: boolean;
+  /** execute_request with silent=true: nothing of it is broadcast. */
+  silent?: boolean;
 }
 
 let active: RequestScope | undefined;
