@@ -1,5 +1,5 @@
 // `sluice run`: execute a notebook headless with parameters (see README "## sluice run").
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { readFileSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
 
@@ -31,6 +31,8 @@ export function register(program: Command): void {
     .option("--server <URL>", "run on a Jupyter Server instead of a local kernel")
     .option("--token <T>", "the Jupyter Server's token (default: $JUPYTER_TOKEN)")
     .option("--help-notebook", "list the notebook's parameters (name, type, default, comment) and exit")
+    // Bad usage is exit 2 (commander's default is 1, which means "a cell failed" here).
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
     .action(async (input: string | undefined, output: string | undefined, opts: RunCliOptions) => {
       process.exitCode = await runCommand(input, output, opts);
     });
@@ -70,7 +72,7 @@ function pairParameterArgs(argv: string[]): void {
 }
 
 function collectPair(value: string, previous: Array<[string, string]>): Array<[string, string]> {
-  if (!value.startsWith(PAIR_MARK)) throw new Error(`-p needs a name and a value: -p NAME VALUE`);
+  if (!value.startsWith(PAIR_MARK)) throw new InvalidArgumentError("-p needs a name and a value: -p NAME VALUE");
   return [...previous, JSON.parse(value.slice(PAIR_MARK.length)) as [string, string]];
 }
 function collect(value: string, previous: string[]): string[] {
@@ -78,7 +80,7 @@ function collect(value: string, previous: string[]): string[] {
 }
 function parseSeconds(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`expected a positive number of seconds, got "${value}"`);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number of seconds, got "${value}"`);
   return n;
 }
 

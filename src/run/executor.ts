@@ -313,8 +313,12 @@ async function runOneCell(kernel: KernelConnection, cell: Cell, collector: Outpu
   }
   if (first.kind === "error") return { status: first.error instanceof RunError ? "kernel-died" : "failed", error: first.error };
   // Timeout or Ctrl-C: interrupt, then give the kernel a moment to report (its traceback lands in the cell).
-  await kernel.interrupt();
-  const after = await Promise.race([settled, sleepUndefined(5000)]);
+  // An interrupt that lands before the kernel began the cell is lost, so repeat it while waiting.
+  let after: Race | undefined;
+  for (let attempt = 0; attempt < 5 && !after; attempt++) {
+    await kernel.interrupt();
+    after = await Promise.race([settled, sleepUndefined(1000)]);
+  }
   if (after?.kind === "error" && after.error instanceof KernelDiedError) return { status: "kernel-died", error: after.error };
   return { status: first.kind === "timeout" ? "timeout" : "interrupted", timing: after?.kind === "done" ? after.reply.timing : undefined };
 }

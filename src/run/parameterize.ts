@@ -71,7 +71,7 @@ export function parameterize(nb: Notebook, language: string | undefined, input: 
   const injected: Cell = {
     id: newCellId(),
     cell_type: "code",
-    source: translator.renderParameters(values),
+    source: translator.renderParameters(values, Object.fromEntries(specs.map((s) => [s.name, s.type]))),
     metadata: { tags: [INJECTED_TAG] },
     outputs: [],
     execution_count: null,

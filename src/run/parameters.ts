@@ -7,7 +7,7 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 
 /** A parameter's type, as far as a run needs it: enough to coerce and check values. */
 export type ParamType =
-  | { kind: "number"; integer?: boolean }
+  | { kind: "number"; integer?: boolean; float?: boolean }
   | { kind: "string" }
   | { kind: "boolean" }
   | { kind: "null" }

@@ -34,7 +34,7 @@ export class ProgressBar {
   private render(): void {
     const e = this.current;
     if (!e) return;
-    const width = Math.max(20, (this.stream.columns ?? 80) - 1);
+    const width = Math.max(40, (this.stream.columns || 80) - 1);
     const done = e.phase === "start" ? e.index : e.index;
     const barWidth = 20;
     const filled = e.total ? Math.round((done / e.total) * barWidth) : barWidth;

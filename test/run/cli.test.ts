@@ -3,7 +3,8 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import { mkdirSync, writeFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { notebook, readJson, runCli, startCli, tempDir, waitFor, writeNotebook, outputsText } from "./helpers.js";
+import { spawnSync } from "node:child_process";
+import { bin, notebook, readJson, repo, runCli, startCli, tempDir, waitFor, writeNotebook, outputsText } from "./helpers.js";
 
 let dir: string;
 beforeAll(() => {
@@ -47,7 +48,7 @@ describe("sluice run (python3)", () => {
     const nb = readJson(second);
     expect(nb.cells.filter((c: any) => c.metadata.tags?.includes("injected-parameters"))).toHaveLength(1);
     expect(nb.cells).toHaveLength(3);
-    expect(outputsText(nb.cells[2])).toBe("2\n");
+    expect(outputsText(nb.cells[2])).toBe("2.0\n"); // float parameter stays float
   });
 
   it("a failing cell: exit 1, error banner at the top pointing to it, later cells not run", async () => {
@@ -206,5 +207,26 @@ describe("sluice run (python3)", () => {
     const r = await runCli([input, join(dir, "log.out.ipynb"), "--log-output"]);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("streamed line\n42\n");
+  });
+
+  it("draws a progress line when stderr is a TTY (via script(1)), none with --no-progress", async () => {
+    const input = writeNotebook(dir, "tty.ipynb", notebook(["import time; time.sleep(0.8)", "print('x')"]));
+    const command = (extra: string) => `'${process.execPath}' '${bin}' run '${input}' '${join(dir, "tty.out.ipynb")}' ${extra}`;
+    const tty = spawnSync("script", ["-qec", command(""), "/dev/null"], { cwd: repo, encoding: "utf8" });
+    expect(tty.status).toBe(0);
+    expect(tty.stdout).toMatch(/cell 1\/2 ░+ 0:0\d\.\d import time; time\.sleep\(0\.8\)/);
+    expect(tty.stdout).toContain("\r\x1b[2K");
+    const quiet = spawnSync("script", ["-qec", command("--no-progress"), "/dev/null"], { cwd: repo, encoding: "utf8" });
+    expect(quiet.status).toBe(0);
+    expect(quiet.stdout).not.toContain("cell 1/2");
+    expect(quiet.stdout).toContain("succeeded");
+  });
+
+  it("usage errors from the command line exit 2", async () => {
+    const input = writeNotebook(dir, "usage.ipynb", notebook(["1"]));
+    for (const args of [[input, "-p", "x"], [input, "--cell-timeout", "abc"], [input, "--bogus"], []]) {
+      const r = await runCli(args);
+      expect(r.code, args.join(" ")).toBe(2);
+    }
   });
 });

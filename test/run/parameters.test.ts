@@ -117,6 +117,12 @@ describe("Python parameters cell", () => {
     expect(() => coerceParameter("threshold", "abc", byName.threshold.type, true)).toThrow(/"threshold" expects number/);
   });
 
+  it("keeps float parameters floats (declared float, or a float default)", () => {
+    const cell = "a: float = 1\nb = 0.5\nc = 3\nd: int = 1";
+    const types = Object.fromEntries(pythonTranslator.parseParameters(cell).map((s) => [s.name, s.type]));
+    expect(pythonTranslator.renderParameters({ a: 2, b: 1e21, c: 4, d: 5 }, types)).toBe("# Parameters injected by sluice run\na = 2.0\nb = 1e+21\nc = 4\nd = 5");
+  });
+
   it("writes Python literals from data", () => {
     const text = pythonTranslator.renderParameters({ a: null, b: true, c: [1, 2.5, "x"], d: { "k'": 'v"\n' } });
     expect(text).toBe('# Parameters injected by sluice run\na = None\nb = True\nc = [1, 2.5, "x"]\nd = {"k\'": "v\\"\\n"}');

@@ -3,7 +3,7 @@
 import { sleepUndefined } from "../sleep.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { createServer, type AddressInfo, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -22,18 +22,27 @@ export interface StartOptions {
 const STDERR_LINES = 30;
 const HEARTBEAT_INTERVAL_MS = 500;
 
-/** Free TCP ports on 127.0.0.1, all held open until every one is found so that none repeats. */
+/**
+ * Free TCP ports on 127.0.0.1, picked below the kernel's ephemeral range: ports from listen(0) come from
+ * the range that outgoing connections (our own ZeroMQ reconnects among them) use as source ports, and a
+ * kernel that loses its port to one of them fails to bind. All are held open until every one is found.
+ */
 async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<import("node:net").Server>((res, rej) => {
-      const s = createServer();
-      s.once("error", rej);
-      s.listen(0, "127.0.0.1", () => res(s));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as import("node:net").AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
+  const servers: Server[] = [];
+  try {
+    while (servers.length < n) {
+      const port = 20_000 + Math.floor(Math.random() * 12_000);
+      const server = await new Promise<Server | undefined>((res) => {
+        const s = createServer();
+        s.once("error", () => res(undefined));
+        s.listen(port, "127.0.0.1", () => res(s));
+      });
+      if (server) servers.push(server);
+    }
+    return servers.map((s) => (s.address() as AddressInfo).port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  }
 }
 
 /** Sends on a zeromq socket one at a time (zeromq.js rejects concurrent sends on a socket). */
@@ -99,6 +108,18 @@ export class LocalKernel implements KernelConnection {
   }
 
   static async start(spec: KernelSpec, options: StartOptions = {}): Promise<LocalKernel> {
+    // Another process can still take a port between our check and the kernel's bind; start again then.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await LocalKernel.startOnce(spec, options);
+      } catch (e) {
+        const conflict = e instanceof KernelStartError && e.stderrTail.some((l) => /Address already in use|EADDRINUSE/.test(l));
+        if (!conflict || attempt >= 3) throw e;
+      }
+    }
+  }
+
+  private static async startOnce(spec: KernelSpec, options: StartOptions): Promise<LocalKernel> {
     const key = randomBytes(32).toString("hex");
     const [shell, iopub, stdin, control, hb] = await freePorts(5);
     const ports = { shell, iopub, stdin, control, hb };
@@ -155,10 +176,18 @@ export class LocalKernel implements KernelConnection {
     void this.readLoop(this.stdin, "stdin");
 
     // Ready when kernel_info has a reply on shell AND IOPub carries messages to us (no slow joiner).
+    // Any reply to any of our kernel_info requests counts: a busy machine may answer the first one late.
     const deadline = Date.now() + startTimeoutMs;
     let info: Message | undefined;
+    const infoIds = new Set<string>();
+    let gotInfo!: (m: Message) => void;
+    const infoReply = new Promise<Message>((res) => (gotInfo = res));
+    void infoReply.then((m) => (info = m));
     while (!info || !this.sawIOPub) {
       if (this.dead) throw new KernelStartError(`kernel ${this.spec.name} exited while starting (${argv.join(" ")})`, this.tail);
+      if (this.tail.some((l) => /Address already in use|EADDRINUSE/.test(l))) {
+        throw new KernelStartError(`kernel ${this.spec.name} could not bind its ports`, this.tail);
+      }
       const failed = await Promise.race([spawnError, sleepUndefined(0)]);
       if (failed) throw new KernelStartError(`cannot start kernel ${this.spec.name}: ${failed.message} (${argv.join(" ")})`);
       if (Date.now() > deadline) {
@@ -166,12 +195,12 @@ export class LocalKernel implements KernelConnection {
         throw new KernelStartError(`kernel ${this.spec.name} did not answer within ${startTimeoutMs / 1000}s (--start-timeout)`, this.tail, EXIT.timeout);
       }
       const msg = this.session.message("kernel_info_request", {});
-      const reply = new Promise<Message>((res) => this.shellReplies.set(msg.header.msg_id, res));
-      await this.shellOut.send(this.session.serialize(msg));
-      const got = await Promise.race([reply, sleepUndefined(info ? 100 : 250), this.died.then(() => undefined)]);
-      this.shellReplies.delete(msg.header.msg_id);
-      if (got) info = got;
+      infoIds.add(msg.header.msg_id);
+      this.shellReplies.set(msg.header.msg_id, gotInfo);
+      await Promise.race([this.shellOut.send(this.session.serialize(msg)), sleepUndefined(1000)]);
+      await Promise.race([infoReply, sleepUndefined(info ? 100 : 250), this.died]);
     }
+    for (const id of infoIds) this.shellReplies.delete(id);
     this.languageInfo = (info.content.language_info as Record<string, unknown>) ?? {};
     this.language = String(this.languageInfo.name ?? this.spec.language ?? "");
     this.startHeartbeat();

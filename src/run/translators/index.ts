@@ -1,6 +1,6 @@
 // One translator per notebook language behind one small interface (the shape of papermill's
 // translators.py): read the parameters cell, and write the injected-parameters cell as data.
-import type { JsonValue, ParameterSpec } from "../parameters.js";
+import type { JsonValue, ParamType, ParameterSpec } from "../parameters.js";
 import { NoTranslatorError } from "../errors.js";
 import { typescriptTranslator } from "./typescript.js";
 import { pythonTranslator } from "./python.js";
@@ -11,7 +11,7 @@ export interface Translator {
   /** Parameter declarations in a parameters cell, with types, defaults and comments. */
   parseParameters(source: string): ParameterSpec[];
   /** The injected cell's source: one declaration per parameter, each value written as a literal. */
-  renderParameters(params: Record<string, JsonValue>): string;
+  renderParameters(params: Record<string, JsonValue>, types?: Record<string, ParamType>): string;
   /** Code that sets an environment variable in a running kernel (for remote kernels, where we cannot set env). */
   renderSetEnv(name: string, value: string): string;
   /** Whether NAME can be declared as a variable in this language. */

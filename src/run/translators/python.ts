@@ -12,9 +12,15 @@ const KEYWORDS = new Set(
 export const pythonTranslator: Translator = {
   language: "python",
   parseParameters,
-  renderParameters(params) {
+  renderParameters(params, types = {}) {
     const lines = ["# Parameters injected by sluice run"];
-    for (const [name, value] of Object.entries(params)) lines.push(`${name} = ${pythonLiteral(value)}`);
+    for (const [name, value] of Object.entries(params)) {
+      // A float parameter stays a float in Python when given a whole number (`-p threshold 2` → 2.0).
+      const t = types[name];
+      const float = t?.kind === "number" && t.float && typeof value === "number" && Number.isInteger(value);
+      const literal = pythonLiteral(value);
+      lines.push(`${name} = ${float && /^-?\d+$/.test(literal) ? `${literal}.0` : literal}`);
+    }
     return lines.join("\n");
   },
   renderSetEnv(name, value) {
@@ -63,6 +69,7 @@ function parseParameters(source: string): ParameterSpec[] {
     const defaultText = code.trim();
     const defaultValue = parsePythonLiteral(defaultText);
     const type = typeText ? typeFromAnnotation(typeText.trim()) : inferType(defaultValue);
+    if (!typeText && type.kind === "number" && /^[-+]?(\d[\d_]*\.|\.\d|\d[\d_]*[eE])/.test(defaultText)) type.float = true;
     specs.push({
       name,
       type,
@@ -114,7 +121,7 @@ function bracketDepth(code: string): number {
 function typeFromAnnotation(text: string): ParamType {
   const t = text.replace(/\s+/g, "");
   if (t === "int") return { kind: "number", integer: true };
-  if (t === "float" || t === "complex") return { kind: "number" };
+  if (t === "float" || t === "complex") return { kind: "number", float: true };
   if (t === "str") return { kind: "string" };
   if (t === "bool") return { kind: "boolean" };
   if (t === "None") return { kind: "null" };
