@@ -13,8 +13,8 @@ import { captureStreams, log } from "./output/capture.js";
 import { currentScope, runInScope, takeFailedScope, propagateScopeThroughTimers } from "./output/scope.js";
 import { makeDisplay } from "./output/display.js";
 import { CellRunner } from "./runner/run.js";
-import { importFromNotebook } from "./runner/imports.js";
-import { IMPORT_FN } from "./runner/transform.js";
+import { importFromNotebook, pickExport } from "./runner/imports.js";
+import { IMPORT_FN, PICK_FN } from "./runner/transform.js";
 import { KeyboardInterrupt, StdinNotAllowedError, formatError } from "./runner/errors.js";
 import { CommManager } from "./comms.js";
 import { History, historyRequest } from "./handlers/history.js";
@@ -80,6 +80,7 @@ Object.assign(globalThis, {
   display: makeDisplay(show),
   input,
   [IMPORT_FN]: importFromNotebook,
+  [PICK_FN]: pickExport,
   require: createRequire(join(process.cwd(), "__notebook__.js")),
 });
 captureStreams(publisher);

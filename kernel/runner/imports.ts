@@ -21,6 +21,12 @@ export function importFromNotebook(specifier: string): Promise<unknown> {
   return import(resolveFromNotebook(specifier, process.cwd()));
 }
 
+export function pickExport(namespace: Record<string, unknown>, name: string): unknown {
+  if (name in namespace) return namespace[name];
+  const fallback = namespace.default as Record<string, unknown> | null | undefined;
+  return fallback !== null && (typeof fallback === "object" || typeof fallback === "function") ? fallback[name] : undefined;
+}
+
 export function resolveFromNotebook(specifier: string, cwd: string): string {
   if (specifier === "sluice") return pathToFileURL(LIBRARY_ENTRY).href;
   if (specifier.startsWith("node:") || builtinModules.includes(specifier)) return specifier;

@@ -12,6 +12,8 @@ import { transform } from "sucrase";
 import { parse, type Node } from "acorn";
 
 export const IMPORT_FN = "__sluice_import";
+/** Named import with CommonJS interop: Node only sees the names its lexer finds in module.exports. */
+export const PICK_FN = "__sluice_pick";
 
 export class CellSyntaxError extends Error {
   constructor(message: string, readonly line: number, readonly column: number, readonly lineText: string) {
@@ -129,21 +131,17 @@ export function rewrite(js: string): CompiledCell {
 }
 
 function importAssignment(node: AnyNode, js: string): string {
-  const spec = JSON.stringify(node.source.value);
-  const call = `await ${IMPORT_FN}(${spec})`;
+  const call = `await ${IMPORT_FN}(${JSON.stringify(node.source.value)})`;
   const specifiers = node.specifiers as AnyNode[];
   if (specifiers.length === 0) return `${call};`;
-  const namespace = specifiers.find((s) => s.type === "ImportNamespaceSpecifier");
-  const parts: string[] = [];
-  for (const s of specifiers) {
-    if (s.type === "ImportDefaultSpecifier") parts.push(`default: ${s.local.name}`);
-    else if (s.type === "ImportSpecifier") parts.push(`${js.slice(s.imported.start, s.imported.end)}: ${s.local.name}`);
-  }
-  if (namespace) {
-    const ns = namespace.local.name;
-    return parts.length ? `${ns} = ${call}; ({${parts.join(", ")}} = ${ns});` : `${ns} = ${call};`;
-  }
-  return `({${parts.join(", ")}} = ${call});`;
+  const assignments = specifiers.map((s) => {
+    if (s.type === "ImportNamespaceSpecifier") return `${s.local.name} = __ns;`;
+    if (s.type === "ImportDefaultSpecifier") return `${s.local.name} = __ns.default;`;
+    const imported = s.imported.type === "Literal" ? JSON.stringify(s.imported.value) : JSON.stringify(s.imported.name);
+    return `${s.local.name} = ${PICK_FN}(__ns, ${imported});`;
+  });
+  void js;
+  return `{ const __ns = ${call}; ${assignments.join(" ")} }`;
 }
 
 function walk(node: AnyNode, visit: (node: AnyNode) => void): void {
