@@ -1,5 +1,5 @@
 // `sluice pipeline` and `sluice assets` as real processes on a real store.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -93,5 +93,40 @@ describe("sluice pipeline / sluice assets", () => {
     expect(sluice("pipeline", "run", "daily.ts", "--partition", "2024-01-02", "--force", "--only", "events").code).toBe(0);
     const gc = sluice("assets", "gc", "--keep-last", "1");
     expect(gc.stdout).toContain("deleted 1 versions");
+  });
+
+  it("two pipeline processes writing to one store at once lose nothing", async () => {
+    writeFileSync(
+      join(dir, "many.ts"),
+      `import { fnOp, pipeline } from "sluice";
+export default pipeline("many", Array.from({ length: 12 }, (_, i) =>
+  fnOp({ name: "op" + i, outputs: ["many/a" + i], run: () => Array.from({ length: 500 }, (_, r) => ({ i, r })) })), { maxConcurrency: 3 });
+`,
+    );
+    const start = () =>
+      new Promise<string>((resolve) => {
+        const child = spawn(process.execPath, [bin, "pipeline", "run", "many.ts", "--force", "--store", join(dir, "shared")], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+        let out = "";
+        child.stdout.on("data", (d) => (out += d));
+        child.stderr.on("data", (d) => (out += d));
+        child.on("exit", (code) => resolve(code === 0 ? "ok" : `exit ${code}:\n${out}`));
+      });
+    expect(await Promise.all([start(), start()])).toEqual(["ok", "ok"]);
+    const { AssetStore } = await import("../../src/store/index.js");
+    const store = new AssetStore(join(dir, "shared"));
+    try {
+      expect(store.runs().map((r) => r.status)).toEqual(["succeeded", "succeeded"]);
+      const assets = store.list();
+      expect(assets).toHaveLength(12);
+      for (const a of assets) {
+        expect(a.materializations).toBe(2);
+        for (const m of store.history(a.key)) {
+          store.verify(m);
+          expect(m.rowCount).toBe(500);
+        }
+      }
+    } finally {
+      store.close();
+    }
   });
 });
