@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, truncateSync, writeFileSync, readdirSync, existsSync } from "node:fs";
+import { mkdtempSync, rmSync, truncateSync, writeFileSync, readdirSync, existsSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { tableFromArrays } from "apache-arrow";
@@ -172,6 +172,20 @@ describe("gc", () => {
     for (const old of versions.slice(0, 3)) expect(existsSync(join(root, old.path))).toBe(false);
     expect(await store.readRows("g", { partition: "" })).toEqual([{ i: 4 }]);
     expect(store.list()[0]!.materializations).toBe(3);
+  });
+
+  it("removes files left by crashed writers once they are old, never a live writer's", async () => {
+    const m = await store.materialize("h", [{ i: 1 }]);
+    const dir = join(root, "data", "h");
+    writeFileSync(join(dir, ".tmp-old.parquet"), "half");
+    writeFileSync(join(dir, "uncommitted-old.parquet"), "renamed, never committed");
+    writeFileSync(join(dir, ".tmp-fresh.parquet"), "a writer is still here");
+    const old = new Date(Date.now() - 60 * 60_000);
+    utimesSync(join(dir, ".tmp-old.parquet"), old, old);
+    utimesSync(join(dir, "uncommitted-old.parquet"), old, old);
+    const result = store.gc({ keepLast: 1 });
+    expect(result.deletedFiles).toBe(2);
+    expect(readdirSync(dir).sort()).toEqual([".tmp-fresh.parquet", `${m.version}.parquet`]);
   });
 });
 
