@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { InvalidAssetKeyError, normalizeAssetKey, type AssetStore } from "../store/index.js";
 import { PipelineValidationError } from "./errors.js";
 import type { Op } from "./ops.js";
+import { describePipeline, pipelineSpec } from "./describe.js";
 
 export interface PipelineOptions {
   maxConcurrency?: number;
@@ -16,7 +17,13 @@ export interface Pipeline {
 }
 
 export function pipeline(name: string, ops: readonly Op[], options: PipelineOptions = {}): Pipeline {
-  return { name, ops: [...ops], options: { maxConcurrency: Math.max(1, options.maxConcurrency ?? 4) } };
+  const p: Pipeline = { name, ops: [...ops], options: { maxConcurrency: Math.max(1, options.maxConcurrency ?? 4) } };
+  // As the last expression of a notebook cell, a pipeline shows its DAG (vega-lite, text as fallback).
+  Object.defineProperty(p, Symbol.for("Jupyter.display"), {
+    value: () => ({ "application/vnd.vegalite.v5+json": pipelineSpec(p), "text/plain": describePipeline(p) }),
+    enumerable: false,
+  });
+  return p;
 }
 
 /** Op names become asset key segments (`<op>/notebook`), so they follow the same alphabet. */

@@ -7,7 +7,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { PipelineLoadError } from "./errors.js";
-import type { Pipeline } from "./graph.js";
+import { pipeline, type Pipeline } from "./graph.js";
 
 const LIBRARY_ENTRY = pathToFileURL(fileURLToPath(new URL("../index.js", import.meta.url))).href;
 
@@ -61,5 +61,5 @@ export async function loadPipelineFile(file: string): Promise<Pipeline> {
   if (!found) throw new PipelineLoadError(`pipeline file ${file} exports no pipeline; add \`export default pipeline("name", [ops...])\`.`);
   // Notebook paths in a pipeline file are relative to the file.
   const ops = found.ops.map((op) => (op.kind === "notebook" && !isAbsolute(op.notebook) ? { ...op, notebook: resolve(dirname(path), op.notebook) } : op));
-  return { ...found, ops };
+  return pipeline(found.name, ops, found.options);
 }

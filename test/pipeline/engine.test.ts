@@ -40,6 +40,20 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const quiet = (extra: RunOptions = {}): RunOptions => ({ store, reporter: false, ...extra });
 const statusOf = (result: { nodes: Array<{ id: string; status: string }> }) => Object.fromEntries(result.nodes.map((n) => [n.id, n.status]));
 
+describe("display", () => {
+  it("a pipeline shows its DAG as vega-lite and text in a notebook", () => {
+    const p = pipeline("shown", [
+      fnOp({ name: "a", outputs: ["x/a"], run: () => [] }),
+      fnOp({ name: "b", inputs: { a: "x/a" }, outputs: ["x/b"], run: () => [] }),
+    ]);
+    const bundle = (p as unknown as Record<symbol, () => Record<string, any>>)[Symbol.for("Jupyter.display")]!();
+    expect(bundle["text/plain"]).toContain("  b  (function)\n    after   a\n    in      a = x/a\n    out     x/b");
+    const spec = bundle["application/vnd.vegalite.v5+json"];
+    expect(spec.layer[0].data.values).toEqual([{ x: 0, y: 0, x2: 1, y2: 0 }]);
+    expect(spec.layer[1].data.values.map((n: { op: string; x: number }) => [n.op, n.x])).toEqual([["a", 0], ["b", 1]]);
+  });
+});
+
 describe("validation before anything runs", () => {
   it("names cycles, missing inputs, two producers, bad keys and bad map targets, all at once", () => {
     let ran = false;
