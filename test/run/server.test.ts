@@ -101,3 +101,21 @@ describe("sluice run --server", () => {
     expect(kernel.stderr).toMatch(/no kernel named "nope"; installed kernels: .*python3/);
   });
 });
+
+describe("sluice run --server, kernel death", () => {
+  it("the server's kernel killed mid-cell → exit 4 (seen through the server's kernel status)", async () => {
+    const { startCli, waitFor } = await import("./helpers.js");
+    const input = writeNotebook(root, "kill.ipynb", notebook(["import os; print(os.getpid())", "import time; time.sleep(120)"]));
+    const output = join(root, "kill.out.ipynb");
+    const { done } = startCli([input, output, "--server", url, "--token", token]);
+    const partial = await waitFor(() => {
+      const nb = readJson(output);
+      return nb.cells[1].metadata.sluice?.status === "running" ? nb : undefined;
+    }, 30_000, "cell 2 running");
+    process.kill(Number(outputsText(partial.cells[0]).trim()), "SIGKILL");
+    const r = await done;
+    expect(r.stderr).toMatch(/kernel python3 on the Jupyter Server died/);
+    expect(r.code).toBe(4);
+    expect(readJson(output).metadata.sluice.status).toBe("kernel-died");
+  });
+});

@@ -47,7 +47,17 @@ export async function connectServer(url: string, token: string, kernelName: stri
 // where `sluice run ... -` writes the notebook. Silence it while server kernels are open.
 let quietCount = 0;
 let savedDebug: typeof console.debug | undefined;
+let rejectionGuard = false;
 function quietServices(on: boolean): void {
+  // services' own reconnect attempts reject unobserved promises when the kernel goes away; a dead kernel
+  // is reported through our KernelDiedError, not by crashing the process.
+  if (on && !rejectionGuard) {
+    rejectionGuard = true;
+    process.on("unhandledRejection", (reason) => {
+      if (reason instanceof Error && /Kernel connection disconnected|Canceled future|Kernel (is )?disposed/i.test(reason.message)) return;
+      throw reason;
+    });
+  }
   if (on && quietCount++ === 0) {
     savedDebug = console.debug;
     console.debug = () => undefined;
@@ -88,6 +98,9 @@ class ServerKernel implements KernelConnection {
     }
     const k = new ServerKernel(kernelManager, sessionManager, session, name);
     const kernel = session.kernel!;
+    kernel.connectionStatusChanged.connect((_, status) => {
+      if (!k.closing && status === "disconnected") k.die(new KernelDiedError(`lost the connection to kernel ${name} on the Jupyter Server`));
+    });
     kernel.statusChanged.connect((_, status) => {
       if (!k.closing && (status === "dead" || status === "autorestarting" || status === "restarting")) {
         k.die(new KernelDiedError(`kernel ${name} on the Jupyter Server died (status ${status})`));
@@ -129,8 +142,17 @@ class ServerKernel implements KernelConnection {
       timing["shell.execute_reply"] = reply.header.date;
       return { reply: reply as unknown as Message, timing };
     });
-    const result = await Promise.race([done, this.died.then((e) => Promise.reject(e))]);
-    return result;
+    try {
+      return await Promise.race([done, this.died.then((e) => Promise.reject(e))]);
+    } catch (e) {
+      if (e instanceof KernelDiedError || this.closing) throw e;
+      // The future failed because the connection or the kernel went away: wait briefly for the
+      // server's verdict, and report a lost kernel either way.
+      const verdict = await Promise.race([this.died, sleepUndefined(3000)]);
+      const died = verdict ?? new KernelDiedError(`lost kernel ${this.kernelName} on the Jupyter Server: ${(e as Error).message}`);
+      this.die(died);
+      throw died;
+    }
   }
 
   async interrupt(): Promise<void> {
