@@ -74,8 +74,32 @@ function status(c: Counts): string {
   return `[running ${c.running} · done ${c.succeeded} · skipped ${c.skipped + c.reused} · failed ${c.failed + c.upstream_failed}]`;
 }
 
-/** Prints the live view, then the summary, to a stream (stdout by default). */
-export function consoleReporter(write: (text: string) => void = (t) => process.stdout.write(t)): (event: PipelineEvent) => void {
+/** Prints the live view, then the summary, to a stream (stdout by default). On a terminal a status
+ * line under the log names the ops running now and is redrawn on every event. */
+export function consoleReporter(writeTo?: (text: string) => void, options: { tty?: boolean } = {}): (event: PipelineEvent) => void {
+  const write = writeTo ?? ((t: string) => void process.stdout.write(t));
+  const tty = options.tty ?? (writeTo === undefined && process.stdout.isTTY === true);
+  const running = new Set<string>();
+  let last: Counts | undefined;
+  const statusLine = () => {
+    if (!tty || !last) return "";
+    const names = [...running];
+    const shown = names.slice(0, 4).join(", ") + (names.length > 4 ? ` +${names.length - 4}` : "");
+    return `${status(last)}${names.length ? ` running: ${shown}` : ""}`.slice(0, (process.stdout.columns ?? 120) - 1);
+  };
+  const inner = lineReporter(write);
+  return (event) => {
+    if (event.type === "node.start") running.add(event.node.id);
+    if (event.type === "node.end") running.delete(event.node.id);
+    if (event.type === "node.start" || event.type === "node.end") last = event.counts;
+    if (tty) write("\r\x1b[2K");
+    inner(event);
+    if (event.type === "run.end") last = undefined;
+    if (tty) write(statusLine());
+  };
+}
+
+function lineReporter(write: (text: string) => void): (event: PipelineEvent) => void {
   return (event) => {
     switch (event.type) {
       case "run.start":
