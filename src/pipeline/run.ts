@@ -286,6 +286,7 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
         if (op.kind === "fn") await runFnNode(node, op, inputs, inputRefs, codeVersion, attempt);
         else await runNotebookNode({ node, op, runId, store, inputs, inputRefs, codeVersion, attempt, runner: options.notebookRunner, log: (text) => report({ type: "node.log", runId, node, text }) });
         node.status = "succeeded";
+        node.error = undefined; // earlier attempts' errors were reported as retries
         node.endedAt = Date.now();
         return;
       } catch (error) {

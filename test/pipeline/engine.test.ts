@@ -173,6 +173,7 @@ describe("scheduling", () => {
     expect(statusOf(result)).toEqual({ bad: "failed", after_bad: "upstream_failed", after_after: "upstream_failed", flaky: "succeeded", independent: "succeeded" });
     const flakyNode = result.nodes.find((n) => n.id === "flaky")!;
     expect(flakyNode.attempts).toBe(3);
+    expect(flakyNode.error).toBeUndefined();
     expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(25);
     expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(55); // doubled
     expect(events.filter((e) => e.type === "node.retry").length).toBe(2);
