@@ -14,7 +14,7 @@ import { currentScope, runInScope, takeFailedScope, propagateScopeThroughTimers 
 import { makeDisplay } from "./output/display.js";
 import { CellRunner } from "./runner/run.js";
 import { importFromNotebook, pickExport } from "./runner/imports.js";
-import { IMPORT_FN, PICK_FN } from "./runner/transform.js";
+import { IMPORT_FN, PICK_FN, warmUp } from "./runner/transform.js";
 import { KeyboardInterrupt, StdinNotAllowedError, formatError } from "./runner/errors.js";
 import { CommManager } from "./comms.js";
 import { History, historyRequest } from "./handlers/history.js";
@@ -112,11 +112,17 @@ const commHandlers: Record<string, (msg: Message) => void> = {
   comm_close: (msg) => kernel.comms.onClose(msg),
 };
 
+let warmed = false;
 async function handle(channel: "shell" | "control", request: Message, handler: Handler): Promise<void> {
   publisher.publish("status", { execution_state: "busy" }, request);
   try {
     const content = await runInScope({ parent: request, allowStdin: false }, () => handler(request, kernel));
     replyTo(kernel, channel, request, content);
+    // Frontends ask kernel_info first; once it is answered, load the cell compiler in the background.
+    if (request.header.msg_type === "kernel_info_request" && !warmed) {
+      warmed = true;
+      setTimeout(warmUp, 10);
+    }
   } catch (error) {
     log(`${request.header.msg_type} failed: ${(error as Error).stack}`);
     replyTo(kernel, channel, request, { status: "error", ...formatError(error, request.header.msg_type) });
@@ -201,6 +207,7 @@ wire.on("message", (event: FromWire) => {
       setTimeout(() => process.exit(0), 50);
       return;
     case "ready":
+      if (process.env.SLUICE_KERNEL_TRACE) log(`sockets bound ${performance.now().toFixed(0)} ms after process start`);
       return;
   }
 });

@@ -8,8 +8,20 @@
 //   4. everything is wrapped in an async function (top-level await) whose return value is the
 //      cell's last expression.
 // Edits never add or remove line breaks, so line N of the result is line N of the cell.
-import { transform } from "sucrase";
-import { parse, type Node } from "acorn";
+import { createRequire } from "node:module";
+import type { Node } from "acorn";
+
+// sucrase and acorn take ~200 ms to load: loaded on first use (or by warmUp() once the kernel has
+// answered its first requests), so the kernel's start is not held up by them.
+const require = createRequire(import.meta.url);
+let parsers: { transform: typeof import("sucrase").transform; parse: typeof import("acorn").parse } | undefined;
+function load() {
+  parsers ??= { transform: require("sucrase").transform, parse: require("acorn").parse };
+  return parsers;
+}
+export function warmUp(): void {
+  load();
+}
 
 export const IMPORT_FN = "__sluice_import";
 /** Named import with CommonJS interop: Node only sees the names its lexer finds in module.exports. */
@@ -39,7 +51,7 @@ type AnyNode = Node & Record<string, any>;
 export function stripTypes(source: string): string {
   try {
     // keepUnusedImports: a notebook imports in one cell and uses the name in a later one.
-    return transform(source, { transforms: ["typescript"], keepUnusedImports: true, disableESTransforms: true }).code;
+    return load().transform(source, { transforms: ["typescript"], keepUnusedImports: true, disableESTransforms: true }).code;
   } catch (error) {
     const e = error as Error & { loc?: { line: number; column: number } };
     const line = e.loc?.line ?? 1;
@@ -54,7 +66,7 @@ export function compileCell(source: string): CompiledCell {
 export function rewrite(js: string): CompiledCell {
   let program: AnyNode;
   try {
-    program = parse(js, { ecmaVersion: "latest", sourceType: "module", allowAwaitOutsideFunction: true }) as AnyNode;
+    program = load().parse(js, { ecmaVersion: "latest", sourceType: "module", allowAwaitOutsideFunction: true }) as AnyNode;
   } catch (error) {
     const e = error as SyntaxError & { loc?: { line: number; column: number } };
     const line = e.loc?.line ?? 1;

@@ -1,0 +1,162 @@
+// Kernel benchmark: start to first kernel_info_reply, round trip of a trivial execute (p50, p99),
+// and heartbeat reply time while a CPU-bound cell runs — the Sluice kernel beside ipykernel (the
+// reference Python kernel from the venv), both driven over ZeroMQ by the same client in this run.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as zmq from "zeromq";
+import { Signer, encode, decode, makeMessage, type Message } from "../../kernel/wire/message.js";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+const python = process.env.SLUICE_PYTHON ?? join(root, ".venv", "bin", "python");
+const EXECUTES = 300;
+const WARMUP = 30;
+
+interface KernelUnderTest {
+  name: string;
+  command: (connectionFile: string) => string[];
+  busyCell: (ms: number) => string;
+  trivialCell: string;
+}
+
+const kernels: KernelUnderTest[] = [
+  {
+    name: "sluice",
+    command: (f) => [process.execPath, join(root, "dist", "kernel", "main.js"), f],
+    busyCell: (ms) => `const t0 = Date.now(); while (Date.now() - t0 < ${ms}) {}`,
+    trivialCell: "1 + 1",
+  },
+  {
+    name: "ipykernel",
+    command: (f) => [python, "-m", "ipykernel_launcher", "-f", f],
+    busyCell: (ms) => `import time\nt0 = time.time()\nwhile time.time() - t0 < ${ms / 1000}: pass`,
+    trivialCell: "1 + 1",
+  },
+];
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once("error", rej);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+};
+
+class Client {
+  readonly shell = new zmq.Dealer();
+  readonly iopub = new zmq.Subscriber();
+  readonly hb = new zmq.Request();
+  private readonly session = randomUUID();
+  private readonly pending = new Map<string, (msg: Message) => void>();
+
+  constructor(private readonly signer: Signer, ip: string, ports: Record<string, number>) {
+    for (const s of [this.shell, this.iopub, this.hb]) s.linger = 0;
+    this.shell.connect(`tcp://${ip}:${ports.shell_port}`);
+    this.iopub.connect(`tcp://${ip}:${ports.iopub_port}`);
+    this.iopub.subscribe();
+    this.hb.connect(`tcp://${ip}:${ports.hb_port}`);
+    void this.listen();
+  }
+
+  private async listen(): Promise<void> {
+    try {
+      for await (const frames of this.shell) {
+        const msg = decode(frames, this.signer, "shell");
+        this.pending.get(msg.parent_header.msg_id as string)?.(msg);
+      }
+    } catch {
+      // socket closed
+    }
+  }
+
+  async request(type: string, content: Record<string, unknown>): Promise<Message> {
+    const msg = makeMessage(type, content, undefined, this.session);
+    const reply = new Promise<Message>((res) => this.pending.set(msg.header.msg_id, res));
+    await this.shell.send(encode(msg, this.signer));
+    return reply;
+  }
+
+  execute(code: string): Promise<Message> {
+    return this.request("execute_request", { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
+  }
+
+  async ping(): Promise<number> {
+    const t = performance.now();
+    await this.hb.send("ping");
+    await this.hb.receive();
+    return performance.now() - t;
+  }
+
+  close(): void {
+    for (const s of [this.shell, this.iopub, this.hb]) s.close();
+  }
+}
+
+async function measure(k: KernelUnderTest) {
+  const dir = mkdtempSync(join(tmpdir(), `bench-${k.name}-`));
+  const ports = { shell_port: await freePort(), iopub_port: await freePort(), stdin_port: await freePort(), control_port: await freePort(), hb_port: await freePort() };
+  const key = randomUUID();
+  const file = join(dir, "connection.json");
+  writeFileSync(file, JSON.stringify({ ...ports, ip: "127.0.0.1", transport: "tcp", key, signature_scheme: "hmac-sha256", kernel_name: k.name }));
+  const signer = new Signer(key);
+  const client = new Client(signer, "127.0.0.1", ports);
+  const [cmd, ...args] = k.command(file);
+  const t0 = performance.now();
+  const child: ChildProcess = spawn(cmd, args, { stdio: ["ignore", "ignore", "inherit"], cwd: dir });
+  try {
+    await client.request("kernel_info_request", {});
+    const startMs = performance.now() - t0;
+
+    for (let i = 0; i < WARMUP; i++) await client.execute(k.trivialCell);
+    const rtts: number[] = [];
+    for (let i = 0; i < EXECUTES; i++) {
+      const t = performance.now();
+      await client.execute(k.trivialCell);
+      rtts.push(performance.now() - t);
+    }
+
+    const busy = client.execute(k.busyCell(2500));
+    await new Promise((r) => setTimeout(r, 300));
+    const beats: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      beats.push(await client.ping());
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await busy;
+    return { startMs, p50: percentile(rtts, 50), p99: percentile(rtts, 99), hbP50: percentile(beats, 50), hbMax: Math.max(...beats) };
+  } finally {
+    client.close();
+    child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const results: Record<string, Awaited<ReturnType<typeof measure>>> = {};
+for (const k of kernels) results[k.name] = await measure(k);
+
+const s = results.sluice;
+const p = results.ipykernel;
+const rows: Array<[string, number, number, string]> = [
+  ["start → kernel_info_reply (ms)", s.startMs, p.startMs, "≤ 500"],
+  ["execute round trip p50 (ms)", s.p50, p.p50, "≤ 5"],
+  ["execute round trip p99 (ms)", s.p99, p.p99, ""],
+  ["heartbeat during CPU-bound cell, p50 (ms)", s.hbP50, p.hbP50, ""],
+  ["heartbeat during CPU-bound cell, max (ms)", s.hbMax, p.hbMax, "≤ 50"],
+];
+console.log(`kernel benchmark (${EXECUTES} executes after ${WARMUP} warm-up; 20 heartbeats during a 2.5 s busy cell)`);
+console.log("| metric | sluice | ipykernel | sluice / ipykernel | target |");
+console.log("| --- | ---: | ---: | ---: | --- |");
+for (const [name, a, b, target] of rows) console.log(`| ${name} | ${a.toFixed(2)} | ${b.toFixed(2)} | ${(a / b).toFixed(2)} | ${target} |`);
+process.exit(0);
