@@ -1,6 +1,7 @@
 import { el, formatCount, formatDuration, svg } from './format';
 import { OperatorMetric } from './protocol';
 
+
 // Draws a plan tree as a DAG: data flows from the scans at the bottom to the result at the top,
 // each operator a box with its rows and time when known. Plans come from the kernel as plain JSON
 // (application/vnd.sluice.plan+json, or `plan` of job.start), so the shape is read leniently.
@@ -50,16 +51,6 @@ export function normalizePlan(plan: unknown, depth = 0): PlanNodeView | undefine
   };
 }
 
-/** Puts operator metrics (job.end) on plan nodes with the same id. */
-export function withMetrics(root: PlanNodeView, operators: OperatorMetric[]): PlanNodeView {
-  const byId = new Map(operators.map(o => [o.id, o]));
-  const walk = (n: PlanNodeView): PlanNodeView => {
-    const m = n.id !== undefined ? byId.get(n.id) : undefined;
-    return { ...n, rows: n.rows ?? m?.rows, timeMs: n.timeMs ?? m?.timeMs, children: n.children.map(walk) };
-  };
-  return walk(root);
-}
-
 const BOX_W = 168;
 const BOX_H = 50;
 const GAP_X = 16;
@@ -100,7 +91,11 @@ export function renderDag(root: PlanNodeView): HTMLElement {
   const height = Math.max(...placed.map(p => p.y)) + BOX_H + 2;
   const maxTime = Math.max(0, ...placed.map(p => p.node.timeMs ?? 0));
   const box = el('div', 'sluice-dag');
-  const canvas = svg('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'query plan' });
+  // Scales down to the panel's width (never up), keeping its proportions.
+  const canvas = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'query plan' });
+  canvas.style.width = '100%';
+  canvas.style.maxWidth = `${width}px`;
+  canvas.style.height = 'auto';
   for (const p of placed) {
     if (!p.parent) continue;
     canvas.appendChild(

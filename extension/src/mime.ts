@@ -1,9 +1,9 @@
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
-import { normalizePlan, pickPlan, renderDag, renderOperators, withMetrics } from './dag';
+import { normalizePlan, pickPlan, renderDag, renderOperators } from './dag';
 import { el, formatCount, formatDuration } from './format';
 import { jobProgress } from './panel';
-import { JobSnapshot } from './protocol';
+import { JobSnapshot, OperatorMetric } from './protocol';
 
 // Renderers for the Sluice MIME types (DESIGN.md "Display"): a job's progress, a collected frame,
 // and a plan. Each output also carries text/html and text/plain for frontends without them.
@@ -120,14 +120,16 @@ export class PlanRenderer extends JsonRenderer {
   protected draw(data: unknown): HTMLElement {
     const box = el('div');
     const variants = isObject(data) ? ['logical', 'optimized', 'physical'].filter(k => data[k] !== undefined) : [];
-    const operators = isObject(data) && Array.isArray(data.operators) ? (data.operators as JobSnapshot['operators']) : [];
     const show = (key: string | undefined) => {
       const plan = key && isObject(data) ? data[key] : data;
       const body = el('div', 'sluice-plan-body');
+      body.dataset.variant = key ?? 'plan';
       if (typeof plan === 'string') body.appendChild(el('pre', undefined, plan));
+      else if (isObject(plan) && typeof plan.text === 'string') body.appendChild(el('pre', undefined, plan.text));
+      else if (isObject(plan) && Array.isArray(plan.operators)) body.appendChild(renderOperators(plan.operators as OperatorMetric[]));
       else {
         const tree = normalizePlan(pickPlan(plan));
-        body.appendChild(tree ? renderDag(withMetrics(tree, operators)) : el('pre', undefined, JSON.stringify(plan, null, 2)));
+        body.appendChild(tree ? renderDag(tree) : el('pre', undefined, JSON.stringify(plan, null, 2)));
       }
       return body;
     };
@@ -135,22 +137,22 @@ export class PlanRenderer extends JsonRenderer {
       box.appendChild(show(undefined));
       return box;
     }
+    const first = variants.includes('optimized') ? 'optimized' : variants[0];
     const tabs = el('div', 'sluice-plan-tabs');
-    let body = show(variants.includes('optimized') ? 'optimized' : variants[0]);
+    let body = show(first);
     for (const key of variants) {
       const tab = el('button', 'jp-Button sluice-plan-tab', key);
       tab.dataset.variant = key;
+      tab.classList.toggle('sluice-active', key === first);
       tab.onclick = () => {
         const next = show(key);
         body.replaceWith(next);
         body = next;
         tabs.querySelectorAll('.sluice-plan-tab').forEach(t => t.classList.toggle('sluice-active', t === tab));
       };
-      if (key === (variants.includes('optimized') ? 'optimized' : variants[0])) tab.classList.add('sluice-active');
       tabs.appendChild(tab);
     }
     box.append(tabs, body);
-    if (operators.length > 0) box.appendChild(renderOperators(operators));
     return box;
   }
 }

@@ -1,6 +1,6 @@
 import { Widget } from '@lumino/widgets';
 import { ProgressConnection } from './connection';
-import { normalizePlan, pickPlan, renderDag, renderOperators, withMetrics } from './dag';
+import { normalizePlan, pickPlan, renderDag, renderOperators } from './dag';
 import { el, formatBytes, formatClock, formatCount, formatDuration } from './format';
 import { JobSnapshot } from './protocol';
 import { renderTimeline } from './timeline';
@@ -209,9 +209,10 @@ export class JobsPanel extends Widget {
     const plan = normalizePlan(pickPlan(job.plan));
     if (plan) {
       parts.push(el('h3', undefined, 'Plan'));
-      parts.push(renderDag(withMetrics(plan, job.operators)));
+      parts.push(renderDag(plan));
     }
     if (job.operators.length > 0) {
+      // DuckDB's physical operators (its profile), with rows out and time in each.
       parts.push(el('h3', undefined, 'Operators'));
       parts.push(renderOperators(job.operators));
     }

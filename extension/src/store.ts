@@ -30,7 +30,8 @@ export class JobStore {
 
   /** Newest first. */
   list(): JobSnapshot[] {
-    return [...this.jobs.values()].sort((a, b) => b.startedAt - a.startedAt);
+    // Jobs started in the same millisecond: the one the kernel reported last is the newest.
+    return [...this.jobs.values()].reverse().sort((a, b) => b.startedAt - a.startedAt);
   }
 
   applyEvents(events: ProgressEvent[]): void {

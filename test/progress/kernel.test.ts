@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { snapshotSluice } from "../extension/lab.js";
 
 const repo = resolve(import.meta.dirname, "..", "..");
 const python = process.env.SLUICE_PYTHON ?? join(repo, ".venv", "bin", "python");
@@ -27,8 +28,9 @@ function session(scenario: string, ...args: string[]): any {
 beforeAll(async () => {
   prefix = mkdtempSync(join(tmpdir(), "sluice-progress-prefix-"));
   data = mkdtempSync(join(tmpdir(), "sluice-progress-data-"));
-  // The CLI under test installs the kernelspec (and the extension) where Jupyter looks.
-  execFileSync(process.execPath, [join(repo, "bin", "sluice.js"), "lab", "install", "--prefix", prefix], { encoding: "utf8" });
+  // A private copy of the build, its kernelspec installed where this Jupyter looks.
+  const sluice = await snapshotSluice(join(prefix, "sluice"));
+  execFileSync(process.execPath, [sluice, "kernel", "install", "--prefix", prefix], { encoding: "utf8" });
   const db = await DuckDBInstance.create(":memory:");
   const conn = await db.connect();
   await conn.run(
