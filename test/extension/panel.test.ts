@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The JupyterLab extension in a real JupyterLab and Chromium: a query over millions of rows shows
 // inline progress that advances and a panel job that runs then succeeds with operator metrics; a
 // long query is cancelled from the panel and the next cell runs; after a page reload the panel
