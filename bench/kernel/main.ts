@@ -143,13 +143,27 @@ async function measure(k: KernelUnderTest) {
   }
 }
 
+/** How long a bare interpreter takes to start and exit here: the floor under each kernel's start. */
+async function bareStart(cmd: string, args: string[]): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    await new Promise((res) => spawn(cmd, args, { stdio: "ignore" }).on("exit", res));
+    times.push(performance.now() - t);
+  }
+  return percentile(times, 50);
+}
+
 const results: Record<string, Awaited<ReturnType<typeof measure>>> = {};
 for (const k of kernels) results[k.name] = await measure(k);
+const bareNode = await bareStart(process.execPath, ["-e", "0"]);
+const barePython = await bareStart(python, ["-c", "pass"]);
 
 const s = results.sluice;
 const p = results.ipykernel;
 const rows: Array<[string, number, number, string]> = [
   ["start → kernel_info_reply (ms)", s.startMs, p.startMs, "≤ 500"],
+  ["  bare interpreter start, for scale (ms)", bareNode, barePython, ""],
   ["execute round trip p50 (ms)", s.p50, p.p50, "≤ 5"],
   ["execute round trip p99 (ms)", s.p99, p.p99, ""],
   ["heartbeat during CPU-bound cell, p50 (ms)", s.hbP50, p.hbP50, ""],
