@@ -36,6 +36,11 @@ describe("kernel liveness (jupyter_client)", () => {
     expect(r.state_after_busy).toBe("[ 42, true ]");
   });
 
+  it("streams output of a synchronous loop while it still runs", () => {
+    expect(r.live_stream_chunks).toBeGreaterThanOrEqual(2);
+    expect(r.live_stream_sample[0]).toMatch(/^tick \d+/);
+  });
+
   it("interrupts a pending await and a loop after an await", () => {
     expect(r.interrupt_pending_await).toMatchObject({ status: "error", ename: "KeyboardInterrupt" });
     expect(r.interrupt_loop_after_await).toMatchObject({ status: "error", ename: "KeyboardInterrupt" });

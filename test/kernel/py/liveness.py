@@ -77,6 +77,23 @@ def main():
     collect(kc, busy_id)
     results["state_after_busy"] = result_of(execute(kc, "[kept.n, counter > 0]"))
 
+    # output printed inside a synchronous loop reaches the frontend while the loop still runs
+    loop_id = kc.execute("let ticks = 0; while (true) { if (++ticks % 2000000 === 0) console.log('tick', ticks) }")
+    live = []
+    deadline = time.time() + 1.5
+    while time.time() < deadline:
+        try:
+            msg = kc.get_iopub_msg(timeout=0.2)
+        except Exception:
+            continue
+        if msg["parent_header"].get("msg_id") == loop_id and msg["msg_type"] == "stream":
+            live.append(msg["content"]["text"])
+    km.interrupt_kernel()
+    kc.get_shell_msg(timeout=10)
+    collect(kc, loop_id)
+    results["live_stream_chunks"] = len(live)
+    results["live_stream_sample"] = live[:1]
+
     results["interrupt_pending_await"] = interrupted_run("await new Promise(() => {})", "message")
     results["interrupt_loop_after_await"] = interrupted_run("await new Promise((r) => setTimeout(r, 50)); while (true) {}", "message")
     results["sigint_sync_loop"] = interrupted_run("while (true) {}", "signal")
