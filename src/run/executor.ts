@@ -8,6 +8,7 @@ import { parameterize, notebookParameters, ERROR_TAG } from "./parameterize.js";
 import { findKernelSpec, type KernelSpec } from "./kernel/kernelspec.js";
 import type { KernelConnection } from "./kernel/connection.js";
 import { OutputCollector } from "./outputs.js";
+import { findTranslator } from "./translators/index.js";
 import { EXIT, KernelDiedError, RunError, UsageError } from "./errors.js";
 import type { JsonValue } from "./parameters.js";
 
@@ -206,9 +207,16 @@ export async function executeNotebook(input: string | Notebook, options: Execute
   }
 
   try {
-    if (server && injected.translator) {
-      // A remote kernel's environment is the server's: hand the context over with one silent statement.
-      await kernel.execute(injected.translator.renderSetEnv("SLUICE_CONTEXT", contextJson), { onIOPub: () => undefined, silent: true });
+    if (server) {
+      // A remote kernel's environment is the server's: hand ours over with silent statements.
+      const translator = findTranslator(language ?? kernel.language);
+      if (translator) {
+        for (const [name, value] of Object.entries(env)) {
+          await kernel.execute(translator.renderSetEnv(name, value), { onIOPub: () => undefined, silent: true });
+        }
+      } else {
+        warn(`cannot set SLUICE_CONTEXT in a remote ${kernel.language || language || "unknown-language"} kernel (no translator); the notebook will not see its context`);
+      }
     }
     return await runCells(nb, codeCells, kernel, options, save, finish);
   } finally {

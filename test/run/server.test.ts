@@ -74,12 +74,13 @@ describe("sluice run --server", () => {
   });
 
   it("a failing cell exits 1; stdout carries only the notebook", async () => {
-    const nb = notebook(["print('ok')", "raise ValueError('remote boom')"]);
+    const nb = notebook(["import os, json\nprint('ok', sorted(json.loads(os.environ['SLUICE_CONTEXT'])))", "raise ValueError('remote boom')"]);
     const r = await runCli(["-", "-", "--server", url, "--token", token], { input: JSON.stringify(nb) });
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout);
     expect(out.metadata.sluice.error).toMatchObject({ kind: "cell", ename: "ValueError", evalue: "remote boom" });
-    expect(outputsText(out.cells.find((c: any) => c.id === "cell-0"))).toBe("ok\n");
+    // no parameters, yet the remote kernel has its context
+    expect(outputsText(out.cells.find((c: any) => c.id === "cell-0"))).toBe("ok ['params', 'runId']\n");
   });
 
   it("a cell over --cell-timeout is interrupted through the server → exit 3", async () => {
