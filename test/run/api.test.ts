@@ -70,4 +70,10 @@ describe("executeNotebook", () => {
     ]);
     expect(out.cells[1].outputs).toEqual([{ output_type: "stream", name: "stdout", text: "y\n" }]);
   });
+
+  it("runs several notebooks at once in one process, each with its own kernel and parameters", async () => {
+    const nb = notebook([{ source: "i: int = 0", tags: ["parameters"] }, "import os, json\nprint(i * 10, json.loads(os.environ['SLUICE_CONTEXT'])['runId'])"]);
+    const runs = await Promise.all([1, 2, 3].map((i) => executeNotebook(nb as any, { parameters: { i }, runId: `r${i}` })));
+    expect(runs.map((r) => outputsText(r.notebook.cells[2]))).toEqual(["10 r1\n", "20 r2\n", "30 r3\n"]);
+  });
 });
