@@ -104,6 +104,11 @@ const handlers: Record<string, Handler> = {
   is_complete_request: isCompleteRequest,
   history_request: historyRequest,
   comm_info_request: (request) => ({ status: "ok", comms: kernel.comms.info(request.content.target_name) }),
+  // Older clients send shutdown on shell; newer ones on control, which the wire thread answers.
+  shutdown_request: (request) => {
+    setImmediate(exitSoon);
+    return { status: "ok", restart: Boolean(request.content.restart) };
+  },
 };
 
 const commHandlers: Record<string, (msg: Message) => void> = {
@@ -177,6 +182,12 @@ function onRequest(channel: "shell" | "stdin" | "control", request: Message): vo
   log(`no handler for ${type} on ${channel}; ignored`);
 }
 
+function exitSoon(): void {
+  publisher.flush();
+  // Leave the wire thread a moment to put the last messages on the sockets.
+  setTimeout(() => process.exit(0), 50);
+}
+
 function interrupt(): void {
   if (pendingInput) {
     const pending = pendingInput;
@@ -202,10 +213,7 @@ wire.on("message", (event: FromWire) => {
       return;
     case "shutdown":
       toWire({ kind: "shutdown-ack" });
-      publisher.flush();
-      // Leave the wire thread a moment to put the last messages on the sockets.
-      setTimeout(() => process.exit(0), 50);
-      return;
+      return exitSoon();
     case "ready":
       if (process.env.SLUICE_KERNEL_TRACE) log(`sockets bound ${performance.now().toFixed(0)} ms after process start`);
       return;

@@ -126,6 +126,10 @@ describe("kernel protocol (jupyter_client)", () => {
     for (const input of searched) expect(input.startsWith("const a")).toBe(true);
   });
 
+  it("shuts down on a shell-channel shutdown_request too", () => {
+    expect(r.shell_shutdown).toEqual({ msg_type: "shutdown_reply", content: { status: "ok", restart: false }, alive: false });
+  });
+
   it("answers comm_info", () => {
     expect(r.comm_info.content).toEqual({ status: "ok", comms: {} });
   });

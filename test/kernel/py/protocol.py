@@ -105,6 +105,15 @@ def main():
     # comm_info with no comms
     results["comm_info"] = shell_request("comm_info_request", {})
 
+    # shutdown_request on the shell channel (older clients): reply, then the process exits
+    msg = kc.session.msg("shutdown_request", {"restart": False})
+    kc.shell_channel.send(msg)
+    reply = kc.get_shell_msg(timeout=10)
+    t = time.time()
+    while km.is_alive() and time.time() - t < 10:
+        time.sleep(0.05)
+    results["shell_shutdown"] = {"msg_type": reply["msg_type"], "content": reply["content"], "alive": km.is_alive()}
+
 
 try:
     main()
