@@ -59,6 +59,12 @@ describe("kernel protocol (jupyter_client)", () => {
     expect(r.process_write).toBe("raw write\n");
   });
 
+  it("reports errors thrown after the cell (timer, unhandled rejection) under that cell and keeps running", () => {
+    expect(r.late_errors.stderr).toMatch(/Uncaught Error: late boom/);
+    expect(r.late_errors.stderr).toMatch(/rejected later/);
+    expect(r.late_errors.alive).toBe("'still here'");
+  });
+
   it("publishes display_data, update_display_data with the display id, helpers and Jupyter.display bundles", () => {
     const [obj, shown, updated, md, result] = r.display;
     expect(obj).toMatchObject({ type: "display_data", content: { data: { "text/plain": "{ x: 1 }" } } });

@@ -52,6 +52,19 @@ def main():
     kc.get_shell_msg(timeout=5)
     kc.get_shell_msg(timeout=5)
     results["streams"] = streams
+    # errors thrown by a timer or an unhandled rejection after the cell: reported under that cell, kernel lives on
+    late_id = kc.execute("setTimeout(() => { throw new Error('late boom') }, 100); void Promise.reject(new Error('rejected later')); 'scheduled'")
+    late_err = []
+    deadline = time.time() + 3
+    while time.time() < deadline:
+        try:
+            msg = kc.get_iopub_msg(timeout=0.3)
+        except Exception:
+            continue
+        if msg["parent_header"].get("msg_id") == late_id and msg["msg_type"] == "stream" and msg["content"]["name"] == "stderr":
+            late_err.append(msg["content"]["text"])
+    kc.get_shell_msg(timeout=5)
+    results["late_errors"] = {"stderr": "".join(late_err), "alive": result_of(execute(kc, "'still here'"))}
     results["process_write"] = text_of(execute(kc, "process.stdout.write('raw write\\n'); undefined"))
 
     # rich output
