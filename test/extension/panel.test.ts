@@ -115,9 +115,9 @@ beforeAll(async () => {
   conn.closeSync();
   db.closeSync();
   lab = await startLab({
-    "query.ipynb": notebookJson([SETUP(trips), QUERY]),
+    "query.ipynb": notebookJson([SETUP(trips), QUERY, `await trips.filter(col("fare").gt(10)).select("zone", "fare").explain()`]),
     "cancel.ipynb": notebookJson([SETUP(trips), LONG, "keep + 1"]),
-    "many.ipynb": notebookJson([SETUP(trips), MANY]),
+    "many.ipynb": notebookJson([SETUP(trips), MANY, "await trips.limit(3).count()"]),
   });
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
@@ -166,6 +166,18 @@ describe("Sluice jobs panel and inline progress in JupyterLab", () => {
     await page.waitForSelector(".sluice-job-detail .sluice-timeline svg rect");
     await shot("query-panel-detail");
     await page.locator(".sluice-back").click();
+
+    // The collected frame and a plan use the extension's renderers.
+    const frame = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").nth(1).locator(".sluice-frame-output");
+    expect(await frame.locator("thead th").allInnerTexts()).toEqual(["zone\nBIGINT", "total\nDOUBLE"]);
+    expect(await frame.locator(".sluice-muted").innerText()).toBe("200 rows × 2 columns (first 20 shown)");
+    await runCell(2);
+    const plan = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").nth(2).locator(".sluice-plan-output");
+    await plan.waitFor({ timeout: 60_000 });
+    expect(await plan.locator(".sluice-plan-tab").allInnerTexts()).toEqual(["logical", "optimized", "physical"]);
+    expect(await plan.locator(".sluice-dag-node").evaluateAll((nodes) => nodes.map((n) => n.getAttribute("data-operator")))).toEqual(["SELECT", "SCAN"]);
+    await plan.locator('.sluice-plan-tab[data-variant="physical"]').click();
+    expect(await plan.locator(".sluice-plan-body pre").innerText()).toMatch(/PARQUET|READ/i);
   });
 
   it("cancels a long query from the panel; the cell fails with CancelledError and the next cell runs", { timeout: 180_000 }, async () => {
@@ -217,5 +229,17 @@ describe("Sluice jobs panel and inline progress in JupyterLab", () => {
     expect(stage).toMatch(/scan\s+10,000 \/ 10,000/);
     await shot("many-jobs");
     await page.locator(".sluice-back").click();
+  });
+
+  it("starts over after a kernel restart and shows the new kernel's jobs", { timeout: 180_000 }, async () => {
+    await page.locator('.lm-MenuBar-itemLabel:text-is("Kernel")').click();
+    await page.locator('.lm-Menu-itemLabel:text-is("Restart Kernel…")').click();
+    await page.locator(".jp-Dialog-button.jp-mod-accept").click();
+    await page.waitForSelector('#sluice-jobs[data-jobs="0"]', { timeout: 60_000 });
+    await page.waitForSelector('#sluice-jobs[data-state="connected"]', { timeout: 60_000 });
+    await runCell(0);
+    await runCell(2);
+    await page.waitForSelector('.sluice-job-row[data-status="succeeded"]:has-text("count: SCAN → LIMIT")', { timeout: 60_000 });
+    expect(await page.locator("#sluice-jobs").getAttribute("data-jobs")).toBe("1");
   });
 });
