@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { install } from "../../kernel/kernelspec.js";
-import { loadPipelineFile, runPipeline, type PipelineEvent, type RunOptions, type RunResult, type Pipeline } from "../pipeline/index.js";
+import { loadPipelineFile, runPipeline, PipelineError, type PipelineEvent, type RunOptions, type RunResult, type Pipeline } from "../pipeline/index.js";
 import { AssetStore } from "../store/index.js";
 import { fail } from "./pipeline.js";
 
@@ -40,11 +40,13 @@ export const EXAMPLES: readonly Example[] = [
   { name: "catalog", title: "Catalog matching: two movie catalogs joined by Jaccard similarity; ratings compared", runOptions: () => ({}) },
 ];
 
-/** The repository's notebooks/ folder (dist/src/cli → ../../../notebooks). */
-export const NOTEBOOKS_DIR = fileURLToPath(new URL("../../../notebooks/", import.meta.url));
+/** The repository's notebooks/ folder (dist/src/cli → ../../../notebooks); SLUICE_EXAMPLES_DIR points elsewhere (tests). */
+export function examplesDir(): string {
+  return process.env.SLUICE_EXAMPLES_DIR ? resolve(process.env.SLUICE_EXAMPLES_DIR) : fileURLToPath(new URL("../../../notebooks/", import.meta.url));
+}
 
 export function exampleFile(name: string): string {
-  return join(NOTEBOOKS_DIR, name, "pipeline.ts");
+  return join(examplesDir(), name, "pipeline.ts");
 }
 
 export class ExampleUsageError extends Error {
@@ -72,11 +74,10 @@ interface ExampleFlags {
   list?: boolean;
 }
 
-export interface ExampleOutcome {
-  example: Example;
-  pipeline: Pipeline;
-  result: RunResult;
-}
+export type ExampleOutcome =
+  | { example: Example; pipeline: Pipeline; result: RunResult; error?: undefined }
+  /** The pipeline could not be loaded or started (the other examples still run). */
+  | { example: Example; pipeline?: undefined; result?: undefined; error: string };
 
 const isTty = () => Boolean(process.stdout.isTTY);
 
@@ -185,7 +186,11 @@ export function summaryText(store: AssetStore, outcomes: ExampleOutcome[], store
   // Commands to explore the store need --store only when it is not the one they open by default.
   const flag = storeIsDefault ? "" : ` --store ${rel(store.root)}`;
   const lines: string[] = ["", "Summary"];
-  for (const { example, pipeline, result } of outcomes) {
+  for (const { example, pipeline, result, error } of outcomes) {
+    if (error !== undefined) {
+      lines.push(`  ✗ ${example.name} — did not run: ${error}`);
+      continue;
+    }
     const c = result.counts;
     lines.push(
       `  ${result.status === "succeeded" ? "✓" : "✗"} ${example.name} — run ${result.runId} ${result.status} in ${(result.durationMs / 1000).toFixed(1)} s ` +
@@ -237,16 +242,23 @@ export async function runExamples(names: string[], flags: ExampleFlags, write: (
       const file = exampleFile(example.name);
       if (!existsSync(file)) throw new ExampleUsageError(`example ${example.name}: ${file} is missing.`);
       write(`\n▶ ${example.name}: ${example.title}\n`);
-      const p = await loadPipelineFile(file);
-      const reporter = compactReporter(example.name, flags.verbose ?? false, write);
-      const result = await runPipeline(p, { store, force: flags.force, ...example.runOptions(size), reporter });
-      outcomes.push({ example, pipeline: p, result });
+      try {
+        const p = await loadPipelineFile(file);
+        const reporter = compactReporter(example.name, flags.verbose ?? false, write);
+        const result = await runPipeline(p, { store, force: flags.force, ...example.runOptions(size), reporter });
+        outcomes.push({ example, pipeline: p, result });
+      } catch (error) {
+        // A broken example is reported and the next one runs; the exit code says something failed.
+        if (!(error instanceof PipelineError)) throw error;
+        write(`  ✗ ${error.message.replace(/\n/g, "\n    ")}\n`);
+        outcomes.push({ example, error: error.message.replace(/\s*\n\s*/g, " ") });
+      }
     }
     write(summaryText(store, outcomes, storeIsDefault));
   } finally {
     store.close();
   }
-  return { outcomes, ok: outcomes.every((o) => o.result.status === "succeeded") };
+  return { outcomes, ok: outcomes.every((o) => o.result?.status === "succeeded") };
 }
 
 export function register(program: Command): void {

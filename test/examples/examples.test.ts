@@ -3,7 +3,7 @@
 // Sluice kernel executing every notebook, DuckDB, the SQLite catalog. The checks recompute what each
 // example should produce from its generated inputs (polars reads the raw files independently).
 import { spawn, execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -209,6 +209,17 @@ print(json.dumps({"rows": df.height, "humans": humans.height, "hours": humans["h
     expect(store.list().filter((a) => a.key.endsWith("/notebook")).map((a) => [a.key, a.materializations])).toEqual(notebooksBefore);
     expect(again.stdout).toContain("↷ page_views ×24: 24 up to date");
   }, 300_000);
+
+  it("reports an example that cannot load, still runs the others, and exits 1", async () => {
+    const dir = join(work, "examples-copy");
+    cpSync(join(repo, "notebooks", "lazy-handoff"), join(dir, "lazy-handoff"), { recursive: true });
+    mkdirSync(join(dir, "batch-etl"), { recursive: true });
+    writeFileSync(join(dir, "batch-etl", "pipeline.ts"), "export default pipeline(\"batch-etl\", [\n");
+    const result = await sluice(["examples", "--store", join(work, "store-broken"), "lazy-handoff", "batch-etl"], { SLUICE_EXAMPLES_DIR: dir });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/✓ lazy-handoff — run \S+ succeeded/);
+    expect(result.stdout).toMatch(/✗ batch-etl — did not run: cannot compile pipeline file .*batch-etl\/pipeline\.ts/);
+  });
 
   it("rejects an unknown example or size with exit code 2 and the valid choices", async () => {
     const unknown = await sluice(["examples", "--store", storeRoot, "clikstream"]);
