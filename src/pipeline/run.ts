@@ -200,47 +200,56 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
   };
 
   const running = new Map<string, Promise<void>>();
-  for (;;) {
-    let changed = true;
-    const ready: RunNode[] = [];
-    while (changed) {
-      changed = false;
-      ready.length = 0;
-      for (const node of nodes.values()) {
-        if (node.status !== "pending") continue;
-        const deps = depsOf(node);
-        if (!deps) continue;
-        const broken = deps.find((d) => BROKEN.has(d.status));
-        if (broken) {
-          node.status = "upstream_failed";
-          node.reason = `upstream ${broken.id} ${broken.status === "failed" ? "failed" : "did not run"}`;
-          onDone(node);
-          changed = true;
-        } else if (deps.every((d) => DONE.has(d.status))) ready.push(node);
+  try {
+    for (;;) {
+      let changed = true;
+      const ready: RunNode[] = [];
+      while (changed) {
+        changed = false;
+        ready.length = 0;
+        for (const node of nodes.values()) {
+          if (node.status !== "pending") continue;
+          const deps = depsOf(node);
+          if (!deps) continue;
+          const broken = deps.find((d) => BROKEN.has(d.status));
+          if (broken) {
+            node.status = "upstream_failed";
+            node.reason = `upstream ${broken.id} ${broken.status === "failed" ? "failed" : "did not run"}`;
+            onDone(node);
+            changed = true;
+          } else if (deps.every((d) => DONE.has(d.status))) ready.push(node);
+        }
       }
+      ready.sort(order);
+      while (running.size < maxConcurrency && ready.length) {
+        const node = ready.shift()!;
+        node.status = "running";
+        const task = runNode(node).then(
+          () => {},
+          (error: unknown) => {
+            node.status = "failed";
+            node.error = error instanceof Error ? error.message : String(error);
+            node.endedAt ??= Date.now();
+          },
+        );
+        running.set(
+          node.id,
+          task.then(() => {
+            running.delete(node.id);
+            onDone(node);
+          }),
+        );
+      }
+      if (running.size === 0) break;
+      await Promise.race(running.values());
     }
-    ready.sort(order);
-    while (running.size < maxConcurrency && ready.length) {
-      const node = ready.shift()!;
-      node.status = "running";
-      const task = runNode(node).then(
-        () => {},
-        (error: unknown) => {
-          node.status = "failed";
-          node.error = error instanceof Error ? error.message : String(error);
-          node.endedAt ??= Date.now();
-        },
-      );
-      running.set(
-        node.id,
-        task.then(() => {
-          running.delete(node.id);
-          onDone(node);
-        }),
-      );
-    }
-    if (running.size === 0) break;
-    await Promise.race(running.values());
+  } catch (error) {
+    // Something outside an op broke (a reporter, the catalog): let running ops finish, record the run as failed.
+    await Promise.allSettled(running.values());
+    clearInterval(flusher);
+    flush();
+    store.endRun(runId, "failed", { error: error instanceof Error ? error.message : String(error) });
+    throw error;
   }
 
   async function runNode(node: RunNode): Promise<void> {

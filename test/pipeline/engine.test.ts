@@ -188,6 +188,20 @@ describe("scheduling", () => {
   });
 });
 
+describe("run records", () => {
+  it("a failure outside any op still ends the run as failed in the catalog", async () => {
+    const p = pipeline("reporter", [fnOp({ name: "a", outputs: ["r/a"], run: () => [{ x: 1 }] })]);
+    let runId = "";
+    const reporter = (e: PipelineEvent) => {
+      if (e.type === "run.start") runId = e.runId;
+      if (e.type === "node.end") throw new Error("reporter broke");
+    };
+    await expect(runPipeline(p, quiet({ reporter }))).rejects.toThrow("reporter broke");
+    expect(store.run(runId)).toMatchObject({ status: "failed", error: "reporter broke" });
+    expect(store.opRuns(runId)).toEqual([expect.objectContaining({ nodeId: "a", status: "succeeded" })]);
+  });
+});
+
 describe("dynamic mapping", () => {
   it("maps over items, runs each item end to end before later items, and collects", async () => {
     const log: string[] = [];
