@@ -4,7 +4,7 @@
 // JUPYTER_PATH, so a fresh checkout needs no `sluice kernel install` step.
 import type { Command } from "commander";
 import { existsSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { delimiter, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { install } from "../../kernel/kernelspec.js";
 import { loadPipelineFile, runPipeline, PipelineError, type PipelineEvent, type RunOptions, type RunResult, type Pipeline } from "../pipeline/index.js";
@@ -61,8 +61,8 @@ export function useStoreKernel(storeRoot: string): string {
   const prefix = join(storeRoot, "jupyter");
   install({ prefix });
   const dataDir = join(prefix, "share", "jupyter");
-  const rest = (process.env.JUPYTER_PATH ?? "").split(":").filter((d) => d && d !== dataDir);
-  process.env.JUPYTER_PATH = [dataDir, ...rest].join(":");
+  const rest = (process.env.JUPYTER_PATH ?? "").split(delimiter).filter((d) => d && d !== dataDir);
+  process.env.JUPYTER_PATH = [dataDir, ...rest].join(delimiter);
   return dataDir;
 }
 
