@@ -31,6 +31,43 @@ declare global {
 export {};
 `;
 
+// A later cell may declare a name again (REPL semantics). The service must see only the latest
+// declaration, or it would report the first one's type; earlier statements whose every name is
+// declared again later are blanked out.
+const declaredCache = new Map<string, Array<{ start: number; end: number; names: string[] }>>();
+
+function topLevelDeclarations(cell: string): Array<{ start: number; end: number; names: string[] }> {
+  const cached = declaredCache.get(cell);
+  if (cached) return cached;
+  const file = ts.createSourceFile("cell.ts", cell, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
+  const out: Array<{ start: number; end: number; names: string[] }> = [];
+  const bindingNames = (name: ts.BindingName): string[] =>
+    ts.isIdentifier(name) ? [name.text] : name.elements.flatMap((e) => (ts.isOmittedExpression(e) ? [] : bindingNames(e.name)));
+  for (const stmt of file.statements) {
+    let names: string[] = [];
+    if (ts.isVariableStatement(stmt)) names = stmt.declarationList.declarations.flatMap((d) => bindingNames(d.name));
+    else if ((ts.isFunctionDeclaration(stmt) || ts.isClassDeclaration(stmt) || ts.isInterfaceDeclaration(stmt) || ts.isTypeAliasDeclaration(stmt) || ts.isEnumDeclaration(stmt)) && stmt.name) names = [stmt.name.text];
+    if (names.length) out.push({ start: stmt.getStart(file), end: stmt.end, names });
+  }
+  declaredCache.set(cell, out);
+  return out;
+}
+
+function withoutRedeclared(previousCells: string[], current: string): string[] {
+  const later = new Set(topLevelDeclarations(current).flatMap((d) => d.names));
+  const result: string[] = [];
+  for (let i = previousCells.length - 1; i >= 0; i--) {
+    let cell = previousCells[i];
+    const declarations = topLevelDeclarations(cell);
+    for (const d of [...declarations].reverse()) {
+      if (d.names.every((n) => later.has(n))) cell = cell.slice(0, d.start) + " ".repeat(d.end - d.start) + cell.slice(d.end);
+    }
+    for (const d of declarations) for (const n of d.names) later.add(n);
+    result.unshift(cell);
+  }
+  return result;
+}
+
 export interface Completion {
   matches: string[];
   cursorStart: number;
@@ -93,7 +130,9 @@ export class LanguageService {
 
   /** Puts the earlier cells and the current code in the virtual file; returns the code's offset. */
   private load(previousCells: string[], code: string): number {
-    const before = previousCells.map((c) => `${c}\n;\n`).join("");
+    const before = withoutRedeclared(previousCells, code)
+      .map((c) => `${c}\n;\n`)
+      .join("");
     this.setFile(this.cellsFile, before + code);
     return before.length;
   }

@@ -97,7 +97,7 @@ export function rewrite(js: string): CompiledCell {
     }
     switch (stmt.type) {
       case "ImportDeclaration":
-        return replace(stmt.start, stmt.end, importAssignment(stmt, js));
+        return replace(stmt.start, stmt.end, importAssignment(stmt));
       case "VariableDeclaration": {
         const decls = stmt.declarations as AnyNode[];
         replace(stmt.start, decls[0].start, ";(");
@@ -142,7 +142,7 @@ export function rewrite(js: string): CompiledCell {
   return { code: `${prefix}${out}\n})()`, prefixLength: prefix.length };
 }
 
-function importAssignment(node: AnyNode, js: string): string {
+function importAssignment(node: AnyNode): string {
   const call = `await ${IMPORT_FN}(${JSON.stringify(node.source.value)})`;
   const specifiers = node.specifiers as AnyNode[];
   if (specifiers.length === 0) return `${call};`;
@@ -152,7 +152,6 @@ function importAssignment(node: AnyNode, js: string): string {
     const imported = s.imported.type === "Literal" ? JSON.stringify(s.imported.value) : JSON.stringify(s.imported.name);
     return `${s.local.name} = ${PICK_FN}(__ns, ${imported});`;
   });
-  void js;
   return `{ const __ns = ${call}; ${assignments.join(" ")} }`;
 }
 

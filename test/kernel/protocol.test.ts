@@ -114,6 +114,11 @@ describe("kernel protocol (jupyter_client)", () => {
     expect(types[0]).toMatchObject({ text: "alpha", type: "property" });
   });
 
+  it("sees the latest declaration of a name declared again (number, then string)", () => {
+    expect(r.complete_redeclared.content.matches).toContain("toUpperCase");
+    expect(r.inspect_redeclared.content.data["text/plain"]).toMatch(/const a: "third"|const a: string/);
+  });
+
   it("inspects with the signature and JSDoc of an earlier cell's function", () => {
     expect(r.inspect.content.found).toBe(true);
     expect(r.inspect.content.data["text/plain"]).toContain("function addUp(x: number, y: number): number");

@@ -107,6 +107,8 @@ def main():
     results["complete_member"] = shell_request("complete_request", {"code": "myRecord.al", "cursor_pos": 11})
     results["complete_runtime"] = shell_request("complete_request", {"code": "runtimeOnl", "cursor_pos": 10})
     results["complete_string_method"] = shell_request("complete_request", {"code": "myRecord.beta.toUpp", "cursor_pos": 19})
+    results["complete_redeclared"] = shell_request("complete_request", {"code": "a.toUpp", "cursor_pos": 7})
+    results["inspect_redeclared"] = shell_request("inspect_request", {"code": "a", "cursor_pos": 1, "detail_level": 0})
     results["inspect"] = shell_request("inspect_request", {"code": "addUp(1, 2)", "cursor_pos": 3, "detail_level": 0})
     results["inspect_missing"] = shell_request("inspect_request", {"code": "   ", "cursor_pos": 1, "detail_level": 0})
 
