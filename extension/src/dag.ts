@@ -93,7 +93,9 @@ export function renderDag(root: PlanNodeView): HTMLElement {
   const box = el('div', 'sluice-dag');
   // Scales down to the panel's width (never up), keeping its proportions.
   const canvas = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'query plan' });
+  // Text stays legible: below 70% the panel scrolls sideways instead of shrinking further.
   canvas.style.width = '100%';
+  canvas.style.minWidth = `${Math.round(width * 0.7)}px`;
   canvas.style.maxWidth = `${width}px`;
   canvas.style.height = 'auto';
   for (const p of placed) {

@@ -58,7 +58,15 @@ export class ProgressRenderer extends JsonRenderer {
     const stats = el('div', 'sluice-progress-stats', [`${pct.toFixed(0)}%`, rows, rate, formatDuration(elapsed)].filter(Boolean).join(' · '));
     box.append(head, track, stats);
     if (job.error) box.appendChild(el('pre', 'sluice-error', job.error));
-    if (job.operators?.length) box.appendChild(renderOperators(job.operators));
+    if (job.operators?.length) {
+      // A long plan folds away behind its slowest operator, so the cell's result stays in view.
+      const slowest = job.operators.reduce((a, b) => (b.timeMs > a.timeMs ? b : a));
+      const details = el('details', 'sluice-operators-details');
+      details.open = job.operators.length <= 8;
+      details.appendChild(el('summary', 'sluice-muted', `${job.operators.length} operators · slowest ${slowest.name} ${formatDuration(slowest.timeMs)}`));
+      details.appendChild(renderOperators(job.operators));
+      box.appendChild(details);
+    }
     return box;
   }
 }

@@ -81,6 +81,17 @@ async function runCell(index: number): Promise<void> {
   throw new Error(`cell ${index} did not start after Shift+Enter`);
 }
 
+/** Drags the split handle of the right side bar to the left. */
+async function widenSidebar(px: number): Promise<void> {
+  const handle = page.locator("#jp-main-split-panel > .lm-SplitPanel-handle:not(.lm-mod-hidden)").last();
+  const box = await handle.boundingBox();
+  if (!box) return;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x - px, box.y + box.height / 2, { steps: 8 });
+  await page.mouse.up();
+}
+
 async function cellOutput(index: number): Promise<string> {
   return (await page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").nth(index).locator(".jp-OutputArea").innerText()).trim();
 }
@@ -152,11 +163,12 @@ describe("Sluice jobs panel and inline progress in JupyterLab", () => {
     expect(panel.some((s) => s.status === "running")).toBe(true);
     expect(panel.at(-1)!.status).toBe("succeeded");
     // The final inline state lists DuckDB's operators with their rows and time.
-    const final = await page.locator(".sluice-progress-output").last().innerText();
-    expect(final).toMatch(/READ_PARQUET\s+8,000,000/);
+    const final = await page.locator(".sluice-progress-output").last().textContent();
+    expect(final).toMatch(/READ_PARQUET\s*8,000,000/);
     await shot("query-inline");
 
-    // The job's detail: plan DAG, operator metrics, timeline.
+    // The job's detail: plan DAG, operator metrics, timeline (in a wider side bar).
+    await widenSidebar(260);
     await page.locator(`.sluice-job-row[data-job-id="${jobId}"]`).click();
     await page.waitForSelector(".sluice-job-detail .sluice-dag svg");
     const operators = await page.locator(".sluice-job-detail .sluice-dag-node").evaluateAll((nodes) => nodes.map((n) => n.getAttribute("data-operator")));
