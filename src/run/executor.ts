@@ -196,12 +196,14 @@ export async function executeNotebook(input: string | Notebook, options: Execute
       kernel = await server.start({ path: options.cwd ? `${options.cwd.replace(/\/+$/, "")}/${path}` : path, startTimeoutMs: options.startTimeoutMs });
     } else {
       const { LocalKernel } = await import("./kernel/local.js");
-      kernel = await LocalKernel.start(spec!, { cwd, env, startTimeoutMs: options.startTimeoutMs });
+      kernel = await LocalKernel.start(spec!, { cwd, env, startTimeoutMs: options.startTimeoutMs, signal: options.signal });
     }
   } catch (e) {
     // Leave a notebook that says why nothing ran, then report the start failure.
-    finish(e instanceof RunError && e.exitCode === EXIT.timeout ? "timeout" : "kernel-died", e instanceof RunError ? e.exitCode : EXIT.kernelDied, 0, {
-      kind: "kernel-died", message: (e as Error).message, stderrTail: (e as { stderrTail?: string[] }).stderrTail,
+    const exitCode = e instanceof RunError ? e.exitCode : EXIT.kernelDied;
+    const status: RunStatus = exitCode === EXIT.timeout ? "timeout" : exitCode === EXIT.interrupted ? "interrupted" : "kernel-died";
+    finish(status, exitCode, 0, {
+      kind: status === "interrupted" ? "interrupted" : "kernel-died", message: (e as Error).message, stderrTail: (e as { stderrTail?: string[] }).stderrTail,
     });
     throw e;
   }

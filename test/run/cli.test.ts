@@ -229,4 +229,19 @@ describe("sluice run (python3)", () => {
       expect(r.code, args.join(" ")).toBe(2);
     }
   });
+
+  it("Ctrl-C while a kernel is still starting stops it (no orphan) and exits 130", async () => {
+    const data = tempDir("sluice-spec-");
+    const pidFile = join(data, "pid");
+    mkdirSync(join(data, "kernels", "slow"), { recursive: true });
+    writeFileSync(join(data, "kernels", "slow", "kernel.json"), JSON.stringify({ argv: ["sh", "-c", `echo $$ > ${pidFile}; exec sleep 300`, "{connection_file}"], display_name: "Slow", language: "python" }));
+    const input = writeNotebook(dir, "slowstart.ipynb", notebook(["print(1)"], { name: "slow", language: "python" }));
+    const { child, done } = startCli([input, join(dir, "slowstart.out.ipynb")], { env: { JUPYTER_PATH: data } });
+    const pid = await waitFor(() => Number(readFileSync(pidFile, "utf8").trim()) || undefined, 30_000, "kernel pid file");
+    child.kill("SIGINT");
+    const r = await done;
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain("interrupted while kernel slow was starting");
+    expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
+  });
 });

@@ -17,6 +17,8 @@ export interface StartOptions {
   cwd?: string;
   env?: Record<string, string>;
   startTimeoutMs?: number;
+  /** Aborting while the kernel starts stops it and fails the start with exit code 130. */
+  signal?: AbortSignal;
 }
 
 const STDERR_LINES = 30;
@@ -143,7 +145,7 @@ export class LocalKernel implements KernelConnection {
     });
     const kernel = new LocalKernel(spec, new WireSession(key), ports, dir, child);
     try {
-      await kernel.connect(options.startTimeoutMs ?? 60_000, argv);
+      await kernel.connect(options.startTimeoutMs ?? 60_000, argv, options.signal);
     } catch (e) {
       await kernel.shutdown();
       throw e;
@@ -151,7 +153,7 @@ export class LocalKernel implements KernelConnection {
     return kernel;
   }
 
-  private async connect(startTimeoutMs: number, argv: string[]): Promise<void> {
+  private async connect(startTimeoutMs: number, argv: string[], signal?: AbortSignal): Promise<void> {
     const keep = (chunk: Buffer) => {
       for (const line of chunk.toString("utf8").split("\n")) if (line.trim()) this.tail.push(line);
       if (this.tail.length > STDERR_LINES) this.tail.splice(0, this.tail.length - STDERR_LINES);
@@ -185,6 +187,7 @@ export class LocalKernel implements KernelConnection {
     void infoReply.then((m) => (info = m));
     while (!info || !this.sawIOPub) {
       if (this.dead) throw new KernelStartError(`kernel ${this.spec.name} exited while starting (${argv.join(" ")})`, this.tail);
+      if (signal?.aborted) throw new KernelStartError(`interrupted while kernel ${this.spec.name} was starting`, [], EXIT.interrupted);
       if (this.tail.some((l) => /Address already in use|EADDRINUSE/.test(l))) {
         throw new KernelStartError(`kernel ${this.spec.name} could not bind its ports`, this.tail);
       }
@@ -307,15 +310,24 @@ export class LocalKernel implements KernelConnection {
       await Promise.race([this.controlOut.send(this.session.serialize(msg)), sleepUndefined(500)]).catch(() => undefined);
       await Promise.race([this.died, sleepUndefined(1500)]);
     }
-    this.killNow();
+    if (this.killNow()) await Promise.race([new Promise((r) => this.child.once("exit", r)), sleepUndefined(1000)]);
+    // Processes the kernel started live on in its group after it exits; end them too (jupyter_client does).
+    if (this.child.pid) {
+      try {
+        process.kill(-this.child.pid, "SIGKILL");
+      } catch {
+        // no such group left
+      }
+    }
     process.off("exit", this.onProcessExit);
     for (const s of [this.shell, this.control, this.stdin, this.iopub]) s.close();
     rmSync(this.connectionDir, { recursive: true, force: true });
   }
 
-  private killNow(): void {
+  /** SIGKILL the kernel's process group; returns whether there was a live process to kill. */
+  private killNow(): boolean {
     const pid = this.child.pid;
-    if (!pid || this.child.exitCode !== null || this.child.signalCode !== null) return;
+    if (!pid || this.child.exitCode !== null || this.child.signalCode !== null) return false;
     try {
       process.kill(-pid, "SIGKILL"); // the kernel's whole process group
     } catch {
@@ -325,6 +337,7 @@ export class LocalKernel implements KernelConnection {
         // already gone
       }
     }
+    return true;
   }
 
   private die(error: Error): void {
