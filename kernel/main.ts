@@ -197,6 +197,12 @@ function interrupt(): void {
   runner.interrupt();
 }
 
+// Until the wire thread says whether it watches SIGINT, a Ctrl+C must not kill the kernel.
+let sigintOnMain = false;
+const ignoreEarlySigint = () => {};
+process.on("SIGINT", ignoreEarlySigint);
+wire.once("message", () => process.off("SIGINT", ignoreEarlySigint));
+
 wire.on("message", (event: FromWire) => {
   switch (event.kind) {
     case "request":
@@ -206,16 +212,25 @@ wire.on("message", (event: FromWire) => {
       return interrupt();
     case "interrupted":
       interrupt();
-      // A cell terminated inside vm's breakOnSigint watchdog leaves Node's SIGINT handler
-      // unregistered; registering the listener again restores it.
-      process.off("SIGINT", interrupt);
-      process.on("SIGINT", interrupt);
+      if (sigintOnMain) {
+        // A cell terminated inside vm's breakOnSigint watchdog leaves Node's SIGINT handler
+        // unregistered; registering the listener again restores it.
+        process.off("SIGINT", interrupt);
+        process.on("SIGINT", interrupt);
+      }
       return;
     case "shutdown":
       toWire({ kind: "shutdown-ack" });
       return exitSoon();
     case "ready":
       if (process.env.SLUICE_KERNEL_TRACE) log(`sockets bound ${performance.now().toFixed(0)} ms after process start`);
+      if (!event.sigint) {
+        // Fallback: this thread handles SIGINT, which covers a pending await and (through vm's
+        // breakOnSigint) a cell's synchronous start, not a loop after an await.
+        sigintOnMain = true;
+        runner.breakOnSigint = true;
+        process.on("SIGINT", interrupt);
+      }
       return;
   }
 });
@@ -223,4 +238,3 @@ wire.on("error", (error) => {
   log(`wire thread failed: ${error.stack}`);
   process.exit(1);
 });
-process.on("SIGINT", interrupt);

@@ -12,6 +12,8 @@ export interface InterruptSink {
 export class CellRunner {
   private runs = 0;
   private rejectRunning: ((error: Error) => void) | undefined;
+  /** Only when the wire thread cannot watch SIGINT: let vm stop a cell's synchronous start on SIGINT. */
+  breakOnSigint = false;
 
   constructor(private readonly sink: InterruptSink) {}
 
@@ -35,7 +37,7 @@ export class CellRunner {
       const result = new Promise<unknown>((resolve, reject) =>
         setImmediate(() => {
           Promise.resolve()
-            .then(() => vm.runInThisContext(compiled.code, { filename, breakOnSigint: true }) as Promise<unknown>)
+            .then(() => vm.runInThisContext(compiled.code, { filename, breakOnSigint: this.breakOnSigint }) as Promise<unknown>)
             .then(resolve, reject);
         }),
       );

@@ -12,7 +12,8 @@ export type FromWire =
   | { kind: "interrupt" }
   | { kind: "interrupted" }
   | { kind: "shutdown"; restart: boolean }
-  | { kind: "ready" };
+  /** sigint: the wire thread watches SIGINT itself (else the main thread must). */
+  | { kind: "ready"; sigint: boolean };
 
 export interface WireData {
   connectionFile: string;

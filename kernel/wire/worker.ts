@@ -157,8 +157,26 @@ async function beat(): Promise<void> {
   for await (const frames of heartbeat) await heartbeat.send(frames);
 }
 
+// SIGINT (kill -INT, Ctrl+C in a terminal) takes the same path as interrupt_request. Worker threads
+// get no process.on("SIGINT"), but a libuv signal watcher on this thread's loop does receive it,
+// also while the main thread spins. process.binding is deprecated, hence the fallback to main.
+function watchSigint(): boolean {
+  const emitWarning = process.emitWarning;
+  try {
+    process.emitWarning = () => {};
+    const { Signal } = (process as unknown as { binding(name: string): any }).binding("signal_wrap");
+    const watcher = new Signal();
+    watcher.onsignal = () => void interruptMain();
+    return watcher.start(2) === 0;
+  } catch {
+    return false;
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+}
+
 void listen(shell, "shell");
 void listen(control, "control");
 void listen(stdin, "stdin");
 void beat();
-post({ kind: "ready" });
+post({ kind: "ready", sigint: watchSigint() });

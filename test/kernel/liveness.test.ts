@@ -46,9 +46,11 @@ describe("kernel liveness (jupyter_client)", () => {
     expect(r.interrupt_loop_after_await).toMatchObject({ status: "error", ename: "KeyboardInterrupt" });
   });
 
-  it("interrupts on SIGINT (sync loop and pending await)", () => {
+  it("interrupts on SIGINT too (sync loop, pending await, loop after an await)", () => {
     expect(r.sigint_sync_loop).toMatchObject({ status: "error", ename: "KeyboardInterrupt" });
     expect(r.sigint_pending_await).toMatchObject({ status: "error", ename: "KeyboardInterrupt" });
+    expect(r.sigint_loop_after_await).toMatchObject({ status: "error", ename: "KeyboardInterrupt" });
+    expect(r.kernel_log).not.toMatch(/DeprecationWarning/);
   });
 
   it("keeps state and runs later cells after all those interrupts", () => {

@@ -98,6 +98,7 @@ def main():
     results["interrupt_loop_after_await"] = interrupted_run("await new Promise((r) => setTimeout(r, 50)); while (true) {}", "message")
     results["sigint_sync_loop"] = interrupted_run("while (true) {}", "signal")
     results["sigint_pending_await"] = interrupted_run("await new Promise(() => {})", "signal")
+    results["sigint_loop_after_await"] = interrupted_run("await new Promise((r) => setTimeout(r, 50)); while (true) {}", "signal")
     results["state_after_interrupts"] = result_of(execute(kc, "kept.n + 1"))
     after = execute(kc, "let later = 1; for (let i = 0; i < 1000; i++) later += i; later")
     results["cells_after_interrupts"] = result_of(after)
