@@ -6,4 +6,8 @@ export type { AsofOptions } from "./asof.js";
 export { textSimilarity, levenshtein, tokenize, jaccard, type FuzzyJoinOptions, type TextSimilarityOptions, type TokenMode } from "./fuzzy.js";
 export { udf, type UdfOptions, type UserFunction } from "./udf.js";
 export { sql, type SqlValue } from "./sql.js";
+// Side-effect imports: these modules add methods to Expression and LazyFrame.
 import "./nested.js";
+import "./asof.js";
+import "./reshape.js";
+import "./window.js";

@@ -122,29 +122,36 @@ export const EXTENSION_SQL: Record<string, Compile> = {
     // |x| - ceil(t·|x|) + 1 of each. Only pairs sharing such a prefix token are verified exactly, so the
     // result equals the all-pairs check without comparing all pairs. The 1e-9 keeps prefixes long
     // (never short) when t·|x| lands a hair above an integer in floating point.
-    const prefix = (side: "l" | "r") => `
-      ${side}rank AS (SELECT k.id, k.tok, s.n, row_number() OVER (PARTITION BY k.id ORDER BY d.f, k.tok) AS pos
-                      FROM ${side}tok k JOIN df d ON d.tok = k.tok JOIN ${side}size s ON s.id = k.id),
-      ${side}pre AS (SELECT id, tok, n FROM ${side}rank WHERE pos <= n - ceil(${t} * n - 1e-9) + 1)`;
+    const tokens = (side: "l" | "r", rows: string, id: string, column: string) => `
+      ${side}list AS MATERIALIZED (SELECT ${id} AS id, list_distinct(${tokensSql(quoteIdent(column), f.tokens)}) AS toks FROM ${rows}),
+      ${side}toks AS MATERIALIZED (SELECT id, len(toks) AS n, unnest(toks) AS tok FROM ${side}list WHERE len(toks) > 0)`;
+    const ranked = (side: "l" | "r") => `
+      ${side}tok AS MATERIALIZED (SELECT k.id, k.n, d.rk FROM ${side}toks k JOIN df d ON d.tok = k.tok),
+      ${side}pre AS MATERIALIZED (SELECT id, n, rk FROM (SELECT id, n, rk, row_number() OVER (PARTITION BY id ORDER BY rk) AS pos FROM ${side}tok)
+                                  WHERE pos <= n - ceil(${t} * n - 1e-9) + 1)`;
     const best = f.keep === "best" ? " QUALIFY sim = max(sim) OVER (PARTITION BY lid)" : "";
-    return `SELECT ${cols.join(", ")}, m.sim AS ${quoteIdent(f.similarity)} FROM (
+    // Tokens become integers ranked by document frequency (rarest = 1), which is also the prefix order.
+    // Verification counts shared tokens per candidate pair; the MATERIALIZED steps fix the join order,
+    // so the engine never pairs every occurrence of a common token.
+    return `SELECT * FROM (
       WITH
-      lrows AS (SELECT row_number() OVER () AS ${lid}, * FROM (${ctx.input(0)}) AS ${ctx.alias()}),
-      rrows AS (SELECT row_number() OVER () AS ${rid}, * FROM (${ctx.input(1)}) AS ${ctx.alias()}),
-      ltok AS (SELECT DISTINCT ${lid} AS id, unnest(${tokensSql(quoteIdent(f.left), f.tokens)}) AS tok FROM lrows),
-      rtok AS (SELECT DISTINCT ${rid} AS id, unnest(${tokensSql(quoteIdent(f.right), f.tokens)}) AS tok FROM rrows),
-      lsize AS (SELECT id, count(*) AS n FROM ltok GROUP BY id),
-      rsize AS (SELECT id, count(*) AS n FROM rtok GROUP BY id),
-      df AS (SELECT tok, count(*) AS f FROM (SELECT tok FROM ltok UNION ALL SELECT tok FROM rtok) GROUP BY tok),
-      ${prefix("l")},
-      ${prefix("r")},
-      cand AS (SELECT DISTINCT a.id AS lid, b.id AS rid, a.n AS ln, b.n AS rn FROM lpre a JOIN rpre b ON a.tok = b.tok
-               WHERE b.n >= ${t} * a.n - 1e-9 AND a.n >= ${t} * b.n - 1e-9),
-      inter AS (SELECT c.lid, c.rid, c.ln, c.rn, count(*) AS k FROM cand c
-                JOIN ltok a ON a.id = c.lid JOIN rtok b ON b.id = c.rid AND b.tok = a.tok GROUP BY c.lid, c.rid, c.ln, c.rn),
+      lrows AS MATERIALIZED (SELECT row_number() OVER () AS ${lid}, * FROM (${ctx.input(0)}) AS ${ctx.alias()}),
+      rrows AS MATERIALIZED (SELECT row_number() OVER () AS ${rid}, * FROM (${ctx.input(1)}) AS ${ctx.alias()}),
+      ${tokens("l", "lrows", lid, f.left)},
+      ${tokens("r", "rrows", rid, f.right)},
+      df AS MATERIALIZED (SELECT tok, row_number() OVER (ORDER BY count(*), tok) AS rk
+                          FROM (SELECT tok FROM ltoks UNION ALL SELECT tok FROM rtoks) GROUP BY tok),
+      ${ranked("l")},
+      ${ranked("r")},
+      cand AS MATERIALIZED (SELECT DISTINCT a.id AS lid, b.id AS rid, a.n AS ln, b.n AS rn FROM lpre a JOIN rpre b ON a.rk = b.rk
+                            WHERE b.n >= ${t} * a.n - 1e-9 AND a.n >= ${t} * b.n - 1e-9),
+      candtok AS MATERIALIZED (SELECT c.lid, c.rid, c.ln, c.rn, a.rk FROM cand c JOIN ltok a ON a.id = c.lid),
+      inter AS (SELECT c.lid, c.rid, c.ln, c.rn, count(*) AS k FROM candtok c JOIN rtok b ON b.id = c.rid AND b.rk = c.rk
+                GROUP BY c.lid, c.rid, c.ln, c.rn),
       scored AS (SELECT lid, rid, k / (ln + rn - k) AS sim FROM inter WHERE k / (ln + rn - k) >= ${t}${best})
-      SELECT * FROM scored
-    ) AS m JOIN lrows l ON l.${lid} = m.lid JOIN rrows r ON r.${rid} = m.rid`.replace(/\n\s+/g, " ");
+      SELECT ${cols.join(", ")}, m.sim AS ${quoteIdent(f.similarity)}
+      FROM scored m JOIN lrows l ON l.${lid} = m.lid JOIN rrows r ON r.${rid} = m.rid
+    ) AS ${ctx.alias()}`.replace(/\n\s+/g, " ");
   },
 
   sql(node, ctx) {
