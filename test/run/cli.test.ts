@@ -4,7 +4,7 @@ import { describe, it, expect, beforeAll } from "vitest";
 import { mkdirSync, writeFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { bin, notebook, readJson, repo, runCli, startCli, tempDir, waitFor, writeNotebook, outputsText } from "./helpers.js";
+import { bin, notebook, readJson, repo, runCli, startCli, tempDir, waitFor, writeNotebook, outputsText, validateWithNbformat } from "./helpers.js";
 
 let dir: string;
 beforeAll(() => {
@@ -37,6 +37,7 @@ describe("sluice run (python3)", () => {
       expect(Object.keys(cell.metadata.execution).sort()).toEqual(["iopub.execute_input", "iopub.status.busy", "iopub.status.idle", "shell.execute_reply"]);
       expect(cell.execution_count).toBeGreaterThan(0);
     }
+    validateWithNbformat(output);
   });
 
   it("re-running an output notebook replaces the injected cell and clears old outputs", async () => {
@@ -67,6 +68,7 @@ describe("sluice run (python3)", () => {
     expect(nb.cells[anchorAt + 1].metadata.sluice.status).toBe("failed");
     expect(nb.cells[anchorAt + 2].metadata.sluice.status).toBe("skipped");
     expect(nb.cells[anchorAt + 2].outputs).toEqual([]);
+    validateWithNbformat(output);
   });
 
   it("--allow-errors keeps going and still exits 1", async () => {

@@ -94,3 +94,8 @@ export function outputsText(cell: any): string {
     .map((o: any) => (o.output_type === "stream" ? o.text : o.output_type === "error" ? `${o.ename}: ${o.evalue}` : o.data?.["text/plain"] ?? ""))
     .join("");
 }
+
+/** Validates a notebook file with nbformat (the reference implementation, from the venv); throws if invalid. */
+export function validateWithNbformat(path: string): void {
+  execFileSync(python, ["-c", "import nbformat, sys; nbformat.validate(nbformat.read(sys.argv[1], as_version=4))", path], { stdio: ["ignore", "ignore", "pipe"] });
+}
