@@ -138,14 +138,16 @@ function readOperators(path: string): OperatorMetric[] {
     return [];
   }
   const out: OperatorMetric[] = [];
-  const walk = (n: ProfileNode) => {
+  const walk = (n: ProfileNode, parentId?: string) => {
+    const id = String(out.length);
     out.push({
-      id: String(out.length),
+      id,
       name: n.operator_name ?? n.operator_type ?? "?",
       rows: Number(n.operator_cardinality ?? 0),
       timeMs: Math.round(Number(n.operator_timing ?? 0) * 1e6) / 1e3,
+      ...(parentId !== undefined ? { parentId } : {}),
     });
-    for (const c of n.children ?? []) walk(c);
+    for (const c of n.children ?? []) walk(c, id);
   };
   for (const c of root.children ?? []) walk(c);
   return out;

@@ -8,6 +8,8 @@ export interface OperatorMetric {
   name: string;
   rows: number;
   timeMs: number;
+  /** The operator this one feeds (its parent in the physical plan); absent for the root. Lets frontends draw the DAG. */
+  parentId?: string;
 }
 
 export interface JobStartEvent {
