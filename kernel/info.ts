@@ -1,12 +1,15 @@
 // kernel_info_reply content, shared by the shell handler (main thread) and the control channel (wire thread).
+import { readFileSync } from "node:fs";
 import { PROTOCOL_VERSION } from "./wire/message.js";
+
+const version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 export function kernelInfo(): Record<string, unknown> {
   return {
     status: "ok",
     protocol_version: PROTOCOL_VERSION,
     implementation: "sluice",
-    implementation_version: "0.1.0",
+    implementation_version: version,
     language_info: {
       name: "typescript",
       version: "5.9",
@@ -17,7 +20,7 @@ export function kernelInfo(): Record<string, unknown> {
       nbconvert_exporter: "script",
     },
     banner: `Sluice — TypeScript analytics kernel (Node ${process.version})`,
-    help_links: [{ text: "Sluice README", url: "https://github.com/sluice/sluice#the-kernel" }],
+    help_links: [],
     debugger: false,
   };
 }
