@@ -4,7 +4,7 @@ import { describe, it, expect, beforeAll } from "vitest";
 import { mkdirSync, writeFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { bin, notebook, readJson, repo, runCli, startCli, tempDir, waitFor, writeNotebook, outputsText, validateWithNbformat } from "./helpers.js";
+import { bin, python, notebook, readJson, repo, runCli, startCli, tempDir, waitFor, writeNotebook, outputsText, validateWithNbformat } from "./helpers.js";
 
 let dir: string;
 beforeAll(() => {
@@ -245,5 +245,20 @@ describe("sluice run (python3)", () => {
     expect(r.code).toBe(130);
     expect(r.stderr).toContain("interrupted while kernel slow was starting");
     expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
+  });
+
+  it("a kernel in a language without a translator runs when no parameters are passed", async () => {
+    // ipykernel registered as another language: the run must not need a translator without parameters.
+    const data = tempDir("sluice-spec-");
+    mkdirSync(join(data, "kernels", "other"), { recursive: true });
+    writeFileSync(join(data, "kernels", "other", "kernel.json"), JSON.stringify({ argv: [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"], display_name: "Other", language: "otherlang" }));
+    const input = writeNotebook(dir, "other.ipynb", notebook([{ source: "x = 1", tags: ["parameters"] }, "print(x + 1)"], { name: "other", language: "otherlang" }));
+    const output = join(dir, "other.out.ipynb");
+    const ok = await runCli([input, output], { env: { JUPYTER_PATH: data } });
+    expect(ok.code).toBe(0);
+    expect(outputsText(readJson(output).cells[1])).toBe("2\n");
+    const withParams = await runCli([input, output, "-p", "x", "5"], { env: { JUPYTER_PATH: data } });
+    expect(withParams.code).toBe(2);
+    expect(withParams.stderr).toContain("no translator for otherlang");
   });
 });
