@@ -102,8 +102,13 @@ async function register(id: string): Promise<void> {
           const columns = Array.from({ length: input.columnCount }, (_, c) => input.getColumnVector(c));
           const args = new Array<unknown>(columns.length);
           for (; row < input.rowCount; row++) {
-            for (let c = 0; c < columns.length; c++) args[c] = jsArg(columns[c].getItem(row));
-            const v = fn(...args);
+            let anyNull = false;
+            for (let c = 0; c < columns.length; c++) {
+              args[c] = jsArg(columns[c].getItem(row));
+              anyNull ||= args[c] === null;
+            }
+            // SQL's rule for functions: a null input gives null, and the JS function never sees it.
+            const v = anyNull ? null : fn(...args);
             output.setItem(row, v === null || v === undefined ? null : (out(v) as never));
           }
           output.flush();

@@ -37,6 +37,8 @@ export async function sql(strings: TemplateStringsArray, ...values: SqlValue[]):
   } catch (err) {
     throw new EngineError(`sql\`...\`: ${(err as Error).message}`, compiled.sql);
   }
+  const dup = schema.find((f, i) => schema.findIndex((g) => g.name === f.name) !== i);
+  if (dup) throw new InvalidArgumentError(`sql\`...\`: two result columns are named '${dup.name}'; give them distinct names with AS`);
   const frame = new LazyFrame({ ...probe, params: { ...params, schema } as unknown as ExtensionParams });
   return frame;
 }

@@ -158,7 +158,10 @@ export const EXTENSION_SQL: Record<string, Compile> = {
     const s = P<SqlParams>(node);
     let text = s.text[0];
     s.slots.forEach((slot, i) => {
-      text += "frame" in slot ? `(${ctx.input(slot.frame)})` : ctx.param(toDuckDBValue(s.values[slot.value]));
+      const value = "value" in slot ? s.values[slot.value] : undefined;
+      // A JS bigint binds as HUGEINT; it is meant as a 64-bit integer (and HUGEINT results read back as doubles).
+      const param = () => (typeof value === "bigint" ? `CAST(${ctx.param(value)} AS BIGINT)` : ctx.param(toDuckDBValue(value)));
+      text += "frame" in slot ? `(${ctx.input(slot.frame)})` : param();
       text += s.text[i + 1];
     });
     return `SELECT * FROM (${text}) AS ${ctx.alias()}`;
