@@ -2,13 +2,7 @@
 // that exist at run time (globals, and the properties of a plain `a.b.` chain).
 import { inspect as inspectValue } from "node:util";
 import type { Handler, Kernel } from "../kernel.js";
-import type { LanguageService } from "../language/service.js";
-
-let service: Promise<LanguageService> | undefined;
-function languageService(): Promise<LanguageService> {
-  service ??= import("../language/service.js").then((m) => new m.LanguageService(process.cwd()));
-  return service;
-}
+import * as language from "../language/client.js";
 
 function previousCells(kernel: Kernel): string[] {
   return kernel.history.succeeded;
@@ -39,8 +33,7 @@ function runtimeNames(target: unknown): string[] {
 export const completeRequest: Handler = async (request, kernel) => {
   const code = String(request.content.code ?? "");
   const cursor = Math.min(Number(request.content.cursor_pos ?? code.length), code.length);
-  const ls = await languageService();
-  const result = ls.complete(previousCells(kernel), code, cursor);
+  const result = await language.complete(previousCells(kernel), code, cursor);
   const runtime = runtimeTarget(code, cursor);
   const matches = [...result.matches];
   const types = [...result.types];
@@ -59,8 +52,7 @@ export const completeRequest: Handler = async (request, kernel) => {
 export const inspectRequest: Handler = async (request, kernel) => {
   const code = String(request.content.code ?? "");
   const cursor = Math.min(Number(request.content.cursor_pos ?? code.length), code.length);
-  const ls = await languageService();
-  const info = ls.inspect(previousCells(kernel), code, cursor);
+  const info = await language.inspect(previousCells(kernel), code, cursor);
   if (info) {
     const text = info.documentation ? `${info.signature}\n\n${info.documentation}` : info.signature;
     const markdown = "```ts\n" + info.signature + "\n```" + (info.documentation ? `\n\n${info.documentation}` : "");

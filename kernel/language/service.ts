@@ -1,7 +1,7 @@
 // Completion and inspection from the TypeScript language service. The service sees one virtual
 // file: every cell that ran successfully, then the cell being edited, so it knows earlier
-// declarations' types, signatures and JSDoc. typescript is large, so this module is loaded on the
-// first complete/inspect request only (kernel start stays fast).
+// declarations' types, signatures and JSDoc. It runs on its own thread (worker.ts), started on the
+// first complete/inspect request, so neither kernel start nor running cells wait for TypeScript.
 import ts from "typescript";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
