@@ -103,6 +103,10 @@ describe("kernel protocol (jupyter_client)", () => {
     expect(c["let = = 3;"].status).toBe("invalid");
   });
 
+  it("runs cells while the language service loads on its own thread", () => {
+    expect(r.reply_order).toEqual(["execute_reply", "complete_reply"]);
+  });
+
   it("completes names declared in earlier cells, members by type, and runtime-only names", () => {
     expect(r.complete_global.content).toMatchObject({ status: "ok", cursor_start: 0, cursor_end: 4 });
     expect(r.complete_global.content.matches).toContain("myRecord");

@@ -103,6 +103,16 @@ def main():
 
     # complete / inspect (TypeScript language service + runtime names)
     execute(kc, "/** Adds two numbers, carefully. */\nfunction addUp(x: number, y: number): number { return x + y }\nconst myRecord = { alpha: 1, beta: 'two' };\n(globalThis as any).runtimeOnlyThing = 5;")
+    # the first completion starts the language service on its own thread; a cell sent right after runs at once
+    first_complete = kc.session.msg("complete_request", {"code": "myRe", "cursor_pos": 4})
+    kc.shell_channel.send(first_complete)
+    cell = kc.execute("'ran while the language service loads'")
+    order = []
+    while len(order) < 2:
+        reply = kc.get_shell_msg(timeout=120)
+        order.append(reply["msg_type"])
+    collect(kc, cell)
+    results["reply_order"] = order
     results["complete_global"] = shell_request("complete_request", {"code": "myRe", "cursor_pos": 4})
     results["complete_member"] = shell_request("complete_request", {"code": "myRecord.al", "cursor_pos": 11})
     results["complete_runtime"] = shell_request("complete_request", {"code": "runtimeOnl", "cursor_pos": 10})
