@@ -15,9 +15,9 @@ export function register(program: Command): void {
     )
     .argument("[input]", "notebook to run, or - for stdin")
     .argument("[output]", "where to write the executed notebook, or - for stdout")
-    .addOption(new Option("-p, --parameters <NAME VALUE>", "set a parameter (repeatable); VALUE is read by the type declared in the parameters cell").argParser(collectPair).default([]))
-    .addOption(new Option("-y, --parameters-yaml <YAML>", "parameters as a YAML mapping (repeatable)").argParser(collect).default([]))
-    .addOption(new Option("-f, --parameters-file <FILE>", "parameters from a YAML/JSON file (repeatable)").argParser(collect).default([]))
+    .addOption(new Option("-p, --parameters <NAME VALUE>", "set a parameter (repeatable); VALUE is read by the type declared in the parameters cell").argParser(collectPair))
+    .addOption(new Option("-y, --parameters-yaml <YAML>", "parameters as a YAML mapping (repeatable)").argParser(collect))
+    .addOption(new Option("-f, --parameters-file <FILE>", "parameters from a YAML/JSON file (repeatable)").argParser(collect))
     .option("--prepare-only", "inject the parameters and write the notebook without executing it")
     .option("--kernel <NAME>", "kernelspec to run with (default: the notebook's metadata.kernelspec.name)")
     .option("--cwd <DIR>", "kernel working directory (default: the input notebook's folder)")
@@ -39,9 +39,9 @@ export function register(program: Command): void {
 }
 
 interface RunCliOptions {
-  parameters: Array<[string, string]>;
-  parametersYaml: string[];
-  parametersFile: string[];
+  parameters?: Array<[string, string]>;
+  parametersYaml?: string[];
+  parametersFile?: string[];
   prepareOnly?: boolean;
   kernel?: string;
   cwd?: string;
@@ -71,11 +71,11 @@ function pairParameterArgs(argv: string[]): void {
   }
 }
 
-function collectPair(value: string, previous: Array<[string, string]>): Array<[string, string]> {
+function collectPair(value: string, previous: Array<[string, string]> = []): Array<[string, string]> {
   if (!value.startsWith(PAIR_MARK)) throw new InvalidArgumentError("-p needs a name and a value: -p NAME VALUE");
   return [...previous, JSON.parse(value.slice(PAIR_MARK.length)) as [string, string]];
 }
-function collect(value: string, previous: string[]): string[] {
+function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 function parseSeconds(value: string): number {
@@ -95,7 +95,7 @@ async function runCommand(input: string | undefined, output: string | undefined,
     if (opts.token && !opts.server) throw new run.RunUsageError("--token needs --server URL");
 
     const parameters: Record<string, unknown> = {};
-    for (const file of opts.parametersFile) {
+    for (const file of opts.parametersFile ?? []) {
       let text: string;
       try {
         text = readFileSync(file, "utf8");
@@ -104,7 +104,7 @@ async function runCommand(input: string | undefined, output: string | undefined,
       }
       Object.assign(parameters, parseYamlParameters(text, file));
     }
-    for (const yaml of opts.parametersYaml) Object.assign(parameters, parseYamlParameters(yaml, "-y"));
+    for (const yaml of opts.parametersYaml ?? []) Object.assign(parameters, parseYamlParameters(yaml, "-y"));
 
     const outputPath = output ?? (input === "-" ? "-" : join(dirname(input), `${basename(input, extname(input))}.out.ipynb`));
     const showProgress = opts.progress && !!err.isTTY && !opts.prepareOnly;
