@@ -23,7 +23,7 @@ describe("sluice kernel install/list/uninstall", () => {
 
   it("installs a kernelspec under --prefix that Jupyter lists", async () => {
     const installed = await sluice(["install", "--prefix", prefix, "--name", "sluice-test"]);
-    expect(installed.code).toBe(0);
+    expect(installed.code, installed.stderr).toBe(0);
     const dir = join(prefix, "share", "jupyter", "kernels", "sluice-test");
     const spec = JSON.parse(readFileSync(join(dir, "kernel.json"), "utf8"));
     expect(spec).toMatchObject({ display_name: "TypeScript (Sluice)", language: "typescript", interrupt_mode: "message" });
@@ -34,6 +34,7 @@ describe("sluice kernel install/list/uninstall", () => {
     const listed = await run(venvBin("jupyter"), ["kernelspec", "list", "--json"], { env });
     expect(JSON.parse(listed.stdout).kernelspecs["sluice-test"].spec.display_name).toBe("TypeScript (Sluice)");
     const ours = await sluice(["list"], env);
+    expect(ours.code, ours.stderr).toBe(0);
     expect(ours.stdout).toContain(`sluice-test\t${dir}`);
   });
 
@@ -56,7 +57,7 @@ describe("sluice kernel install/list/uninstall", () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no Sluice kernel named "nope" is installed; installed: sluice-test/);
     const removed = await sluice(["uninstall", "sluice-test"], env);
-    expect(removed.code).toBe(0);
+    expect(removed.code, removed.stderr).toBe(0);
     expect(existsSync(join(prefix, "share", "jupyter", "kernels", "sluice-test"))).toBe(false);
   });
 
