@@ -51,6 +51,20 @@ export function normalizePlan(plan: unknown, depth = 0): PlanNodeView | undefine
   };
 }
 
+/** DuckDB's physical operators (job.end / profile) as a tree, when they say whom they feed. */
+export function operatorTree(operators: OperatorMetric[]): PlanNodeView | undefined {
+  if (operators.length === 0 || !operators.some(o => o.parentId !== undefined)) return undefined;
+  const nodes = new Map<string, PlanNodeView>();
+  for (const o of operators) nodes.set(o.id, { id: o.id, label: o.name, rows: o.rows, timeMs: o.timeMs, children: [] });
+  const roots: PlanNodeView[] = [];
+  for (const o of operators) {
+    const parent = o.parentId !== undefined ? nodes.get(o.parentId) : undefined;
+    if (parent) parent.children.push(nodes.get(o.id)!);
+    else roots.push(nodes.get(o.id)!);
+  }
+  return roots.length === 1 ? roots[0] : { label: 'RESULT', children: roots };
+}
+
 const BOX_W = 168;
 const BOX_H = 50;
 const GAP_X = 16;

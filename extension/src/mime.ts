@@ -1,6 +1,6 @@
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
-import { normalizePlan, pickPlan, renderDag, renderOperators } from './dag';
+import { normalizePlan, operatorTree, pickPlan, renderDag, renderOperators } from './dag';
 import { el, formatCount, formatDuration } from './format';
 import { jobProgress } from './panel';
 import { JobSnapshot, OperatorMetric } from './protocol';
@@ -134,7 +134,12 @@ export class PlanRenderer extends JsonRenderer {
       body.dataset.variant = key ?? 'plan';
       if (typeof plan === 'string') body.appendChild(el('pre', undefined, plan));
       else if (isObject(plan) && typeof plan.text === 'string') body.appendChild(el('pre', undefined, plan.text));
-      else if (isObject(plan) && Array.isArray(plan.operators)) body.appendChild(renderOperators(plan.operators as OperatorMetric[]));
+      else if (isObject(plan) && Array.isArray(plan.operators)) {
+        const operators = plan.operators as OperatorMetric[];
+        const tree = operatorTree(operators);
+        if (tree) body.appendChild(renderDag(tree));
+        body.appendChild(renderOperators(operators));
+      }
       else {
         const tree = normalizePlan(pickPlan(plan));
         body.appendChild(tree ? renderDag(tree) : el('pre', undefined, JSON.stringify(plan, null, 2)));

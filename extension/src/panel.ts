@@ -1,6 +1,6 @@
 import { Widget } from '@lumino/widgets';
 import { ProgressConnection } from './connection';
-import { normalizePlan, pickPlan, renderDag, renderOperators } from './dag';
+import { normalizePlan, operatorTree, pickPlan, renderDag, renderOperators } from './dag';
 import { el, formatBytes, formatClock, formatCount, formatDuration } from './format';
 import { JobSnapshot } from './protocol';
 import { renderTimeline } from './timeline';
@@ -213,6 +213,13 @@ export class JobsPanel extends Widget {
     }
     if (job.operators.length > 0) {
       // DuckDB's physical operators (its profile), with rows out and time in each.
+      const physical = operatorTree(job.operators);
+      if (physical) {
+        parts.push(el('h3', undefined, 'Physical plan (DuckDB): rows and time per operator'));
+        const dag = renderDag(physical);
+        dag.classList.add('sluice-dag-physical');
+        parts.push(dag);
+      }
       parts.push(el('h3', undefined, 'Operators'));
       parts.push(renderOperators(job.operators));
     }

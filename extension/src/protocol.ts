@@ -9,6 +9,8 @@ export interface OperatorMetric {
   name: string;
   rows: number;
   timeMs: number;
+  /** The operator this one feeds; absent for the root (and from kernels that do not send it). */
+  parentId?: string;
 }
 
 export interface StageSnapshot {

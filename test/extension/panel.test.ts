@@ -45,8 +45,12 @@ async function openNotebook(name: string): Promise<void> {
   await page.goto(lab.url(`/lab/tree/${name}`));
   await page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").first().waitFor({ timeout: 60_000 });
   await showPanel();
-  await page.waitForSelector(`#sluice-jobs[data-state="connected"]`, { timeout: 60_000 });
-  await page.waitForFunction((n) => document.querySelector(".sluice-jobs-status")?.textContent?.startsWith(n), name, { timeout: 30_000 });
+  // Connected to this notebook's kernel (not still showing the previous notebook's).
+  await page.waitForFunction(
+    (n) => document.querySelector("#sluice-jobs")?.getAttribute("data-state") === "connected" && document.querySelector(".sluice-jobs-status")?.textContent?.startsWith(`${n} · connected`),
+    name,
+    { timeout: 60_000 },
+  );
 }
 
 async function showPanel(): Promise<void> {
@@ -173,6 +177,11 @@ describe("Sluice jobs panel and inline progress in JupyterLab", () => {
     await page.waitForSelector(".sluice-job-detail .sluice-dag svg");
     const operators = await page.locator(".sluice-job-detail .sluice-dag-node").evaluateAll((nodes) => nodes.map((n) => n.getAttribute("data-operator")));
     expect(operators).toEqual(expect.arrayContaining(["SORT", "AGGREGATE", "JOIN", "SCAN"]));
+    // DuckDB's physical plan as a DAG, each operator with its rows and time.
+    const physical = page.locator(".sluice-job-detail .sluice-dag-physical .sluice-dag-node");
+    const joins = await physical.evaluateAll((nodes) => nodes.filter((n) => n.getAttribute("data-operator") === "HASH_JOIN").map((n) => n.textContent));
+    expect(joins).toHaveLength(2);
+    for (const j of joins) expect(j).toMatch(/8,000,000 rows · [\d.]+ (ms|s)/);
     const metrics = await page.locator(".sluice-job-detail .sluice-operators tbody tr").allInnerTexts();
     expect(metrics.some((r) => /READ_PARQUET\s+8,000,000\s+\d/.test(r))).toBe(true);
     await page.waitForSelector(".sluice-job-detail .sluice-timeline svg rect");

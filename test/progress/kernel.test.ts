@@ -92,6 +92,10 @@ describe("comm sluice.progress through jupyter_client", () => {
     expect(end.status).toBe("succeeded");
     const scan = end.operators.find((o: any) => /READ_PARQUET|TABLE_SCAN/.test(o.name));
     expect(scan.rows).toBeGreaterThan(1_000_000);
+    // The operators form one tree (parentId), so frontends can draw the physical plan.
+    const ids = new Set(end.operators.map((o: any) => o.id));
+    expect(end.operators.filter((o: any) => o.parentId === undefined)).toHaveLength(1);
+    expect(end.operators.every((o: any) => o.parentId === undefined || ids.has(o.parentId))).toBe(true);
 
     expect(s.displays[0].msg_type).toBe("display_data");
     const last = s.displays.at(-1);
