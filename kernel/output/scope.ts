@@ -16,6 +16,7 @@ export interface RequestScope {
 
 let active: RequestScope | undefined;
 let runningCell: RequestScope | undefined;
+/** The last cell that ran: output nobody can attribute (a promise settled by I/O later) goes there. */
 let latest: RequestScope | undefined;
 let failedIn: RequestScope | undefined;
 
@@ -23,7 +24,6 @@ let failedIn: RequestScope | undefined;
 export function runInScope<T>(scope: RequestScope, fn: () => T): T {
   const previous = active;
   active = scope;
-  latest = scope;
   try {
     return fn();
   } catch (error) {
