@@ -18,13 +18,24 @@ export interface Example {
   title: string;
   /** Print the run's Gantt chart as text in the summary (when the schedule is the point of the example). */
   textGantt?: boolean;
+  /** Something worth seeing in the summary, read from the store after the run. */
+  note?(store: AssetStore): string | undefined;
   /** Run options for a size (partitions to backfill, …). */
   runOptions(size: ExampleSize): Pick<RunOptions, "backfill" | "partition">;
 }
 
 /** In the order `npm start` runs them: the quick ones first, so a newcomer sees results early. */
 export const EXAMPLES: readonly Example[] = [
-  { name: "lazy-handoff", title: "Lazy hand-off: function ops pass lazy frames; the filters meet in one plan", runOptions: () => ({}) },
+  {
+    name: "lazy-handoff",
+    title: "Lazy hand-off: function ops pass lazy frames; the filters meet in one plan",
+    // The point of the example: both filters of the chain in one scan of the optimized plan.
+    note: (store) => {
+      const plan = store.latest("lazy_handoff/over_60")?.metadata.optimized_plan?.value;
+      return typeof plan === "string" ? `optimized plan of lazy_handoff/over_60:\n${plan.replace(/```\n?/g, "").trimEnd()}` : undefined;
+    },
+    runOptions: () => ({}),
+  },
   {
     name: "batch-etl",
     title: "Batch ETL: a CSV split into batches by dynamic mapping, extract → transform → load by priority",
@@ -215,6 +226,8 @@ export function summaryText(store: AssetStore, outcomes: ExampleOutcome[], store
     }
     lines.push(`    Gantt chart: ${rel(result.ganttPath)} (vega-lite)`);
     if (example.textGantt) lines.push(textGantt(result));
+    const note = example.note?.(store);
+    if (note) lines.push(note.replace(/^/gm, "    "));
   }
   lines.push(
     "",

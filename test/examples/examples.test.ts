@@ -73,6 +73,8 @@ describe("sluice examples (npm start)", () => {
     for (const name of ["lazy-handoff", "batch-etl", "clickstream", "catalog"]) expect(first.stdout).toMatch(new RegExp(`✓ ${name} — run \\S+ succeeded`));
     expect(first.stdout).toContain("clickstream/page_stats    24");
     expect(first.stdout).toMatch(/executed notebook hourly_stats: .*24 partitions/);
+    expect(first.stdout).toContain('SCAN memory people; filter col("age").gt(lit(50)), col("age").gt(lit(60))');
+    expect(first.stdout).toMatch(/load\[batch-000\] +│ *█+ *│/); // the text Gantt of batch-etl
     expect(store.runs({ limit: 10 }).map((r) => r.status)).toEqual(["succeeded", "succeeded", "succeeded", "succeeded"]);
   });
 
