@@ -39,7 +39,7 @@ const plain = (cell: any) => texts(cell, "execute_result")[0]?.data["text/plain"
 describe("notebooks/kernel-tour.ipynb under nbconvert --execute", () => {
   it("executes without failing", () => {
     expect(result.stderr).not.toMatch(/CellExecutionError/);
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
   });
 
   it("numbers the cells and keeps state across them", () => {
