@@ -62,7 +62,28 @@ export function operatorTree(operators: OperatorMetric[]): PlanNodeView | undefi
     if (parent) parent.children.push(nodes.get(o.id)!);
     else roots.push(nodes.get(o.id)!);
   }
-  return roots.length === 1 ? roots[0] : { label: 'RESULT', children: roots };
+  const root = roots.length === 1 ? roots[0] : { label: 'RESULT', children: roots };
+  return foldProjections(root);
+}
+
+/** DuckDB wraps operators in pass-through PROJECTIONs; a chain of them folds into the operator below. */
+function foldProjections(node: PlanNodeView): PlanNodeView {
+  let folded = 0;
+  let timeMs = 0;
+  let current = node;
+  while (current.label === 'PROJECTION' && current.children.length === 1) {
+    folded += 1;
+    timeMs += current.timeMs ?? 0;
+    current = current.children[0];
+  }
+  const children = current.children.map(foldProjections);
+  if (folded === 0) return { ...current, children };
+  return {
+    ...current,
+    detail: [current.detail, `+${folded} projection${folded === 1 ? '' : 's'}`].filter(Boolean).join(' '),
+    timeMs: (current.timeMs ?? 0) + timeMs,
+    children
+  };
 }
 
 const BOX_W = 168;

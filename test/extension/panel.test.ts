@@ -186,6 +186,8 @@ describe("Sluice jobs panel and inline progress in JupyterLab", () => {
     expect(metrics.some((r) => /READ_PARQUET\s+8,000,000\s+\d/.test(r))).toBe(true);
     await page.waitForSelector(".sluice-job-detail .sluice-timeline svg rect");
     await shot("query-panel-detail");
+    await page.locator(".sluice-job-detail h3:has-text('Physical plan')").evaluate((h) => h.scrollIntoView());
+    await shot("query-panel-physical");
     await page.locator(".sluice-back").click();
 
     // The collected frame and a plan use the extension's renderers.
@@ -226,7 +228,15 @@ describe("Sluice jobs panel and inline progress in JupyterLab", () => {
     await page.waitForSelector('.sluice-job-row[data-status="cancelled"]', { timeout: 60_000 });
     expect(await page.locator(".sluice-jobs-status").innerText()).toContain("cancel.ipynb");
     // The other notebook's tab: the panel switches to that kernel's jobs.
-    await page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab:has-text("query.ipynb")').click();
+    // (Clicked again if the restored layout took the focus back while it settled.)
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab:has-text("query.ipynb")').click();
+      const switched = await page
+        .waitForFunction(() => document.querySelector(".sluice-jobs-status")?.textContent?.startsWith("query.ipynb · connected"), null, { timeout: 5000 })
+        .then(() => true)
+        .catch(() => false);
+      if (switched) break;
+    }
     await page.waitForSelector('.sluice-job-row[data-status="succeeded"]', { timeout: 60_000 });
     expect(await page.locator('.sluice-job-row[data-status="cancelled"]').count()).toBe(0);
     expect(await page.locator(".sluice-jobs-status").innerText()).toContain("query.ipynb");
