@@ -2,7 +2,7 @@
 // Type checking is a separate step (`npm run typecheck`) so a type error in one area never stops
 // the kernel or the CLI from starting; esbuild strips types in well under a second.
 import { build } from "esbuild";
-import { readdirSync, statSync, rmSync, existsSync } from "node:fs";
+import { readdirSync, statSync, rmSync, existsSync, mkdirSync, writeFileSync, renameSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -19,10 +19,12 @@ function sources(dir) {
   return out;
 }
 
-rmSync(join(root, "dist"), { recursive: true, force: true });
 const entryPoints = roots.filter((r) => existsSync(join(root, r))).flatMap((r) => sources(join(root, r)));
-await build({
+// Each file is written to a temporary name and renamed, and stale outputs are removed afterwards,
+// so a kernel or CLI started while a build runs never sees a missing or half-written module.
+const result = await build({
   entryPoints,
+  write: false,
   outdir: join(root, "dist"),
   outbase: root,
   format: "esm",
@@ -31,3 +33,21 @@ await build({
   sourcemap: "inline",
   logLevel: "warning",
 });
+
+const written = new Set();
+for (const file of result.outputFiles) {
+  mkdirSync(dirname(file.path), { recursive: true });
+  const temporary = `${file.path}.${process.pid}.tmp`;
+  writeFileSync(temporary, file.contents);
+  renameSync(temporary, file.path);
+  written.add(file.path);
+}
+function removeStale(dir) {
+  if (!existsSync(dir)) return;
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) removeStale(path);
+    else if (!written.has(path) && !name.endsWith(".tmp")) rmSync(path, { force: true });
+  }
+}
+removeStale(join(root, "dist"));
