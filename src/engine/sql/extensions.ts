@@ -127,9 +127,13 @@ export const EXTENSION_SQL: Record<string, Compile> = {
       ${side}toks AS MATERIALIZED (SELECT id, len(toks) AS n, unnest(toks) AS tok FROM ${side}list WHERE len(toks) > 0)`;
     const ranked = (side: "l" | "r") => `
       ${side}tok AS MATERIALIZED (SELECT k.id, k.n, d.rk FROM ${side}toks k JOIN df d ON d.tok = k.tok),
-      ${side}pre AS MATERIALIZED (SELECT id, n, rk FROM (SELECT id, n, rk, row_number() OVER (PARTITION BY id ORDER BY rk) AS pos FROM ${side}tok)
+      ${side}pre AS MATERIALIZED (SELECT id, n, rk, pos FROM (SELECT id, n, rk, row_number() OVER (PARTITION BY id ORDER BY rk) AS pos FROM ${side}tok)
                                   WHERE pos <= n - ceil(${t} * n - 1e-9) + 1)`;
     const best = f.keep === "best" ? " QUALIFY sim = max(sim) OVER (PARTITION BY lid)" : "";
+    // Positional filter (PPJoin, Xiao et al. 2008): Jaccard >= t needs an overlap of t/(1+t)·(|x|+|y|);
+    // if the first shared token sits at positions i and j, at most 1 + min(|x|-i, |y|-j) tokens can be
+    // shared, so a row whose bound is too small is dropped (the first shared token's row always passes
+    // for a true match, so no match is lost).
     // Tokens become integers ranked by document frequency (rarest = 1), which is also the prefix order.
     // Verification counts shared tokens per candidate pair; the MATERIALIZED steps fix the join order,
     // so the engine never pairs every occurrence of a common token.
@@ -144,7 +148,8 @@ export const EXTENSION_SQL: Record<string, Compile> = {
       ${ranked("l")},
       ${ranked("r")},
       cand AS MATERIALIZED (SELECT DISTINCT a.id AS lid, b.id AS rid, a.n AS ln, b.n AS rn FROM lpre a JOIN rpre b ON a.rk = b.rk
-                            WHERE b.n >= ${t} * a.n - 1e-9 AND a.n >= ${t} * b.n - 1e-9),
+                            WHERE b.n >= ${t} * a.n - 1e-9 AND a.n >= ${t} * b.n - 1e-9
+                              AND 1 + least(a.n - a.pos, b.n - b.pos) >= ${t} / (1 + ${t}) * (a.n + b.n) - 1e-9),
       candtok AS MATERIALIZED (SELECT c.lid, c.rid, c.ln, c.rn, a.rk FROM cand c JOIN ltok a ON a.id = c.lid),
       inter AS (SELECT c.lid, c.rid, c.ln, c.rn, count(*) AS k FROM candtok c JOIN rtok b ON b.id = c.rid AND b.rk = c.rk
                 GROUP BY c.lid, c.rid, c.ln, c.rn),
