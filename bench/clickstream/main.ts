@@ -1,0 +1,155 @@
+// bench/clickstream: the page-view workload (hour buckets, page views, distinct visitors, referrer
+// counts → NDJSON) run by Sluice, by the same query hand-written in DuckDB SQL, by Polars, and at 1M
+// rows by danfojs-node. Each contender runs in its own child process so peak memory is its own.
+// Sizes: SLUICE_BENCH_ROWS (default 5,000,000), SLUICE_BENCH_DANFO_ROWS (default 1,000,000; 0 skips),
+// SLUICE_BENCH_DANFO_TIMEOUT (seconds, default 120), SLUICE_BENCH_DANFO_CHECK_ROWS (default 10,000: a size danfo
+// finishes, for the equality check), SLUICE_BENCH_REPEATS (default 3), SLUICE_BENCH_DIR (default /tmp/sluice-bench).
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..", "..", "..");
+
+interface Measured {
+  seconds: number;
+  maxRssMb: number;
+}
+
+async function child(kind: string, input: string, out: string): Promise<void> {
+  // Each child loads only its own contender's modules, before the clock starts.
+  const workloads: Record<string, () => Promise<(input: string, out: string) => Promise<void>>> = {
+    sluice: async () => (await import("./workloads.js")).sluiceWorkload,
+    sql: async () => (await import("./workloads.js")).sqlWorkload,
+    danfo: async () => (await import("./danfo_workload.js")).danfoWorkload,
+  };
+  if (!workloads[kind]) throw new Error(`unknown contender ${kind}`);
+  const workload = await workloads[kind]();
+  if (kind === "danfo") createRequire(import.meta.url)("danfojs-node"); // load danfo (and TF.js) outside the timing too
+  const start = performance.now();
+  await workload(input, out);
+  const seconds = (performance.now() - start) / 1000;
+  console.log(JSON.stringify({ seconds, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+}
+
+function run(cmd: string, args: string[], timeoutMs?: number): Measured {
+  const r = spawnSync(cmd, args, { encoding: "utf8", cwd: root, maxBuffer: 1 << 26, timeout: timeoutMs, killSignal: "SIGKILL" });
+  if (r.signal === "SIGKILL" && timeoutMs) return { seconds: Infinity, maxRssMb: NaN };
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed:\n${r.stderr}${r.stdout}`);
+  const last = r.stdout.trim().split("\n").pop()!;
+  return JSON.parse(last) as Measured;
+}
+
+const runNode = (kind: string, input: string, out: string, timeoutMs?: number) =>
+  run(process.execPath, [fileURLToPath(import.meta.url), "--child", kind, input, out], timeoutMs);
+const python = process.env.SLUICE_PYTHON ?? join(root, ".venv", "bin", "python");
+const runPolars = (input: string, out: string) => run(python, [join(root, "bench", "clickstream", "polars_workload.py"), input, out]);
+
+/** Records keyed by _id with referrer maps normalized (sorted keys, no null entries), for equality checks. */
+function normalized(path: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    if (!line.trim()) continue;
+    const r = JSON.parse(line) as { _id: string; customer: string; url: string; ts: string; metrics: { page_views: number; visitors: number }; referrers: Record<string, number | null> };
+    const refs = Object.fromEntries(Object.entries(r.referrers).filter(([, v]) => v !== null).sort(([a], [b]) => (a < b ? -1 : 1)));
+    out.set(r._id, JSON.stringify([r._id, r.customer, r.url, r.ts, r.metrics.page_views, r.metrics.visitors, refs]));
+  }
+  return out;
+}
+
+function sameResults(a: string, b: string): { equal: boolean; rows: number; detail: string } {
+  const x = normalized(a);
+  const y = normalized(b);
+  if (x.size !== y.size) return { equal: false, rows: x.size, detail: `${x.size} vs ${y.size} records` };
+  for (const [k, v] of x) if (y.get(k) !== v) return { equal: false, rows: x.size, detail: `record ${k}: ${v} vs ${y.get(k)}` };
+  return { equal: true, rows: x.size, detail: "" };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main(): Promise<void> {
+  const { generateClickstream, writeEventsCsv } = await import("./generate.js");
+  const rows = Number(process.env.SLUICE_BENCH_ROWS ?? 5_000_000);
+  const danfoRows = Number(process.env.SLUICE_BENCH_DANFO_ROWS ?? 1_000_000);
+  const repeats = Number(process.env.SLUICE_BENCH_REPEATS ?? 3);
+  const base = process.env.SLUICE_BENCH_DIR ?? "/tmp/sluice-bench";
+  mkdirSync(base, { recursive: true });
+  const data = join(base, `clickstream-${rows}`);
+  console.log(`clickstream: ${rows.toLocaleString("en-US")} page views, ${repeats} runs each (median), data in ${data}`);
+  let t = performance.now();
+  await generateClickstream(data, { rows });
+  console.log(`generated/checked data in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+  const out = (name: string) => join(base, `out-${name}-${rows}.ndjson`);
+  const times: Record<string, number[]> = { sluice: [], sql: [] };
+  const rss: Record<string, number[]> = { sluice: [], sql: [] };
+  for (let i = 0; i < repeats; i++) {
+    // Alternate the order so neither side always gets the warmer page cache.
+    for (const kind of i % 2 ? ["sql", "sluice"] : ["sluice", "sql"]) {
+      const m = runNode(kind, data, out(kind));
+      times[kind].push(m.seconds);
+      rss[kind].push(m.maxRssMb);
+    }
+  }
+  const polars = runPolars(data, out("polars"));
+  const checks = [sameResults(out("sluice"), out("sql")), sameResults(out("sluice"), out("polars"))];
+
+  const s = median(times.sluice);
+  const q = median(times.sql);
+  const rowsOut = checks[0].rows;
+  const table = [
+    ["contender", "seconds", "vs hand-written SQL", "peak RSS MB", "same result"],
+    ["Sluice", s.toFixed(2), `${(s / q).toFixed(3)}×`, Math.max(...rss.sluice).toFixed(0), "—"],
+    ["DuckDB SQL by hand", q.toFixed(2), "1.000×", Math.max(...rss.sql).toFixed(0), String(checks[0].equal)],
+    ["Polars (Python)", polars.seconds.toFixed(2), `${(polars.seconds / q).toFixed(3)}×`, polars.maxRssMb.toFixed(0), String(checks[1].equal)],
+  ];
+  console.log(`\n${rows.toLocaleString("en-US")} rows → ${rowsOut.toLocaleString("en-US")} records`);
+  printTable(table);
+  console.log(`Sluice / hand-written SQL = ${(s / q).toFixed(3)} (target ≤ 1.10); Sluice / Polars = ${(s / polars.seconds).toFixed(3)}`);
+
+  let ok = checks.every((c) => c.equal);
+  for (const c of checks) if (!c.equal) console.log(`RESULT MISMATCH: ${c.detail}`);
+
+  // danfojs-node: its groupby slows down sharply with the number of groups, so it runs under a time
+  // limit at SLUICE_BENCH_DANFO_ROWS, and results are checked equal at a size where it finishes.
+  const danfoTimeout = Number(process.env.SLUICE_BENCH_DANFO_TIMEOUT ?? 120) * 1000;
+  const checkRows = Number(process.env.SLUICE_BENCH_DANFO_CHECK_ROWS ?? 10_000);
+  for (const n of [danfoRows, checkRows].filter((x) => x > 0)) {
+    const small = join(base, `clickstream-${n}`);
+    const csv = join(base, `clickstream-${n}.csv`);
+    t = performance.now();
+    await generateClickstream(small, { rows: n });
+    await writeEventsCsv(csv, { rows: n });
+    console.log(`\n${n.toLocaleString("en-US")} rows vs danfojs-node (data generated/checked in ${((performance.now() - t) / 1000).toFixed(1)} s):`);
+    const sl = runNode("sluice", small, out(`sluice-${n}`));
+    const sq = runNode("sql", small, out(`sql-${n}`));
+    const dn = runNode("danfo", csv, out(`danfo-${n}`), danfoTimeout);
+    const finished = Number.isFinite(dn.seconds);
+    const check = finished ? sameResults(out(`sluice-${n}`), out(`danfo-${n}`)) : undefined;
+    const check2 = sameResults(out(`sluice-${n}`), out(`sql-${n}`));
+    printTable([
+      ["contender", "seconds", "vs Sluice", "peak RSS MB", "same result"],
+      ["Sluice", sl.seconds.toFixed(2), "1.000×", sl.maxRssMb.toFixed(0), "—"],
+      ["DuckDB SQL by hand", sq.seconds.toFixed(2), `${(sq.seconds / sl.seconds).toFixed(2)}×`, sq.maxRssMb.toFixed(0), String(check2.equal)],
+      finished
+        ? ["danfojs-node (CSV)", dn.seconds.toFixed(2), `${(dn.seconds / sl.seconds).toFixed(1)}×`, dn.maxRssMb.toFixed(0), String(check!.equal)]
+        : ["danfojs-node (CSV)", `>${danfoTimeout / 1000}`, `>${(danfoTimeout / 1000 / sl.seconds).toFixed(0)}×`, "—", "did not finish"],
+    ]);
+    for (const c of [check, check2]) if (c && !c.equal) console.log(`RESULT MISMATCH: ${c.detail}`);
+    ok &&= check2.equal && (check?.equal ?? true);
+  }
+  if (!ok) process.exitCode = 1;
+}
+
+function printTable(rows: string[][]): void {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  for (const [i, r] of rows.entries()) {
+    console.log(r.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join("  "));
+    if (i === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  }
+}
+
+if (process.argv[2] === "--child") await child(process.argv[3], process.argv[4], process.argv[5]);
+else await main();
