@@ -91,6 +91,11 @@ export function applyEvent(jobs: Map<string, JobSnapshot>, event: ProgressEvent,
       job.elapsedMs = Math.max(job.elapsedMs, event.endedAt - job.startedAt);
       job.operators = event.operators;
       if (event.status === "succeeded") job.percent = 100;
+      // A job too quick for a progress report: the rows its sources read (the operators nothing feeds).
+      if (job.rowsProcessed === 0 && event.operators.some((o) => o.parentId !== undefined)) {
+        const parents = new Set(event.operators.map((o) => o.parentId));
+        job.rowsProcessed = event.operators.filter((o) => !parents.has(o.id)).reduce((n, o) => n + o.rows, 0);
+      }
       if (event.error !== undefined) job.error = event.error;
       for (const stage of job.stages) stage.endedAt ??= now;
       break;

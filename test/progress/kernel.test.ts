@@ -105,6 +105,8 @@ describe("comm sluice.progress through jupyter_client", () => {
     expect(last.data["text/plain"]).toMatch(/succeeded \[#{20}\] 100%/);
     expect(last.data["text/plain"]).toMatch(/READ_PARQUET \(\d+\): [\d,]+ rows/);
     expect(last.data["text/html"]).toContain("READ_PARQUET");
+    // Rows read are shown even when the query ended before the first progress poll.
+    expect(last.data["application/vnd.sluice.progress+json"].rowsProcessed).toBeGreaterThan(1_000_000);
   });
 
   it("cancels a running query from the comm; the cell fails with CancelledError and the kernel keeps its state", () => {

@@ -263,6 +263,26 @@ describe("EventCoalescer", () => {
 });
 
 describe("JobHistory", () => {
+  it("takes the rows read by the sources of a job too quick to report progress", () => {
+    const history = new JobHistory();
+    history.apply({ type: "job.start", jobId: "q", description: "q", startedAt: 1 });
+    const job = history.apply({
+      type: "job.end",
+      jobId: "q",
+      status: "succeeded",
+      endedAt: 5,
+      operators: [
+        { id: "0", name: "HASH_JOIN", rows: 10, timeMs: 1 },
+        { id: "1", name: "READ_PARQUET", rows: 700, timeMs: 1, parentId: "0" },
+        { id: "2", name: "FILTER", rows: 30, timeMs: 1, parentId: "0" },
+        { id: "3", name: "SEQ_SCAN", rows: 50, timeMs: 1, parentId: "2" },
+      ],
+    });
+    expect(job.rowsProcessed).toBe(750);
+    expect(job.elapsedMs).toBe(4);
+  });
+
+
   it("drops finished jobs before running ones when over the limit", () => {
     const history = new JobHistory(2);
     history.apply({ type: "job.start", jobId: "a", description: "a", startedAt: 1 });
