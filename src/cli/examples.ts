@@ -292,6 +292,13 @@ export function register(program: Command): void {
         for (const e of EXAMPLES) process.stdout.write(`${e.name.padEnd(14)} ${e.title}\n    ${relative(process.cwd(), exampleFile(e.name))}\n`);
         return;
       }
+      // Exiting (rather than dying of the signal) runs the kernels' exit hooks, so no kernel outlives us.
+      const stop = (signal: NodeJS.Signals) => {
+        process.stderr.write(`\nsluice examples: ${signal}: stopping; what finished is stored, the next run goes on from there\n`);
+        process.exit(signal === "SIGINT" ? 130 : 143);
+      };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
       try {
         const { ok } = await runExamples(names, flags);
         process.exitCode = ok ? 0 : 1;

@@ -223,6 +223,35 @@ print(json.dumps({"rows": df.height, "humans": humans.height, "hours": humans["h
     expect(result.stdout).toMatch(/✗ batch-etl — did not run: cannot compile pipeline file .*batch-etl\/pipeline\.ts/);
   });
 
+  it("Ctrl-C stops the run with exit 130 and leaves no kernel running; the next run resumes", async () => {
+    const root = join(work, "store-interrupted");
+    const child = spawn(process.execPath, [bin, "examples", "--store", root, "clickstream"], { cwd: work, env: { ...process.env, JUPYTER_PATH: "" }, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const exited = new Promise<number | null>((res) => child.on("close", (code) => res(code)));
+    // Kernels of this run carry the store in SLUICE_CONTEXT.
+    const kernels = () =>
+      readdirSync("/proc")
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+          try {
+            return readFileSync(`/proc/${p}/cmdline`, "utf8").includes("kernel/main.js") && readFileSync(`/proc/${p}/environ`, "utf8").includes(root);
+          } catch {
+            return false;
+          }
+        });
+    const deadline = Date.now() + 60_000;
+    while (kernels().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(kernels().length).toBeGreaterThan(0);
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    expect(stderr).toContain("SIGINT: stopping");
+    await new Promise((r) => setTimeout(r, 500));
+    expect(kernels()).toEqual([]);
+    const resumed = await sluice(["examples", "--store", root, "clickstream"]);
+    expect(resumed.code).toBe(0);
+  }, 240_000);
+
   it("rejects an unknown example or size with exit code 2 and the valid choices", async () => {
     const unknown = await sluice(["examples", "--store", storeRoot, "clikstream"]);
     expect(unknown.code).toBe(2);
