@@ -79,10 +79,10 @@ if (NB_ITEMS > 0) {
       cell("const item = 0;", ["parameters"]),
       cell('import { context, fromRecords } from "sluice";'),
       cell("const data = Array.from({ length: 100 }, (_, i) => ({ item: Number(context.item ?? item), i }));\n" +
-           'if (context.inPipeline) await context.yieldAsset("bench/nb", fromRecords(data));\ndata.length'),
+           'await context.yieldAsset("bench/nb", fromRecords(data));\ndata.length'),
     ],
   }));
-  await executeNotebook(nbPath, { outputPath: join(work, "warm.ipynb") }); // warm up
+  await executeNotebook(nbPath, { outputPath: join(work, "warm.ipynb"), env: { SLUICE_STORE: join(work, "bare-nb-store") } }); // warm up
   // Two alternating rounds of bare runs and pipeline runs, NB_ITEMS / 2 items each (the machine is shared).
   const half = Math.max(1, Math.floor(NB_ITEMS / 2));
   let bare = 0;
@@ -91,7 +91,8 @@ if (NB_ITEMS > 0) {
     const items = Array.from({ length: half }, (_, i) => round * half + i);
     let t = performance.now();
     await pool(items, 2, async (i) => {
-      const { summary } = await executeNotebook(nbPath, { parameters: { item: i }, outputPath: join(work, `bare-${i}.ipynb`) });
+      // Bare runs write the same asset (the development context records it straight into a store).
+      const { summary } = await executeNotebook(nbPath, { parameters: { item: i }, outputPath: join(work, `bare-${i}.ipynb`), env: { SLUICE_STORE: join(work, "bare-nb-store") } });
       if (summary.status !== "succeeded") throw new Error(`bare run failed: ${summary.error?.message}`);
     });
     bare += performance.now() - t;

@@ -6,7 +6,8 @@
 // default store, so the same notebook runs interactively.
 import { getHost } from "../host/index.js";
 import { scan, type LazyFrame } from "../frame/index.js";
-import { AssetStore, normalizeAssetKey, type Materialization, type MetadataInput, normalizeMetadata, type TableData } from "../store/index.js";
+import { join } from "node:path";
+import { AssetStore, normalizeAssetKey, writeAssetFile, type Materialization, type MetadataInput, normalizeMetadata, type TableData } from "../store/index.js";
 
 import { SLUICE_EVENT_MIME } from "../run/outputs.js";
 
@@ -70,7 +71,6 @@ function text(args: unknown[]): string {
 
 class PipelineContext implements NotebookContext {
   readonly inPipeline = true;
-  private storeHandle: AssetStore | undefined;
   constructor(private readonly json: PipelineContextJson) {}
   get params() {
     return this.json.params ?? {};
@@ -87,9 +87,9 @@ class PipelineContext implements NotebookContext {
   get item() {
     return this.json.item;
   }
-  private get store(): AssetStore {
+  private get storeRoot(): string {
     if (!this.json.store) throw new ContextError("SLUICE_CONTEXT names no store; this notebook was started by a runner without one.");
-    return (this.storeHandle ??= new AssetStore(this.json.store));
+    return this.json.store;
   }
   log(...args: unknown[]): void {
     const line = text(args);
@@ -112,10 +112,11 @@ class PipelineContext implements NotebookContext {
       throw new ContextError(`context.yieldAsset(${JSON.stringify(key)}): op ${this.op} does not declare that output; its outputs are ${outputs.join(", ") || "none"}.`);
     }
     const metadata = normalizeMetadata(options.metadata);
-    const file = await this.store.writeFile(key, data);
+    // Only the data file is written here; the runner records it in the catalog when the event arrives.
+    const file = await writeAssetFile(this.storeRoot, key, data);
     const sent = publish({ type: "asset", key, file, metadata }, `asset ${key} (${file.version})`);
     if (!sent) throw new ContextError("context.yieldAsset needs the Sluice kernel to report the asset to the pipeline runner.");
-    return { key, version: file.version, path: this.store.absolutePath(file) };
+    return { key, version: file.version, path: join(this.storeRoot, file.path) };
   }
 }
 

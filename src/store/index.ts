@@ -2,7 +2,7 @@ export * from "./errors.js";
 export * from "./keys.js";
 export * from "./metadata.js";
 import { AssetStore } from "./store.js";
-export { AssetStore, newVersionId } from "./store.js";
+export { AssetStore, newVersionId, writeAssetFile } from "./store.js";
 
 let defaultStore: AssetStore | undefined;
 /** The default store (env SLUICE_STORE, else ./.sluice), opened on first use: `store.latest("a/b")`. */

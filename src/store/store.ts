@@ -180,6 +180,35 @@ function fsyncPath(path: string, flags: string): void {
   }
 }
 
+/**
+ * Writes the data file of a new version under `<root>/data/<key>/` (temp file, fsync, rename, fsync of the
+ * folder) without touching the catalog: a notebook kernel writes its outputs this way and the runner commits them.
+ */
+export async function writeAssetFile(root: string, keyLike: AssetKeyLike, data: TableData | { ipynb: string | Uint8Array }): Promise<PreparedFile> {
+  const key = normalizeAssetKey(keyLike);
+  const storeRoot = resolve(root);
+  const dataDir = join(storeRoot, "data");
+  const dir = resolve(dataDir, ...key.split("/"));
+  // Belt and braces over key validation: the folder must stay inside data/.
+  if (!dir.startsWith(dataDir + sep)) throw new InvalidAssetKeyError(`asset key ${JSON.stringify(key)} escapes the store.`);
+  mkdirSync(dir, { recursive: true });
+  const version = newVersionId();
+  const format: AssetFormat = typeof data === "object" && data !== null && "ipynb" in data ? "ipynb" : "parquet";
+  const final = join(dir, `${version}.${format}`);
+  const temp = join(dir, `.tmp-${version}.${format}`);
+  try {
+    if (format === "ipynb") writeFileSync(temp, (data as { ipynb: string | Uint8Array }).ipynb);
+    else await writeParquet(data as TableData, temp);
+    fsyncPath(temp, "r+");
+    renameSync(temp, final);
+    fsyncPath(dir, "r");
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  return { key, version, path: relative(storeRoot, final).split(sep).join("/"), format, byteSize: statSync(final).size };
+}
+
 /** Old enough that no live writer can still be between rename and commit. */
 const ORPHAN_AGE_MS = 10 * 60_000;
 
@@ -205,37 +234,13 @@ export class AssetStore {
     if (this.db.open) this.db.close();
   }
 
-  /** The folder of a key inside data/, checked to stay inside it (belt and braces over key validation). */
-  private keyDir(key: string): string {
-    const dir = resolve(this.dataDir, ...key.split("/"));
-    if (!dir.startsWith(this.dataDir + sep)) throw new InvalidAssetKeyError(`asset key ${JSON.stringify(key)} escapes the store.`);
-    return dir;
-  }
-
   absolutePath(m: Pick<Materialization, "path">): string {
     return join(this.root, m.path);
   }
 
   /** Writes the data file of a new version (temp file, fsync, rename). Not yet visible in the catalog. */
   async writeFile(keyLike: AssetKeyLike, data: TableData | { ipynb: string | Uint8Array }): Promise<PreparedFile> {
-    const key = normalizeAssetKey(keyLike);
-    const dir = this.keyDir(key);
-    mkdirSync(dir, { recursive: true });
-    const version = newVersionId();
-    const format: AssetFormat = typeof data === "object" && data !== null && "ipynb" in data ? "ipynb" : "parquet";
-    const final = join(dir, `${version}.${format}`);
-    const temp = join(dir, `.tmp-${version}.${format}`);
-    try {
-      if (format === "ipynb") writeFileSync(temp, (data as { ipynb: string | Uint8Array }).ipynb);
-      else await writeParquet(data as TableData, temp);
-      fsyncPath(temp, "r+");
-      renameSync(temp, final);
-      fsyncPath(dir, "r");
-    } catch (error) {
-      rmSync(temp, { force: true });
-      throw error;
-    }
-    return { key, version, path: relative(this.root, final).split(sep).join("/"), format, byteSize: statSync(final).size };
+    return writeAssetFile(this.root, keyLike, data);
   }
 
   /** Records a written file in the catalog, in one transaction. */
