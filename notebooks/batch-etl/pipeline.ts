@@ -10,7 +10,9 @@ import { join, resolve } from "node:path";
 import { col, fnOp, lit, notebookOp, pipeline, scan, type LazyFrame } from "sluice";
 
 const FULL = process.env.SLUICE_EXAMPLE_SIZE === "full";
-/** Generated input files live next to the assets, outside the catalog (they are the "outside world"). */
+/** Generated input files live next to the assets, outside the catalog (they are the "outside world").
+ * Function ops do not see the runner's store, so this follows $SLUICE_STORE (as `sluice examples` sets it),
+ * not `--store`: with `sluice pipeline run --store DIR`, set SLUICE_STORE=DIR too. */
 const RAW_DIR = resolve(process.env.SLUICE_STORE ?? ".sluice", "raw", "batch-etl");
 
 function random(seed: number): () => number {

@@ -10,7 +10,9 @@ import { join, resolve } from "node:path";
 import { col, count, fnOp, fromColumns, lit, hourlyPartitions, notebookOp, pipeline, type LazyFrame } from "sluice";
 
 const FULL = process.env.SLUICE_EXAMPLE_SIZE === "full";
-/** Raw events and exports live next to the assets, outside the catalog (they are the "outside world"). */
+/** Raw events and exports live next to the assets, outside the catalog (they are the "outside world").
+ * Function ops do not see the runner's store, so this follows $SLUICE_STORE (as `sluice examples` sets it),
+ * not `--store`: with `sluice pipeline run --store DIR`, set SLUICE_STORE=DIR too. */
 const ROOT = resolve(process.env.SLUICE_STORE ?? ".sluice");
 const EVENTS_DIR = join(ROOT, "raw", "clickstream", "events");
 const EXPORT_DIR = join(ROOT, "exports", "clickstream");
