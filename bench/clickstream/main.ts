@@ -5,13 +5,18 @@
 // SLUICE_BENCH_DANFO_TIMEOUT (seconds, default 120), SLUICE_BENCH_DANFO_CHECK_ROWS (default 10,000: a size danfo
 // finishes, for the equality check), SLUICE_BENCH_REPEATS (default 3), SLUICE_BENCH_DIR (default /tmp/sluice-bench).
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, "..", "..", "..");
+/** The repository root: the nearest folder above this file with a package.json (dist/ or a copy of it). */
+function findRoot(dir: string): string {
+  for (let d = dir; d !== dirname(d); d = dirname(d)) if (existsSync(join(d, "package.json"))) return d;
+  return join(dir, "..", "..", "..");
+}
+const root = findRoot(here);
 
 interface Measured {
   seconds: number;
