@@ -101,6 +101,13 @@ export class ProgressConnection {
     switch (message.type) {
       case 'events':
         this.store.applyEvents(message.events);
+        // The answer to a cancel is not news once the job has ended.
+        for (const e of message.events) {
+          if (e.type === 'job.end' && this._notice.includes(e.jobId)) {
+            this._notice = `job ${e.jobId} ${e.status}`;
+            this._stateChanged.emit();
+          }
+        }
         break;
       case 'sync':
         this.store.applySync(message.jobs);

@@ -213,6 +213,8 @@ describe("Sluice jobs panel and inline progress in JupyterLab", () => {
     await shot("cancel-running");
     await page.locator(".sluice-cancel").click();
     await page.waitForSelector('.sluice-detail-head[data-status="cancelled"]', { timeout: 30_000 });
+    const cancelled = await page.locator(".sluice-detail-head").getAttribute("data-job-id");
+    await page.waitForFunction((id) => document.querySelector(".sluice-jobs-status")?.textContent?.includes(`job ${id} cancelled`), cancelled);
     await page.waitForFunction(() => document.querySelectorAll(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell")[1]?.textContent?.includes("CancelledError"), null, { timeout: 30_000 });
     expect(await cellOutput(1)).toContain("cancelled");
     await page.locator(".sluice-back").click();
