@@ -118,8 +118,11 @@ export function rewrite(js: string): CompiledCell {
         return;
       case "ExpressionStatement":
         if (index === body.length - 1) {
-          insert(stmt.expression.start, "return (");
-          insert(stmt.expression.end, ");");
+          // The statement, not its expression: acorn's expression range leaves out enclosing
+          // parentheses, so `({ a, b })` would become `(return ({ a, b }))`.
+          const end = js[stmt.end - 1] === ";" ? stmt.end - 1 : stmt.end;
+          insert(stmt.start, "return (");
+          insert(end, ");");
         }
         return;
     }
