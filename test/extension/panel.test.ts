@@ -133,6 +133,12 @@ beforeAll(async () => {
     "query.ipynb": notebookJson([SETUP(trips), QUERY, `await trips.filter(col("fare").gt(10)).select("zone", "fare").explain()`]),
     "cancel.ipynb": notebookJson([SETUP(trips), LONG, "keep + 1"]),
     "many.ipynb": notebookJson([SETUP(trips), MANY, "await trips.limit(3).count()"]),
+    "python.ipynb": JSON.stringify({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: { kernelspec: { name: "python3", display_name: "Python 3", language: "python" } },
+      cells: [{ id: "p0", cell_type: "code", source: "1 + 1", metadata: {}, outputs: [], execution_count: null }],
+    }),
   });
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
@@ -274,5 +280,13 @@ describe("Sluice jobs panel and inline progress in JupyterLab", () => {
     await runCell(2);
     await page.waitForSelector('.sluice-job-row[data-status="succeeded"]:has-text("count: SCAN → LIMIT")', { timeout: 60_000 });
     expect(await page.locator("#sluice-jobs").getAttribute("data-jobs")).toBe("1");
+  });
+
+  it("says so when the notebook's kernel is not a Sluice kernel", { timeout: 120_000 }, async () => {
+    await page.goto(lab.url("/lab/tree/python.ipynb"));
+    await page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").first().waitFor({ timeout: 60_000 });
+    await showPanel();
+    await page.waitForSelector('#sluice-jobs[data-state="unavailable"]', { timeout: 60_000 });
+    expect(await page.locator(".sluice-jobs-status").innerText()).toContain("python.ipynb · this kernel does not publish Sluice progress");
   });
 });
