@@ -2,7 +2,7 @@
 // code (the library, through src/host) opens comms to frontends.
 import { randomUUID } from "node:crypto";
 import type { Comm } from "../src/host/index.js";
-import type { Message } from "./wire/message.js";
+import type { Message } from "../src/jupyter/wire.js";
 import { log } from "./output/capture.js";
 
 export type PublishComm = (msgType: "comm_open" | "comm_msg" | "comm_close", content: Record<string, unknown>, buffers?: ArrayBufferView[]) => void;

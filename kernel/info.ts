@@ -1,6 +1,6 @@
 // kernel_info_reply content, shared by the shell handler (main thread) and the control channel (wire thread).
 import { readFileSync } from "node:fs";
-import { PROTOCOL_VERSION } from "./wire/message.js";
+import { PROTOCOL_VERSION } from "../src/jupyter/wire.js";
 
 const version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 

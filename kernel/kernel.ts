@@ -1,6 +1,6 @@
 // What a handler may use: replying, publishing, the runner, comms, history, stdin.
-import type { Message, Channel } from "./wire/message.js";
-import { makeMessage } from "./wire/message.js";
+import type { Message, Channel } from "../src/jupyter/wire.js";
+import { makeMessage } from "../src/jupyter/wire.js";
 import type { Publisher } from "./output/publisher.js";
 import type { CellRunner } from "./runner/run.js";
 import type { CommManager } from "./comms.js";

@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { setHost } from "../src/host/index.js";
 import { startProgressPublisher } from "../src/progress/publisher.js";
-import { makeMessage, type Channel, type Message } from "./wire/message.js";
+import { makeMessage, type Channel, type Message } from "../src/jupyter/wire.js";
 import type { FromWire, ToWire, WireData } from "./wire/thread.js";
 import { Publisher } from "./output/publisher.js";
 import { captureStreams, log } from "./output/capture.js";

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as zmq from "zeromq";
-import { Signer, encode, decode, makeMessage, type Message } from "../../kernel/wire/message.js";
+import { Signer, encode, decode, makeMessage, type Message } from "../../src/jupyter/wire.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const python = process.env.SLUICE_PYTHON ?? join(root, ".venv", "bin", "python");

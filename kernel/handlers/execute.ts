@@ -1,6 +1,6 @@
 // execute_request: execute_input, then the cell's output, execute_result and the reply.
 import type { Kernel } from "../kernel.js";
-import type { Message } from "../wire/message.js";
+import type { Message } from "../../src/jupyter/wire.js";
 import { formatError } from "../runner/errors.js";
 import { toBundle } from "../output/display.js";
 import { runCellScope } from "../output/scope.js";

@@ -2,7 +2,7 @@
 // event-loop turn; any other message flushes them first so the order frontends see is the order
 // the code produced. A cell that prints inside a long synchronous loop never yields to the event
 // loop, so big or old buffers are flushed right away (the wire thread sends them meanwhile).
-import { makeMessage, type Message } from "../wire/message.js";
+import { makeMessage, type Message } from "../../src/jupyter/wire.js";
 
 type Send = (msg: Message) => void;
 

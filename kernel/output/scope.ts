@@ -4,7 +4,7 @@
 // So the scope is tracked by hand: the running cell, the request whose handler is on the stack,
 // and callbacks scheduled through timers/queueMicrotask/nextTick, which keep the scope they were
 // scheduled in (late output of a setTimeout lands under the cell that started it).
-import type { Message } from "../wire/message.js";
+import type { Message } from "../../src/jupyter/wire.js";
 
 export interface RequestScope {
   parent: Message;

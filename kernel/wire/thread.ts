@@ -1,5 +1,5 @@
 // Messages between the main thread (user code, shell handlers) and the wire thread (sockets).
-import type { Channel, Message } from "./message.js";
+import type { Channel, Message } from "../../src/jupyter/wire.js";
 
 export type ToWire =
   | { kind: "send"; channel: Channel; msg: Message }

@@ -7,7 +7,7 @@ import { Session } from "node:inspector";
 import { writeSync } from "node:fs";
 import * as zmq from "zeromq";
 import { readConnectionFile, address } from "./connection.js";
-import { Signer, decode, encode, makeMessage, BadSignatureError, type Channel, type Message } from "./message.js";
+import { Signer, decode, encode, makeMessage, BadSignatureError, type Channel, type Message } from "../../src/jupyter/wire.js";
 import type { FromWire, ToWire, WireData } from "./thread.js";
 import { kernelInfo } from "../info.js";
 

@@ -1,15 +1,9 @@
-// The Jupyter wire protocol (messaging spec 5.3): framing and HMAC-SHA256 signing. Every message we
-// receive is verified; one with a bad signature is dropped.
-import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+// The client side of the Jupyter wire protocol: a session id plus the shared framing and HMAC-SHA256
+// signing of src/jupyter/wire.ts. Every message we receive is verified; one with a bad signature is dropped.
+import { randomUUID } from "node:crypto";
+import { Signer, decode, encode, makeHeader, type Header } from "../../jupyter/wire.js";
 
-export interface MessageHeader {
-  msg_id: string;
-  msg_type: string;
-  session: string;
-  username: string;
-  date: string;
-  version: string;
-}
+export type MessageHeader = Header;
 
 export interface Message<C = Record<string, unknown>> {
   header: MessageHeader;
@@ -20,45 +14,28 @@ export interface Message<C = Record<string, unknown>> {
   channel?: string;
 }
 
-const DELIM = "<IDS|MSG>";
-
 export class WireSession {
   readonly id = randomUUID();
-  constructor(private readonly key: string) {}
-
-  private sign(parts: Buffer[]): string {
-    if (!this.key) return "";
-    const h = createHmac("sha256", this.key);
-    for (const p of parts) h.update(p);
-    return h.digest("hex");
+  private readonly signer: Signer;
+  constructor(key: string) {
+    this.signer = new Signer(key);
   }
 
   message(msgType: string, content: Record<string, unknown>, parent: Partial<MessageHeader> = {}): Message {
-    return {
-      header: { msg_id: randomUUID(), msg_type: msgType, session: this.id, username: "sluice", date: new Date().toISOString(), version: "5.3" },
-      parent_header: parent,
-      metadata: {},
-      content,
-      buffers: [],
-    };
+    return { header: makeHeader(msgType, this.id), parent_header: parent, metadata: {}, content, buffers: [] };
   }
 
   serialize(msg: Message): Buffer[] {
-    const parts = [msg.header, msg.parent_header, msg.metadata, msg.content].map((p) => Buffer.from(JSON.stringify(p)));
-    return [Buffer.from(DELIM), Buffer.from(this.sign(parts)), ...parts, ...msg.buffers];
+    return encode({ ...msg, identities: [], parent_header: msg.parent_header as Header }, this.signer);
   }
 
-  /** Parse frames (identities first, if any); undefined when the signature does not verify. */
+  /** Parse frames (identities first, if any); undefined when malformed or the signature does not verify. */
   deserialize(frames: Buffer[]): Message | undefined {
-    const at = frames.findIndex((f) => f.length === DELIM.length && f.toString() === DELIM);
-    if (at < 0 || frames.length < at + 6) return undefined;
-    const signature = frames[at + 1];
-    const parts = frames.slice(at + 2, at + 6);
-    if (this.key) {
-      const expected = Buffer.from(this.sign(parts));
-      if (signature.length !== expected.length || !timingSafeEqual(signature, expected)) return undefined;
+    try {
+      const { header, parent_header, metadata, content, buffers } = decode(frames, this.signer, "client");
+      return { header, parent_header, metadata, content, buffers };
+    } catch {
+      return undefined;
     }
-    const [header, parent, metadata, content] = parts.map((p) => JSON.parse(p.toString("utf8")));
-    return { header, parent_header: parent, metadata, content, buffers: frames.slice(at + 6) };
   }
 }

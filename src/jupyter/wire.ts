@@ -1,5 +1,6 @@
-// The Jupyter wire format: identities, the delimiter, an HMAC signature and four JSON frames, then
-// binary buffers. Signing and verification live here so both threads agree on one definition.
+// The Jupyter wire format (messaging spec 5.3): identities, the delimiter, an HMAC-SHA256 signature,
+// four JSON frames, then binary buffers. One definition for the kernel (both of its threads) and for
+// the client that `sluice run` drives kernels with.
 import { createHmac, timingSafeEqual, randomUUID } from "node:crypto";
 
 export const PROTOCOL_VERSION = "5.3";
