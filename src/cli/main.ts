@@ -8,15 +8,18 @@ const program = new Command("sluice")
   .description("Sluice: a TypeScript analytics kernel for Jupyter, notebook runs, pipelines and an asset store.")
   .version(pkg.version);
 
-const areas: Array<() => Promise<{ register(program: Command): void }>> = [
-  // one line per area, e.g. () => import("./kernel.js"),
-  () => import("./kernel.js"),
-  () => import("./run.js"),
-  () => import("./lab.js"),
-  () => import("./pipeline.js"),
-  () => import("./assets.js"),
-  () => import("./examples.js"),
-];
-for (const load of areas) (await load()).register(program);
+// Only the area of the command being run is imported (the others pull in DuckDB, SQLite, the
+// pipeline runner...), so `sluice run` does not pay for `sluice pipeline`. Help loads them all.
+const areas: Record<string, () => Promise<{ register(program: Command): void }>> = {
+  kernel: () => import("./kernel.js"),
+  run: () => import("./run.js"),
+  lab: () => import("./lab.js"),
+  pipeline: () => import("./pipeline.js"),
+  assets: () => import("./assets.js"),
+  examples: () => import("./examples.js"),
+};
+const command = process.argv[2];
+const wanted = command !== undefined && command in areas ? [areas[command]] : Object.values(areas);
+for (const load of wanted) (await load()).register(program);
 
 await program.parseAsync(process.argv);
