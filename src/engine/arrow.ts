@@ -1,5 +1,6 @@
-// DuckDB results ↔ apache-arrow. @duckdb/node-api has no Arrow export, so each result chunk's columns
-// are read as JS values and built into Arrow vectors of the matching type (one pass per column).
+// DuckDB results → apache-arrow. @duckdb/node-api has no Arrow export, so result chunks are converted
+// column by column: fixed-width numbers, dates and timestamps are copied as memory (DuckDB's layout is
+// Arrow's), strings are read item by item, other types go through node-api's JS values (measured: see README).
 import * as A from "apache-arrow";
 import {
   DuckDBTypeId,
@@ -8,7 +9,10 @@ import {
   type DuckDBResult,
   type DuckDBStructType,
   type DuckDBType,
+  type DuckDBDataChunk,
 } from "@duckdb/node-api";
+// Not re-exported by the package index; the module is public in the package (no "exports" map).
+import { JSDuckDBValueConverter } from "@duckdb/node-api/lib/JSDuckDBValueConverter.js";
 
 export function arrowType(t: DuckDBType): A.DataType {
   switch (t.typeId) {
@@ -125,14 +129,107 @@ function toBatches(schema: A.Schema, columns: unknown[][]): A.RecordBatch[] {
   return new A.Table(vectors).batches.map((b) => new A.RecordBatch(schema, b.data));
 }
 
-/** Reads a whole result into one Arrow table. */
+/** Reads a whole result into one Arrow table (one record batch). */
 export async function resultToTable(result: DuckDBResult): Promise<A.Table> {
   const schema = arrowSchemaOf(result);
   const types = result.columnTypes();
-  const js = await result.getColumnsJS();
-  if (schema.fields.length === 0 || js.length === 0 || js[0].length === 0) return new A.Table(schema);
-  const columns = js.map((col, i) => (NEEDS_CONVERSION.has(types[i].typeId) ? col.map((v) => toArrowValue(v, types[i])) : col));
-  return new A.Table(schema, toBatches(schema, columns as unknown[][]));
+  if (schema.fields.length === 0) return new A.Table(schema);
+  const builders = types.map((t, i) => columnBuilder(t, schema.fields[i].type));
+  let length = 0;
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    builders.forEach((b, i) => b.append(chunk, i));
+    length += chunk.rowCount;
+  }
+  if (length === 0) return new A.Table(schema);
+  const data = A.makeData({ type: new A.Struct(schema.fields), length, nullCount: 0, children: builders.map((b) => b.finish()) });
+  return new A.Table(schema, [new A.RecordBatch(schema, data)]);
+}
+
+interface ColumnBuilder {
+  append(chunk: DuckDBDataChunk, column: number): void;
+  finish(): A.Data;
+}
+
+type TypedArray = Int8Array | Int16Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array | Uint32Array | BigUint64Array | Float32Array | Float64Array;
+type TypedArrayCtor = { new (n: number): TypedArray; BYTES_PER_ELEMENT: number };
+
+/** Fixed-width columns whose DuckDB memory layout is Arrow's: copy the values and the validity bits. */
+const FIXED_WIDTH: Partial<Record<DuckDBTypeId, TypedArrayCtor>> = {
+  [DuckDBTypeId.TINYINT]: Int8Array, [DuckDBTypeId.SMALLINT]: Int16Array, [DuckDBTypeId.INTEGER]: Int32Array,
+  [DuckDBTypeId.BIGINT]: BigInt64Array, [DuckDBTypeId.UTINYINT]: Uint8Array, [DuckDBTypeId.USMALLINT]: Uint16Array,
+  [DuckDBTypeId.UINTEGER]: Uint32Array, [DuckDBTypeId.UBIGINT]: BigUint64Array, [DuckDBTypeId.FLOAT]: Float32Array,
+  [DuckDBTypeId.DOUBLE]: Float64Array, [DuckDBTypeId.DATE]: Int32Array, [DuckDBTypeId.TIMESTAMP]: BigInt64Array,
+  [DuckDBTypeId.TIMESTAMP_TZ]: BigInt64Array,
+};
+
+/** The raw parts of a node-api vector (its typed view over DuckDB memory and validity words). */
+interface RawVector {
+  items?: TypedArray;
+  validity?: { data: BigUint64Array | null; offset: number };
+  getItem(i: number): unknown;
+}
+
+function columnBuilder(t: DuckDBType, arrowT: A.DataType): ColumnBuilder {
+  const ctor = FIXED_WIDTH[t.typeId];
+  if (ctor) return fixedWidthBuilder(ctor, arrowT);
+  if (t.typeId === DuckDBTypeId.VARCHAR) {
+    const values: (string | null)[] = [];
+    return {
+      append(chunk, column) {
+        const v = chunk.getColumnVector(column) as unknown as RawVector;
+        for (let i = 0; i < chunk.rowCount; i++) values.push(v.getItem(i) as string | null);
+      },
+      finish: () => A.vectorFromArray(values, new A.Utf8()).data[0],
+    };
+  }
+  // Everything else (booleans, decimals, nested types, …) through node-api's JS values.
+  const values: unknown[] = [];
+  return {
+    append(chunk, column) {
+      for (const v of chunk.convertColumnValues(column, JSDuckDBValueConverter)) values.push(toArrowValue(v, t));
+    },
+    finish: () => A.vectorFromArray(values as never[], arrowT).data[0],
+  };
+}
+
+function fixedWidthBuilder(ctor: TypedArrayCtor, arrowT: A.DataType): ColumnBuilder {
+  const parts: { items: TypedArray; validity: BigUint64Array | null; offset: number }[] = [];
+  let length = 0;
+  return {
+    append(chunk, column) {
+      const v = chunk.getColumnVector(column) as unknown as RawVector;
+      const n = chunk.rowCount;
+      if (!v.items || v.items.length < n) throw new Error("unexpected DuckDB vector layout");
+      // Copy: the chunk's memory belongs to DuckDB and is reused after this call.
+      parts.push({ items: v.items.slice(0, n) as TypedArray, validity: v.validity?.data ? v.validity.data.slice() : null, offset: v.validity?.offset ?? 0 });
+      length += n;
+    },
+    finish() {
+      const values = new ctor(length);
+      let nullBitmap: Uint8Array | undefined;
+      let nullCount = 0;
+      let at = 0;
+      for (const p of parts) {
+        (values as unknown as { set(a: ArrayLike<unknown>, o: number): void }).set(p.items as ArrayLike<unknown>, at);
+        if (p.validity) {
+          nullBitmap ??= new Uint8Array(Math.ceil(length / 8)).fill(0xff);
+          const words = p.validity;
+          for (let i = 0; i < p.items.length; i++) {
+            const bit = p.offset + i;
+            if (((words[bit >>> 6] >> BigInt(bit & 63)) & 1n) === 0n) {
+              const row = at + i;
+              nullBitmap[row >>> 3] &= ~(1 << (row & 7));
+              nullCount += 1;
+            }
+          }
+        }
+        at += p.items.length;
+      }
+      return A.makeData({ type: arrowT as A.Int, length, nullCount, data: values as never, nullBitmap: nullCount ? nullBitmap : undefined });
+    },
+  };
 }
 
 const NEEDS_CONVERSION = new Set<DuckDBTypeId>([

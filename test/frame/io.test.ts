@@ -76,3 +76,26 @@ describe("sources and writers", () => {
     expect(back.column("w").values).toEqual([2.5, 1.5, 0.5]);
   });
 });
+
+describe("Arrow results", () => {
+  it("columns spanning many DuckDB chunks keep values and nulls in every type", async () => {
+    const n = 10_000; // several 2048-row chunks, with nulls at irregular places
+    const ints = Array.from({ length: n }, (_, i) => (i % 7 === 3 ? null : i * 3));
+    const floats = Array.from({ length: n }, (_, i) => (i % 11 === 5 ? null : i / 4));
+    const texts = Array.from({ length: n }, (_, i) => (i % 13 === 0 ? null : `t${i}'"`));
+    const times = Array.from({ length: n }, (_, i) => (i % 17 === 1 ? null : new Date(Date.UTC(2024, 0, 1) + i * 1000)));
+    const flags = Array.from({ length: n }, (_, i) => (i % 5 === 2 ? null : i % 2 === 0));
+    const f = fromColumns({ i: ints, x: floats, s: texts, t: times, b: flags, k: ints.map((_, j) => j) });
+    const df = await f.withColumns(col("i").cast("int32").as("i32"), col("t").cast("date").as("d")).sort("k").collect();
+    expect(df.column("i")).toEqual(ints);
+    expect(df.column("i32")).toEqual(ints);
+    expect(df.column("x")).toEqual(floats);
+    expect(df.column("s")).toEqual(texts);
+    expect(df.column("t")).toEqual(times);
+    expect(df.column("b")).toEqual(flags);
+    expect((df.column("d") as (Date | null)[]).map((d) => d && d.toISOString().slice(0, 10))).toEqual(times.map((d) => d && d.toISOString().slice(0, 10)));
+    const arrow = df.toArrow();
+    expect(arrow.getChild("i")!.nullCount).toBe(ints.filter((v) => v === null).length);
+    expect(arrow.getChild("t")!.type.toString()).toBe("Timestamp<MICROSECOND>");
+  });
+});
