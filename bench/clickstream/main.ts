@@ -74,6 +74,15 @@ function sameResults(a: string, b: string): { equal: boolean; rows: number; deta
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** Sluice and hand-written SQL, `repeats` times each in alternating order: median seconds, max peak RSS. */
+function measurePair(input: string, out: (kind: string) => string, repeats: number): Record<"sluice" | "sql", Measured> {
+  const runs: Record<string, Measured[]> = { sluice: [], sql: [] };
+  for (let i = 0; i < repeats; i++)
+    for (const kind of i % 2 ? ["sql", "sluice"] : ["sluice", "sql"]) runs[kind].push(runNode(kind, input, out(kind)));
+  const summary = (ms: Measured[]): Measured => ({ seconds: median(ms.map((m) => m.seconds)), maxRssMb: Math.max(...ms.map((m) => m.maxRssMb)) });
+  return { sluice: summary(runs.sluice), sql: summary(runs.sql) };
+}
+
 async function main(): Promise<void> {
   const { generateClickstream, writeEventsCsv } = await import("./generate.js");
   const rows = Number(process.env.SLUICE_BENCH_ROWS ?? 5_000_000);
@@ -88,26 +97,17 @@ async function main(): Promise<void> {
   console.log(`generated/checked data in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
   const out = (name: string) => join(base, `out-${name}-${rows}.ndjson`);
-  const times: Record<string, number[]> = { sluice: [], sql: [] };
-  const rss: Record<string, number[]> = { sluice: [], sql: [] };
-  for (let i = 0; i < repeats; i++) {
-    // Alternate the order so neither side always gets the warmer page cache.
-    for (const kind of i % 2 ? ["sql", "sluice"] : ["sluice", "sql"]) {
-      const m = runNode(kind, data, out(kind));
-      times[kind].push(m.seconds);
-      rss[kind].push(m.maxRssMb);
-    }
-  }
+  const pair = measurePair(data, out, repeats);
   const polars = runPolars(data, out("polars"));
   const checks = [sameResults(out("sluice"), out("sql")), sameResults(out("sluice"), out("polars"))];
 
-  const s = median(times.sluice);
-  const q = median(times.sql);
+  const s = pair.sluice.seconds;
+  const q = pair.sql.seconds;
   const rowsOut = checks[0].rows;
   const table = [
     ["contender", "seconds", "vs hand-written SQL", "peak RSS MB", "same result"],
-    ["Sluice", s.toFixed(2), `${(s / q).toFixed(3)}×`, Math.max(...rss.sluice).toFixed(0), "—"],
-    ["DuckDB SQL by hand", q.toFixed(2), "1.000×", Math.max(...rss.sql).toFixed(0), String(checks[0].equal)],
+    ["Sluice", s.toFixed(2), `${(s / q).toFixed(3)}×`, pair.sluice.maxRssMb.toFixed(0), "—"],
+    ["DuckDB SQL by hand", q.toFixed(2), "1.000×", pair.sql.maxRssMb.toFixed(0), String(checks[0].equal)],
     ["Polars (Python)", polars.seconds.toFixed(2), `${(polars.seconds / q).toFixed(3)}×`, polars.maxRssMb.toFixed(0), String(checks[1].equal)],
   ];
   console.log(`\n${rows.toLocaleString("en-US")} rows → ${rowsOut.toLocaleString("en-US")} records`);
@@ -128,8 +128,7 @@ async function main(): Promise<void> {
     await generateClickstream(small, { rows: n });
     await writeEventsCsv(csv, { rows: n });
     console.log(`\n${n.toLocaleString("en-US")} rows vs danfojs-node (data generated/checked in ${((performance.now() - t) / 1000).toFixed(1)} s):`);
-    const sl = runNode("sluice", small, out(`sluice-${n}`));
-    const sq = runNode("sql", small, out(`sql-${n}`));
+    const { sluice: sl, sql: sq } = measurePair(small, (kind) => out(`${kind}-${n}`), repeats);
     const dn = runNode("danfo", csv, out(`danfo-${n}`), danfoTimeout);
     const finished = Number.isFinite(dn.seconds);
     const check = finished ? sameResults(out(`sluice-${n}`), out(`danfo-${n}`)) : undefined;

@@ -111,17 +111,24 @@ export async function explainPhysical(plan: Plan): Promise<string> {
   });
 }
 
-/** Metadata-only queries (schemas, file lists, EXPLAIN): no job events, a short-lived connection. */
+let metadataConnection: Promise<Awaited<ReturnType<typeof connect>>> | undefined;
+let metadataQueue: Promise<unknown> = Promise.resolve();
+
+/** Metadata-only queries (schemas, file lists, EXPLAIN): no job events, one shared connection, one at a time. */
 export async function metadataQuery<T>(memorySources: readonly string[], f: (conn: Awaited<ReturnType<typeof connect>>) => Promise<T>): Promise<T> {
-  const conn = await connect();
-  try {
-    for (const id of memorySources) await ensureLoaded(conn, id);
-    return await f(conn);
-  } catch (err) {
-    throw toEngineError(err);
-  } finally {
-    conn.closeSync();
-  }
+  const run = async () => {
+    metadataConnection ??= connect();
+    const conn = await metadataConnection;
+    try {
+      for (const id of memorySources) await ensureLoaded(conn, id);
+      return await f(conn);
+    } catch (err) {
+      throw toEngineError(err);
+    }
+  };
+  const result = metadataQueue.then(run, run);
+  metadataQueue = result.catch(() => undefined);
+  return result;
 }
 
 /** Column names and types of a SELECT, by asking DuckDB to describe it (reads metadata only). */

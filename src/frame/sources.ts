@@ -1,7 +1,7 @@
 // Where frames come from. File scans ask DuckDB for the schema once, when the scan is created (a
 // metadata read, no rows); in-memory data stays in JS until the first query needs it.
 import * as A from "apache-arrow";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidArgumentError } from "../plan/errors.js";
 import type { CsvOptions, HiveFile, Source } from "../plan/nodes.js";
@@ -33,8 +33,14 @@ async function resolveFiles(pathOrGlob: string, extension: string): Promise<stri
   let pattern = pathOrGlob;
   if (!GLOB.test(pathOrGlob)) {
     if (!existsSync(pathOrGlob)) throw new SourceError(`file not found: ${pathOrGlob} (check the path; relative paths start at ${process.cwd()})`);
-    if (statSync(pathOrGlob).isDirectory()) pattern = join(pathOrGlob, "**", `*.${extension}`);
-    else return [pathOrGlob];
+    if (!statSync(pathOrGlob).isDirectory()) return [pathOrGlob];
+    // A directory is listed here (no engine round trip): every *.<extension> below it, sorted.
+    const found = (readdirSync(pathOrGlob, { recursive: true }) as string[])
+      .filter((f) => f.endsWith(`.${extension}`))
+      .map((f) => join(pathOrGlob, f))
+      .sort();
+    if (found.length === 0) throw new SourceError(`no .${extension} files under ${pathOrGlob}`);
+    return found;
   }
   const files = await globFiles(pattern);
   if (files.length === 0) throw new SourceError(`no files match ${pattern}`);
