@@ -36,6 +36,8 @@ export interface NotebookRequest {
   context: PipelineContextFields;
   outputPath: string;
   onEvent(event: unknown): void;
+  /** Aborted when the run is cancelled: interrupt the notebook and stop its kernel. */
+  signal?: AbortSignal;
 }
 export interface NotebookOutcome {
   ok: boolean;
@@ -55,6 +57,7 @@ export const defaultNotebookRunner: NotebookRunner = async (request) => {
     context: request.context as unknown as Record<string, unknown>,
     cellTimeoutMs: request.op.timeoutMs,
     onEvent: (event) => request.onEvent(event),
+    signal: request.signal,
   });
   return summary.status === "succeeded" ? { ok: true } : { ok: false, error: summary.error?.message ?? summary.status };
 };
@@ -106,6 +109,7 @@ export async function runNotebookNode(args: {
   codeVersion: string;
   attempt: number;
   runner?: NotebookRunner;
+  signal?: AbortSignal;
   log(text: string): void;
 }): Promise<void> {
   const { node, op, runId, store } = args;
@@ -154,7 +158,7 @@ export async function runNotebookNode(args: {
   };
   let outcome: NotebookOutcome;
   try {
-    outcome = await (args.runner ?? defaultNotebookRunner)({ op, node, runId, context, outputPath, onEvent });
+    outcome = await (args.runner ?? defaultNotebookRunner)({ op, node, runId, context, outputPath, onEvent, signal: args.signal });
   } catch (error) {
     outcome = { ok: false, error: (error as Error).message };
   }

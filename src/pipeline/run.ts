@@ -13,6 +13,7 @@ import { compareNodes, mappingKeys, nodeId, storePartition, type NodeOutput, typ
 import { parseBackfill } from "./partitions.js";
 import { consoleReporter, ganttSpec, summarize, type PipelineEvent, type RunSummary } from "./report.js";
 import { codeVersionOf, notebookChecker, runNotebookNode, type NotebookRunner } from "./notebook.js";
+import { PipelineJob } from "./progress.js";
 
 export interface RunOptions {
   store?: AssetStore;
@@ -30,11 +31,15 @@ export interface RunOptions {
   reporter?: ((event: PipelineEvent) => void) | false;
   /** Executes notebook ops (default: `sluice run`'s executeNotebook with SLUICE_CONTEXT). */
   notebookRunner?: NotebookRunner;
+  /** Aborting cancels the run: nothing new starts, running notebook ops are interrupted, the run ends "cancelled". */
+  signal?: AbortSignal;
 }
 
 export interface RunResult extends RunSummary {
   runId: string;
-  status: "succeeded" | "failed";
+  status: "succeeded" | "failed" | "cancelled";
+  /** The run's job on the progress bus (src/progress). */
+  jobId: string;
   nodes: RunNode[];
   runDir: string;
   ganttPath: string;
@@ -94,6 +99,12 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
   const declIndex = new Map(p.ops.map((op, i) => [op.name, i]));
   const order = compareNodes(graph.depth, declIndex);
   const nodes = new Map<string, RunNode>();
+  const job = new PipelineJob(p.name, graph.order.filter((op) => needed.has(op.name)));
+  // Cancelled by the caller's signal or by a cancel request for the run's job (the Sluice jobs panel).
+  const cancel = new AbortController();
+  const cancelled = cancel.signal;
+  if (options.signal?.aborted) cancel.abort();
+  else options.signal?.addEventListener("abort", () => cancel.abort(), { once: true });
   const addNode = (op: Op, partition: string | undefined, partitionIndex: number, item: unknown, itemIndex: number, mappingKey: string | undefined) => {
     const node: RunNode = {
       id: nodeId(op.name, partition, mappingKey),
@@ -110,6 +121,7 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
     };
     node.selected = selected(node);
     nodes.set(node.id, node);
+    job.added(node);
   };
   for (const op of graph.order) {
     if (op.map || !needed.has(op.name)) continue;
@@ -152,6 +164,7 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
   });
   const startedAt = Date.now();
   report({ type: "run.start", runId, pipeline: p.name, partitions, maxConcurrency, storeRoot: store.root });
+  job.start(() => cancel.abort());
 
   // Op-run records are batched (a transaction every 200 ms and at the end): one fsync per batch, not per op.
   // Materializations are committed one by one as they happen; these records only serve --from-failure and reports.
@@ -191,6 +204,7 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
         items.forEach((item, i) => addNode(op, partitionOf(op, node.partition), node.partitionIndex, item, i, keys[i]));
       }
     }
+    job.nodeEnded(node);
   };
 
   const counts = () => {
@@ -221,7 +235,7 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
         }
       }
       ready.sort(order);
-      while (running.size < maxConcurrency && ready.length) {
+      while (!cancelled.aborted && running.size < maxConcurrency && ready.length) {
         const node = ready.shift()!;
         node.status = "running";
         const task = runNode(node).then(
@@ -249,6 +263,7 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
     clearInterval(flusher);
     flush();
     store.endRun(runId, "failed", { error: error instanceof Error ? error.message : String(error) });
+    job.end("failed", error instanceof Error ? error.message : String(error));
     throw error;
   }
 
@@ -288,22 +303,24 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
     }
 
     report({ type: "node.start", runId, node, counts: counts() });
+    job.nodeStarted(node);
     const inputRefs: InputRef[] = inputs.flatMap((i) => i.refs.map(({ key, partition, version, dataVersion }) => ({ key, partition, version, dataVersion })));
     for (let attempt = 1; ; attempt++) {
       node.attempts = attempt;
       try {
         if (op.kind === "fn") await runFnNode(node, op, inputs, inputRefs, codeVersion, attempt);
-        else await runNotebookNode({ node, op, runId, store, inputs, inputRefs, codeVersion, attempt, runner: options.notebookRunner, log: (text) => report({ type: "node.log", runId, node, text }) });
+        else await runNotebookNode({ node, op, runId, store, inputs, inputRefs, codeVersion, attempt, runner: options.notebookRunner, signal: cancelled, log: (text) => report({ type: "node.log", runId, node, text }) });
         node.status = "succeeded";
         node.error = undefined; // earlier attempts' errors were reported as retries
         node.endedAt = Date.now();
         return;
       } catch (error) {
         node.error = error instanceof Error ? error.message : String(error);
-        if (attempt > op.retry.max) throw error;
+        if (attempt > op.retry.max || cancelled.aborted) throw error;
         const wait = op.retry.backoffMs * op.retry.factor ** (attempt - 1);
         report({ type: "node.retry", runId, node, attempt, waitMs: wait, error: node.error });
         await sleep(wait);
+        if (cancelled.aborted) throw error;
       }
     }
   }
@@ -423,14 +440,16 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
   clearInterval(flusher);
   flush();
   const summary = summarize([...nodes.values()], startedAt, Date.now());
-  const status = summary.counts.failed + summary.counts.upstream_failed > 0 ? "failed" : "succeeded";
+  const status = cancelled.aborted ? "cancelled" : summary.counts.failed + summary.counts.upstream_failed > 0 ? "failed" : "succeeded";
   const runDir = join(store.root, "runs", runId);
   mkdirSync(runDir, { recursive: true });
   const ganttPath = join(runDir, "gantt.vl.json");
   writeFileSync(ganttPath, JSON.stringify(ganttSpec(p.name, runId, [...nodes.values()]), null, 1));
   writeFileSync(join(runDir, "summary.json"), JSON.stringify({ runId, pipeline: p.name, status, ...summary }, null, 1));
-  store.endRun(runId, status, { summary, error: status === "failed" ? [...nodes.values()].filter((n) => n.status === "failed").map((n) => `${n.id}: ${n.error}`).join("\n") : undefined });
-  const result: RunResult = { runId, status, nodes: [...nodes.values()], runDir, ganttPath, ...summary };
+  const failures = [...nodes.values()].filter((n) => n.status === "failed").map((n) => `${n.id}: ${n.error}`).join("\n");
+  store.endRun(runId, status, { summary, error: status !== "succeeded" ? failures || status : undefined });
+  job.end(status, status !== "succeeded" ? failures || status : undefined);
+  const result: RunResult = { runId, status, jobId: job.jobId, nodes: [...nodes.values()], runDir, ganttPath, ...summary };
   report({ type: "run.end", runId, result });
   return result;
 }

@@ -11,6 +11,7 @@ import { OutputCollector } from "./outputs.js";
 import { findTranslator } from "./translators/index.js";
 import { EXIT, KernelDiedError, RunError, UsageError } from "./errors.js";
 import type { JsonValue } from "./parameters.js";
+import { NotebookJob } from "./progress.js";
 
 export type RunStatus = "succeeded" | "failed" | "timeout" | "kernel-died" | "interrupted" | "prepared";
 export type CellStatus = "pending" | "running" | "completed" | "failed" | "timeout" | "interrupted" | "kernel-died" | "skipped";
@@ -157,7 +158,9 @@ export async function executeNotebook(input: string | Notebook, options: Execute
     if (options.outputPath && options.outputPath !== "-") writeNotebookAtomic(options.outputPath, nb);
   };
   const codeCells = nb.cells.filter((c) => c.cell_type === "code" && sourceText(c.source).trim() !== "");
+  let job: NotebookJob | undefined;
   const finish = (status: RunStatus, exitCode: number, executed: number, error?: RunFailure): ExecuteNotebookResult => {
+    job?.end(status, error?.message);
     const ended = new Date();
     Object.assign(runMeta, { endedAt: ended.toISOString(), durationMs: ended.getTime() - started.getTime(), status });
     if (error) runMeta.error = error;
@@ -177,6 +180,13 @@ export async function executeNotebook(input: string | Notebook, options: Execute
   if (!kernelName) throw new UsageError("the notebook names no kernel (metadata.kernelspec.name); pass --kernel NAME");
   if (specError) throw specError;
   save();
+  // One job on the progress bus per run, cells as its stages; a cancel request for it acts like `signal`.
+  const cancel = new AbortController();
+  if (options.signal?.aborted) cancel.abort();
+  else options.signal?.addEventListener("abort", () => cancel.abort(), { once: true });
+  const runningJob = (job = new NotebookJob(`notebook ${typeof input === "string" && input !== "-" ? basename(input) : "(stdin)"}`, () => cancel.abort()));
+  const onCell = options.onCell;
+  options = { ...options, signal: cancel.signal, onCell: (event) => (runningJob.cell(event), onCell?.(event)) };
 
   const cwd = options.cwd ? resolve(options.cwd) : typeof input === "string" && input !== "-" ? dirname(resolve(input)) : process.cwd();
   const contextJson = JSON.stringify({
@@ -221,6 +231,9 @@ export async function executeNotebook(input: string | Notebook, options: Execute
       }
     }
     return await runCells(nb, codeCells, kernel, options, save, finish);
+  } catch (error) {
+    runningJob.end("failed", (error as Error).message);
+    throw error;
   } finally {
     await kernel.shutdown();
   }

@@ -109,6 +109,39 @@ describe("comm sluice.progress through jupyter_client", () => {
     expect(last.data["application/vnd.sluice.progress+json"].rowsProcessed).toBeGreaterThan(1_000_000);
   });
 
+  it("shows a pipeline run from a cell as a job with its ops as stages, and cancels one from the comm", () => {
+    const s = session("pipeline", join(data, "store"));
+    expect(s.reply.status).toBe("ok");
+    const start = s.events.find((e: any) => e.type === "job.start" && e.description === "pipeline tiny");
+    expect(start.cellId).toBeUndefined(); // jupyter_client sends no cell id; JupyterLab does
+    const mine = s.events.filter((e: any) => e.jobId === start.jobId);
+    const kinds = mine.map((e: any) => (e.stageId ? `${e.type} ${e.stageId}` : e.type));
+    // Throttling may coalesce progress events, never starts and ends, and keeps their order.
+    expect(kinds.filter((k: string) => !k.includes("progress"))).toEqual([
+      "job.start",
+      "stage.start numbers",
+      "stage.end numbers",
+      "stage.start big",
+      "stage.end big",
+      "job.end",
+    ]);
+    const end = mine.at(-1);
+    expect(end.status).toBe("succeeded");
+    expect(end.operators.map((o: any) => [o.id, o.rows])).toEqual([
+      ["numbers", 3],
+      ["big", 2],
+    ]);
+    expect(mine.find((e: any) => e.type === "stage.end" && e.stageId === "big")).toMatchObject({ tasksTotal: 1, tasksDone: 1, rows: 2 });
+    // Inline under the cell too, ending in the final state.
+    const inline = s.displays.filter((d: any) => d.display_id === `sluice-progress-${start.jobId}`);
+    expect(inline.at(-1).data["text/plain"]).toMatch(/pipeline tiny: succeeded \[#{20}\] 100%/);
+
+    expect(s.cancel_reply).toMatchObject({ type: "cancel", ok: true });
+    expect(s.cancel_end).toHaveLength(1);
+    expect(s.cancel_end[0].status).toBe("cancelled");
+    expect(s.cancelled_status).toBe("'cancelled'");
+  });
+
   it("cancels a running query from the comm; the cell fails with CancelledError and the kernel keeps its state", () => {
     const s = session("cancel", data);
     expect(s.cancel_reply).toMatchObject({ type: "cancel", ok: true });

@@ -2,7 +2,7 @@
 `sluice.progress`, runs cells, and records every comm message and inline display. Prints one
 JSON object (the recording) for the TypeScript test to check.
 
-usage: progress_session.py stream|query|cancel [data_dir]
+usage: progress_session.py stream|query|cancel|pipeline [data_dir]
 """
 import json
 import sys
@@ -206,12 +206,52 @@ await t.join(t, {{ on: "zone" }}).count();
     return out
 
 
+PIPELINE = """
+import { fnOp, pipeline, runPipeline, AssetStore, col, type LazyFrame } from "sluice";
+const store = new AssetStore(%(store)s);
+const tiny = (name: string, pause: number) => pipeline(name, [
+  fnOp({ name: "numbers", outputs: [`${name}/numbers`], run: async () => (await new Promise((r) => setTimeout(r, pause)), [1, 2, 3].map((n) => ({ n }))) }),
+  fnOp({ name: "big", inputs: { x: `${name}/numbers` }, outputs: [`${name}/big`], run: (_ctx, inputs) => (inputs.x as LazyFrame).filter(col("n").gt(1)) }),
+]);
+"""
+
+
+def scenario_pipeline(s, store_dir):
+    """A pipeline of function ops run from a cell, then a second one cancelled from the comm."""
+    out = {}
+    s.open_comm()
+    s.comm_send({"type": "sync"})
+    s.wait_comm(lambda d: d.get("type") == "sync")
+    s.execute(PIPELINE % {"store": json.dumps(store_dir)})
+    r = s.execute('const result = await runPipeline(tiny("tiny", 300), { store, reporter: false });\n[result.status, result.jobId].join(" ")')
+    out["reply"] = r["reply"]
+    out["events"] = events_of(s.comm)
+    out["displays"] = [d for d in s.displays if d["parent"] == r["msg_id"]]
+
+    msg_id = s.kc.execute('const slow = await runPipeline(tiny("slow", 3000), { store, reporter: false });\nslow.status')
+    started = s.wait_comm(lambda d: d.get("type") == "events" and any(e["type"] == "job.start" and e["description"] == "pipeline slow" for e in d["events"]), timeout=60)
+    job_id = [e for e in started["events"] if e["type"] == "job.start" and e["description"] == "pipeline slow"][0]["jobId"]
+    s.comm_send({"type": "cancel", "jobId": job_id})
+    out["cancel_reply"] = s.wait_comm(lambda d: d.get("type") == "cancel")
+    s.pump(lambda m: m["parent_header"].get("msg_id") == msg_id and m["msg_type"] == "status" and m["content"]["execution_state"] == "idle", 60)
+    out["cancel_end"] = [e for e in events_of(s.comm) if e["type"] == "job.end" and e["jobId"] == job_id]
+    msg_id = s.kc.execute("slow.status")
+    while True:
+        m = s.kc.get_iopub_msg(timeout=30)
+        if m["parent_header"].get("msg_id") == msg_id and m["msg_type"] in ("execute_result", "error"):
+            out["cancelled_status"] = m["content"].get("data", {}).get("text/plain", m["content"].get("evalue"))
+            break
+    return out
+
+
 def main():
     which = sys.argv[1]
     s = Session()
     try:
         if which == "stream":
             out = scenario_stream(s)
+        elif which == "pipeline":
+            out = scenario_pipeline(s, sys.argv[2])
         elif which == "query":
             out = scenario_query(s, sys.argv[2])
         else:
