@@ -10,6 +10,7 @@ import { install } from "../../kernel/kernelspec.js";
 import { loadPipelineFile, runPipeline, PipelineError, type PipelineEvent, type RunOptions, type RunResult, type Pipeline } from "../pipeline/index.js";
 import { AssetStore } from "../store/index.js";
 import { fail } from "./pipeline.js";
+import { handleStopSignals } from "./signals.js";
 
 export type ExampleSize = "small" | "full";
 
@@ -292,13 +293,8 @@ export function register(program: Command): void {
         for (const e of EXAMPLES) process.stdout.write(`${e.name.padEnd(14)} ${e.title}\n    ${relative(process.cwd(), exampleFile(e.name))}\n`);
         return;
       }
-      // Exiting (rather than dying of the signal) runs the kernels' exit hooks, so no kernel outlives us.
-      const stop = (signal: NodeJS.Signals) => {
-        process.stderr.write(`\nsluice examples: ${signal}: stopping; what finished is stored, the next run goes on from there\n`);
-        process.exit(signal === "SIGINT" ? 130 : 143);
-      };
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
+      // Exits at once (130/143); the kernels' exit hooks stop them, so none outlives the run.
+      handleStopSignals((signal) => process.stderr.write(`\nsluice examples: ${signal}: stopping; what finished is stored, the next run goes on from there\n`), { graceMs: 0 });
       try {
         const { ok } = await runExamples(names, flags);
         process.exitCode = ok ? 0 : 1;

@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { AssetStore } from "../store/index.js";
 import { describePipeline, loadPipelineFile, pipelineSpec, runPipeline, PipelineError } from "../pipeline/index.js";
 import { StoreError } from "../store/index.js";
+import { handleStopSignals } from "./signals.js";
 
 interface RunFlags {
   partition?: string;
@@ -38,7 +39,8 @@ export function register(program: Command): void {
     .description(
       "Run the pipeline exported by FILE (a .ts/.js file with `export default pipeline(...)`). Up-to-date ops are skipped " +
         "(data version = hash of code, parameters and input versions). Exit codes: 0 all ops succeeded or were up to date, " +
-        "1 an op failed, 2 bad usage or an invalid pipeline.",
+        "1 an op failed, 2 bad usage or an invalid pipeline, 130/143 stopped by Ctrl-C/SIGTERM (running notebook ops are " +
+        "interrupted, their kernels stopped, the run recorded as cancelled).",
     )
     .argument("<file>", "pipeline definition file")
     .option("--partition <key>", "run the partitioned ops for this partition key")
@@ -85,6 +87,12 @@ export function register(program: Command): void {
 
 async function runCommand(file: string, flags: RunFlags): Promise<number> {
   let store: AssetStore | undefined;
+  const cancel = new AbortController();
+  // Give interrupted notebooks time to save and their kernels time to stop; then exit regardless.
+  const stop = handleStopSignals((signal) => {
+    process.stderr.write(`\nsluice pipeline: ${signal}: cancelling the run (running notebook ops are interrupted; ${signal} again to quit at once)\n`);
+    cancel.abort();
+  }, { graceMs: 15_000 });
   try {
     const p = await loadPipelineFile(file);
     store = new AssetStore(flags.store);
@@ -99,14 +107,16 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
       fromFailure: flags.fromFailure,
       only: flags.only,
       reporter,
+      signal: cancel.signal,
     });
     if (flags.json) {
       process.stdout.write(JSON.stringify({ runId: result.runId, status: result.status, counts: result.counts, durationMs: result.durationMs, ganttPath: result.ganttPath, nodes: result.summaries }, null, 1) + "\n");
     }
-    return result.status === "succeeded" ? 0 : 1;
+    return stop.exitCode ?? (result.status === "succeeded" ? 0 : 1);
   } catch (error) {
-    return fail(error);
+    return stop.exitCode ?? fail(error);
   } finally {
+    stop.dispose();
     store?.close();
   }
 }

@@ -1,9 +1,10 @@
 // `sluice pipeline` and `sluice assets` as real processes on a real store.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { installSluiceKernel, notebook, waitFor, writeNotebook } from "../run/helpers.js";
 
 const repo = resolve(import.meta.dirname, "..", "..");
 const bin = join(repo, "bin", "sluice.js");
@@ -129,4 +130,68 @@ export default pipeline("many", Array.from({ length: 12 }, (_, i) =>
       store.close();
     }
   });
+
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)("%s interrupts a running notebook op, stops its kernel, records the run as cancelled and exits %d", async (signal, exitCode) => {
+    const store = join(dir, `store-${signal}`);
+    const nap = writeNotebook(dir, "nap.ipynb", notebook(['console.log("napping");\nawait new Promise((r) => setTimeout(r, 120_000));'], { name: "sluice", language: "typescript" }));
+    writeFileSync(
+      join(dir, "nap.ts"),
+      `import { notebookOp, fnOp, pipeline } from "sluice";
+export default pipeline("nap", [
+  notebookOp({ name: "nap", notebook: ${JSON.stringify(nap)}, outputs: ["nap/out"] }),
+  fnOp({ name: "after", inputs: { n: "nap/out" }, outputs: ["nap/after"], run: () => [{ x: 1 }] }),
+]);
+`,
+    );
+    const child = spawn(process.execPath, [bin, "pipeline", "run", "nap.ts", "--store", store], {
+      cwd: dir,
+      env: { ...process.env, JUPYTER_PATH: installSluiceKernel() },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const exited = new Promise<number | null>((res) => child.on("close", (code) => res(code)));
+    // The op's kernel: the Sluice kernel whose SLUICE_CONTEXT names this run's store.
+    const kernels = () =>
+      readdirSync("/proc")
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+          try {
+            return readFileSync(`/proc/${p}/cmdline`, "utf8").includes("kernel/main.js") && readFileSync(`/proc/${p}/environ`, "utf8").includes(store);
+          } catch {
+            return false;
+          }
+        });
+    const pids = await waitFor(() => kernels().length > 0 && kernels(), 60_000, "the notebook op's kernel");
+    await new Promise((r) => setTimeout(r, 1500)); // the cell is running now
+    child.kill(signal);
+    expect(await exited).toBe(exitCode);
+    expect(stderr).toContain(`sluice pipeline: ${signal}: cancelling the run`);
+    const alive = (pid: string) => {
+      try {
+        process.kill(Number(pid), 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(pids.filter(alive)).toEqual([]);
+    expect(kernels()).toEqual([]);
+    const { AssetStore } = await import("../../src/store/index.js");
+    const s = new AssetStore(store);
+    try {
+      const [run] = s.runs();
+      expect(run!.status).toBe("cancelled");
+      const ops = Object.fromEntries(s.opRuns(run!.runId).map((o) => [o.op, o.status]));
+      expect(ops).toEqual({ nap: "failed", after: "upstream_failed" });
+      // The interrupted notebook is kept, showing where it stopped.
+      const kept = s.latest("nap/notebook")!;
+      expect(readFileSync(s.absolutePath(kept), "utf8")).toContain("napping");
+    } finally {
+      s.close();
+    }
+  }, 120_000);
 });

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AssetStore } from "../../src/store/index.js";
 import { fnOp, pipeline, runPipeline, staticPartitions } from "../../src/pipeline/index.js";
-import { onProgress, requestCancel, type ProgressEvent } from "../../src/progress/index.js";
+import { onProgress, requestCancel, type ProgressEvent, type StageEvent } from "../../src/progress/index.js";
 
 let root: string;
 let store: AssetStore;
@@ -47,7 +47,7 @@ describe("pipeline runs on the progress bus", () => {
     expect(mine.filter((e) => e.type === "job.start" || e.type === "job.end")).toHaveLength(2);
 
     // Every op: one stage.start before one stage.end, which reports all of its nodes done.
-    const stageEnds = mine.filter((e) => e.type === "stage.end");
+    const stageEnds = mine.filter((e): e is StageEvent => e.type === "stage.end");
     expect(Object.fromEntries(stageEnds.map((e) => [e.stageId, [e.tasksDone, e.tasksTotal, e.rows]]))).toEqual({
       raw: [2, 2, 10],
       files: [1, 1, 0],
