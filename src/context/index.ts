@@ -3,13 +3,18 @@
 // exact upstream versions, outputs are written into the store's data folder and reported back to the
 // runner over IOPub (display_data of application/vnd.sluice.event+json, hidden from saved outputs);
 // the runner records them in the catalog. Outside a run it is a local development context on the
-// default store, so the same notebook runs interactively.
+// default store, so the same notebook runs interactively; its params come from the notebook's
+// parameters cell (Jupyter Server names the notebook in JPY_SESSION_NAME).
 import { getHost } from "../host/index.js";
 import { scan, type LazyFrame } from "../frame/index.js";
-import { join } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
 import { AssetStore, normalizeAssetKey, writeAssetFile, type Materialization, type MetadataInput, normalizeMetadata, type TableData } from "../store/index.js";
 
 import { SLUICE_EVENT_MIME } from "../run/outputs.js";
+import { notebookLanguage, readNotebook } from "../run/notebook.js";
+import { notebookParameters } from "../run/parameterize.js";
+import type { ParameterSpec } from "../run/parameters.js";
 
 export class ContextError extends Error {
   constructor(message: string) {
@@ -126,7 +131,14 @@ class DevelopmentContext implements NotebookContext {
   readonly partitionKey = undefined;
   readonly op = undefined;
   readonly item = undefined;
-  params: Record<string, unknown> = {};
+  constructor(
+    private readonly given?: Record<string, unknown>,
+    private readonly notebookPath: string | undefined = process.env.JPY_SESSION_NAME,
+  ) {}
+  /** SLUICE_CONTEXT's params if given; else the parameters cell's names with their values now. */
+  get params(): Record<string, unknown> {
+    return this.given ?? parametersCellValues(this.notebookPath);
+  }
   private storeHandle: AssetStore | undefined;
   private get store(): AssetStore {
     return (this.storeHandle ??= new AssetStore());
@@ -152,7 +164,44 @@ export function createContext(env: string | undefined = process.env.SLUICE_CONTE
   } catch (error) {
     throw new ContextError(`SLUICE_CONTEXT is not valid JSON (${(error as Error).message}).`);
   }
-  return json.store ? new PipelineContext(json) : Object.assign(new DevelopmentContext(), { params: json.params ?? {} });
+  return json.store ? new PipelineContext(json) : new DevelopmentContext(json.params ?? {});
+}
+
+/** JPY_SESSION_NAME is the notebook's absolute path, or its path under the server's root; the kernel runs in its folder. */
+function notebookFile(path: string | undefined): string | undefined {
+  if (!path) return undefined;
+  return [resolve(path), resolve(basename(path))].find((p) => existsSync(p));
+}
+
+const parsedCells = new Map<string, { mtimeMs: number; specs: ParameterSpec[] }>();
+
+/**
+ * The parameters cell's names (read with the notebook's translator, re-read when the file changes),
+ * each with its current value in the kernel's globals — where the cell's declarations live once it
+ * has run, edited or not — or else the default as written.
+ */
+function parametersCellValues(path: string | undefined): Record<string, unknown> {
+  const file = notebookFile(path);
+  if (!file) return {};
+  const mtimeMs = statSync(file).mtimeMs;
+  let parsed = parsedCells.get(file);
+  if (parsed?.mtimeMs !== mtimeMs) {
+    let specs: ParameterSpec[] = [];
+    try {
+      const nb = readNotebook(file);
+      specs = notebookParameters(nb, notebookLanguage(nb) ?? "typescript").specs;
+    } catch {
+      // A notebook being written or not a notebook at all: no parameters rather than a broken cell.
+    }
+    parsedCells.set(file, (parsed = { mtimeMs, specs }));
+  }
+  const globals = globalThis as Record<string, unknown>;
+  const values: Record<string, unknown> = {};
+  for (const spec of parsed.specs) {
+    const value = Object.hasOwn(globals, spec.name) ? globals[spec.name] : spec.defaultValue;
+    if (value !== undefined) values[spec.name] = value;
+  }
+  return values;
 }
 
 let current: NotebookContext | undefined;
