@@ -1,0 +1,47 @@
+// `npm test` prepares what the suites need, so the README's test command works on a fresh machine:
+// the transpiled sources, a Python venv with the reference Jupyter clients, the built JupyterLab
+// extension, and Debian's Chromium for the browser tests. Each step is skipped when already done.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+// The one list of Python packages the tests and benchmarks use (also installed by .ci/run through this script).
+const PYTHON_PACKAGES = ["jupyter_client", "nbclient", "nbconvert", "nbformat", "ipykernel", "jupyterlab", "pytest", "polars"];
+const env = { ...process.env, PIP_RETRIES: "0", PIP_DISABLE_PIP_VERSION_CHECK: "1", DEBIAN_FRONTEND: "noninteractive" };
+
+function run(command, args, what) {
+  console.error(`[test-setup] ${what}`);
+  const r = spawnSync(command, args, { cwd: root, stdio: ["ignore", "inherit", "inherit"], env });
+  if (r.status !== 0) {
+    console.error(`[test-setup] failed: ${command} ${args.join(" ")} (exit ${r.status ?? r.signal})`);
+    process.exit(1);
+  }
+}
+
+run(process.execPath, [join(root, "scripts/build.mjs")], "building dist/");
+
+const python = join(root, ".venv/bin/python");
+const venvMarker = join(root, ".venv/.sluice-test-packages");
+if (!existsSync(python)) run("python3", ["-m", "venv", join(root, ".venv")], "creating the Python venv in .venv");
+// The marker holds the package list, so adding a package here installs it on the next `npm test`.
+const wanted = PYTHON_PACKAGES.join(" ");
+if (!existsSync(venvMarker) || readFileSync(venvMarker, "utf8") !== wanted) {
+  run(python, ["-m", "pip", "install", "-q", ...PYTHON_PACKAGES], `installing ${PYTHON_PACKAGES.join(", ")} into .venv`);
+  writeFileSync(venvMarker, wanted);
+}
+
+if (!existsSync(join(root, "extension/sluice/labextension/package.json"))) {
+  run("npm", ["run", "build:extension"], "building the JupyterLab extension");
+}
+
+if (!existsSync("/usr/bin/chromium")) {
+  if (process.getuid?.() === 0) {
+    run("apt-get", ["update", "-q"], "apt-get update (for Chromium)");
+    run("apt-get", ["install", "-y", "-q", "chromium"], "installing Debian's chromium for the browser tests");
+  } else {
+    console.error("[test-setup] the browser tests need Debian's Chromium: sudo apt-get install -y chromium");
+    process.exit(1);
+  }
+}
