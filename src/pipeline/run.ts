@@ -441,14 +441,15 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
   flush();
   const summary = summarize([...nodes.values()], startedAt, Date.now());
   const status = cancelled.aborted ? "cancelled" : summary.counts.failed + summary.counts.upstream_failed > 0 ? "failed" : "succeeded";
+  const failures = [...nodes.values()].filter((n) => n.status === "failed").map((n) => `${n.id}: ${n.error}`).join("\n");
+  // The job ends before the run's files are written: a full disk must not leave it running in the panel.
+  job.end(status, status !== "succeeded" ? failures || status : undefined);
   const runDir = join(store.root, "runs", runId);
   mkdirSync(runDir, { recursive: true });
   const ganttPath = join(runDir, "gantt.vl.json");
   writeFileSync(ganttPath, JSON.stringify(ganttSpec(p.name, runId, [...nodes.values()]), null, 1));
   writeFileSync(join(runDir, "summary.json"), JSON.stringify({ runId, pipeline: p.name, status, ...summary }, null, 1));
-  const failures = [...nodes.values()].filter((n) => n.status === "failed").map((n) => `${n.id}: ${n.error}`).join("\n");
   store.endRun(runId, status, { summary, error: status !== "succeeded" ? failures || status : undefined });
-  job.end(status, status !== "succeeded" ? failures || status : undefined);
   const result: RunResult = { runId, status, jobId: job.jobId, nodes: [...nodes.values()], runDir, ganttPath, ...summary };
   report({ type: "run.end", runId, result });
   return result;
