@@ -117,7 +117,8 @@ export const EXTENSION_OPS: Record<string, ExtensionOp> = {
     },
     detail: (node) => {
       const x = p<PivotParams>(node);
-      return `on ${x.on} [${x.pivotValues.map((v) => JSON.stringify(v)).join(", ")}] ${x.agg}(${x.values.join(", ")}) by [${x.index.join(", ")}]`;
+      const discovered = (node.params as { discovered?: boolean }).discovered ? " (values discovered by a query)" : "";
+      return `on ${x.on} [${x.pivotValues.map((v) => JSON.stringify(v)).join(", ")}]${discovered} ${x.agg}(${x.values.join(", ")}) by [${x.index.join(", ")}]`;
     },
     inputColumns: (node) => {
       const x = p<PivotParams>(node);

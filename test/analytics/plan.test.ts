@@ -32,8 +32,8 @@ describe("analytics operators in the plan", () => {
     const on = build();
     const off = build();
     off.optimizerFlags = allOff;
-    const a = (await on.sort("shop", "variable").collect()).toRecords();
-    const b = (await off.sort("shop", "variable").collect()).toRecords();
+    const a = (await on.sort(["shop", "variable"]).collect()).toRecords();
+    const b = (await off.sort(["shop", "variable"]).collect()).toRecords();
     expect(a).toEqual(b);
     expect(a.length).toBeGreaterThan(0);
   });

@@ -44,7 +44,7 @@ describe("pivot and unpivot", () => {
     expect(wide.columns).toEqual(["shop", "qty_cake", "qty_pie", "qty_tea", "price_cake", "price_pie", "price_tea"]);
     const north = (await wide.filter(col("shop").eq("north")).collect()).toRecords()[0];
     expect(north).toEqual({ shop: "north", qty_cake: 2, qty_pie: null, qty_tea: 3, price_cake: 4, price_pie: null, price_tea: 2.5 });
-    expect((await wide.explain()).optimized).toContain("PIVOT");
+    expect((await wide.explain()).optimized).toMatch(/PIVOT on product \["cake", "pie", "tea"\] \(values discovered by a query\)/);
   });
 
   it("unpivot turns columns into rows (nulls kept) and undoes a pivot", async () => {

@@ -114,16 +114,16 @@ export const EXTENSION_SQL: Record<string, Compile> = {
   fuzzyJoin(node, ctx) {
     const f = P<FuzzyParams>(node);
     const t = quoteLiteral(f.threshold);
-    const lid = quoteIdent("__sluice_lid");
-    const rid = quoteIdent("__sluice_rid");
     const cols = fuzzyColumns(node, schemaOf).map((c) => `${c.from === "left" ? "l" : "r"}.${quoteIdent(c.source)} AS ${quoteIdent(c.name)}`);
     // Prefix filtering (Chaudhuri et al. 2006; Bayardo et al. 2007): with every token set sorted by global
     // token frequency (rarest first), two sets with Jaccard >= t must share a token among the first
     // |x| - ceil(t·|x|) + 1 of each. Only pairs sharing such a prefix token are verified exactly, so the
     // result equals the all-pairs check without comparing all pairs. The 1e-9 keeps prefixes long
     // (never short) when t·|x| lands a hair above an integer in floating point.
-    const tokens = (side: "l" | "r", rows: string, id: string, column: string) => `
-      ${side}list AS MATERIALIZED (SELECT ${id} AS id, list_distinct(${tokensSql(quoteIdent(column), f.tokens)}) AS toks FROM ${rows}),
+    // Each distinct text is matched once (catalogs repeat titles), then joined back to all its rows.
+    const tokens = (side: "l" | "r", column: string) => `
+      ${side}texts AS MATERIALIZED (SELECT row_number() OVER () AS id, txt FROM (SELECT DISTINCT ${quoteIdent(column)} AS txt FROM ${side}rows) WHERE txt IS NOT NULL),
+      ${side}list AS MATERIALIZED (SELECT id, list_distinct(${tokensSql("txt", f.tokens)}) AS toks FROM ${side}texts),
       ${side}toks AS MATERIALIZED (SELECT id, len(toks) AS n, unnest(toks) AS tok FROM ${side}list WHERE len(toks) > 0)`;
     const ranked = (side: "l" | "r") => `
       ${side}tok AS MATERIALIZED (SELECT k.id, k.n, d.rk FROM ${side}toks k JOIN df d ON d.tok = k.tok),
@@ -139,10 +139,10 @@ export const EXTENSION_SQL: Record<string, Compile> = {
     // so the engine never pairs every occurrence of a common token.
     return `SELECT * FROM (
       WITH
-      lrows AS MATERIALIZED (SELECT row_number() OVER () AS ${lid}, * FROM (${ctx.input(0)}) AS ${ctx.alias()}),
-      rrows AS MATERIALIZED (SELECT row_number() OVER () AS ${rid}, * FROM (${ctx.input(1)}) AS ${ctx.alias()}),
-      ${tokens("l", "lrows", lid, f.left)},
-      ${tokens("r", "rrows", rid, f.right)},
+      lrows AS MATERIALIZED (SELECT * FROM (${ctx.input(0)}) AS ${ctx.alias()}),
+      rrows AS MATERIALIZED (SELECT * FROM (${ctx.input(1)}) AS ${ctx.alias()}),
+      ${tokens("l", f.left)},
+      ${tokens("r", f.right)},
       df AS MATERIALIZED (SELECT tok, row_number() OVER (ORDER BY count(*), tok) AS rk
                           FROM (SELECT tok FROM ltoks UNION ALL SELECT tok FROM rtoks) GROUP BY tok),
       ${ranked("l")},
@@ -155,7 +155,8 @@ export const EXTENSION_SQL: Record<string, Compile> = {
                 GROUP BY c.lid, c.rid, c.ln, c.rn),
       scored AS (SELECT lid, rid, k / (ln + rn - k) AS sim FROM inter WHERE k / (ln + rn - k) >= ${t}${best})
       SELECT ${cols.join(", ")}, m.sim AS ${quoteIdent(f.similarity)}
-      FROM scored m JOIN lrows l ON l.${lid} = m.lid JOIN rrows r ON r.${rid} = m.rid
+      FROM scored m JOIN ltexts lt ON lt.id = m.lid JOIN rtexts rt ON rt.id = m.rid
+        JOIN lrows l ON l.${quoteIdent(f.left)} = lt.txt JOIN rrows r ON r.${quoteIdent(f.right)} = rt.txt
     ) AS ${ctx.alias()}`.replace(/\n\s+/g, " ");
   },
 
