@@ -31,7 +31,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function session(sessionName: string, cwd: string): Record<string, unknown> {
-  const env = { ...process.env, JUPYTER_PATH: jupyterPath };
+  const env: NodeJS.ProcessEnv = { ...process.env, JUPYTER_PATH: jupyterPath };
   delete env.SLUICE_CONTEXT;
   return JSON.parse(execFileSync(python, [driver, sessionName, cwd], { env, encoding: "utf8", timeout: 120_000 }));
 }
