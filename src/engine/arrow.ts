@@ -1,6 +1,7 @@
 // DuckDB results → apache-arrow. @duckdb/node-api has no Arrow export, so result chunks are converted
 // column by column: fixed-width numbers, dates and timestamps are copied as memory (DuckDB's layout is
-// Arrow's), strings are read item by item, other types go through node-api's JS values (measured: see README).
+// Arrow's), strings and blobs are copied as bytes into Arrow's offsets + data buffers, other types go through
+// node-api's JS values (measured: see README).
 import * as A from "apache-arrow";
 import {
   DuckDBTypeId,
@@ -13,6 +14,14 @@ import {
 } from "@duckdb/node-api";
 // Not re-exported by the package index; the module is public in the package (no "exports" map).
 import { JSDuckDBValueConverter } from "@duckdb/node-api/lib/JSDuckDBValueConverter.js";
+import { createRequire } from "node:module";
+
+// node-api's own native bindings (the exact version it depends on), for get_data_from_pointer: copies
+// byte_count bytes from the address stored at pointer_offset of array_buffer.
+const requireHere = createRequire(import.meta.url);
+const bindings = createRequire(requireHere.resolve("@duckdb/node-api"))("@duckdb/node-bindings") as {
+  get_data_from_pointer(arrayBuffer: ArrayBuffer, pointerOffset: number, byteCount: number): Uint8Array;
+};
 
 export function arrowType(t: DuckDBType): A.DataType {
   switch (t.typeId) {
@@ -174,16 +183,7 @@ interface RawVector {
 function columnBuilder(t: DuckDBType, arrowT: A.DataType): ColumnBuilder {
   const ctor = FIXED_WIDTH[t.typeId];
   if (ctor) return fixedWidthBuilder(ctor, arrowT);
-  if (t.typeId === DuckDBTypeId.VARCHAR) {
-    const values: (string | null)[] = [];
-    return {
-      append(chunk, column) {
-        const v = chunk.getColumnVector(column) as unknown as RawVector;
-        for (let i = 0; i < chunk.rowCount; i++) values.push(v.getItem(i) as string | null);
-      },
-      finish: () => A.vectorFromArray(values, new A.Utf8()).data[0],
-    };
-  }
+  if (t.typeId === DuckDBTypeId.VARCHAR || t.typeId === DuckDBTypeId.BLOB) return stringBuilder(arrowT as A.Utf8 | A.Binary);
   // Everything else (booleans, decimals, nested types, …) through node-api's JS values.
   const values: unknown[] = [];
   return {
@@ -230,6 +230,115 @@ function fixedWidthBuilder(ctor: TypedArrayCtor, arrowT: A.DataType): ColumnBuil
       return A.makeData({ type: arrowT as A.Int, length, nullCount, data: values as never, nullBitmap: nullCount ? nullBitmap : undefined });
     },
   };
+}
+
+/**
+ * VARCHAR and BLOB: DuckDB's string_t bytes are already what Arrow's Utf8/Binary hold (DuckDB strings are
+ * valid UTF-8), so the bytes are copied into one growing buffer with Int32 offsets — no JS strings at all.
+ * A string_t is 16 bytes: uint32 length, then the bytes inline when length <= 12, else a 4-byte prefix and a
+ * pointer that only the native bindings can follow (node-api has no bulk read; see pass 2). Measured in
+ * bench/arrow: 1M strings ~0.1–0.4 s instead of 1.6–4.7 s through JS strings.
+ */
+function stringBuilder(arrowT: A.Utf8 | A.Binary): ColumnBuilder {
+  let offsets = new Int32Array(2049);
+  let bytes = new Uint8Array(1 << 16);
+  let nullBitmap: Uint8Array | undefined;
+  let nullCount = 0;
+  let length = 0;
+  return {
+    append(chunk, column) {
+      const v = chunk.getColumnVector(column) as unknown as StringVector;
+      const n = chunk.rowCount;
+      const view = v.dataView;
+      if (!(view instanceof DataView) || view.byteLength < n * 16) throw new Error("unexpected DuckDB string vector layout");
+      const raw = new Uint8Array(view.buffer, view.byteOffset, n * 16);
+      const words = v.validity?.data ?? null;
+      // DuckDB's validity is little-endian uint64 words, so bit b sits in byte b >> 3 like Arrow's bitmap.
+      const validBytes = words ? new Uint8Array(words.buffer, words.byteOffset, words.byteLength) : null;
+      const bitOffset = v.validity?.offset ?? 0;
+      if (offsets.length < length + n + 1) offsets = grow(offsets, length + n + 1);
+      // Pass 1: validity and lengths, so the byte buffer grows once per chunk.
+      let end = offsets[length];
+      for (let i = 0; i < n; i++) {
+        const row = length + i;
+        const bit = bitOffset + i;
+        if (validBytes === null || (validBytes[bit >>> 3] >> (bit & 7)) & 1) end += view.getUint32(i * 16, true);
+        else {
+          nullBitmap ??= new Uint8Array(Math.max(256, offsets.length >>> 3)).fill(0xff);
+          if (nullBitmap.length <= row >>> 3) nullBitmap = growBitmap(nullBitmap, offsets.length);
+          nullBitmap[row >>> 3] &= ~(1 << (row & 7));
+          nullCount += 1;
+        }
+        offsets[row + 1] = end;
+        if (end > 0x7fffffff) throw new Error("string column holds more than 2 GiB of text; Arrow Utf8 offsets are 32-bit — write it with write.parquet instead");
+      }
+      if (bytes.length < end) {
+        const next = new Uint8Array(Math.min(0x7fffffff, Math.max(end, bytes.length * 2)));
+        next.set(bytes.subarray(0, offsets[length]));
+        bytes = next;
+      }
+      // Pass 2: the bytes. Long strings that DuckDB laid out back to back (the usual case for a result
+      // chunk) are fetched in one native call per run instead of one per string.
+      for (let i = 0; i < n; ) {
+        const at = offsets[length + i];
+        const len = offsets[length + i + 1] - at;
+        const base = i * 16;
+        i += 1;
+        if (len === 0) continue;
+        if (len <= 12) {
+          for (let k = 0; k < len; k++) bytes[at + k] = raw[base + 4 + k];
+          continue;
+        }
+        let runEnd = pointerAt(view, base) + len;
+        let runBytes = len;
+        for (; i < n; i++) {
+          const next = offsets[length + i + 1] - offsets[length + i];
+          if (next === 0) continue; // null or empty: no bytes, the run goes on
+          if (next <= 12 || pointerAt(view, i * 16) !== runEnd) break;
+          runEnd += next;
+          runBytes += next;
+        }
+        bytes.set(bindings.get_data_from_pointer(view.buffer as ArrayBuffer, view.byteOffset + base + 8, runBytes), at);
+      }
+      length += n;
+    },
+    finish() {
+      const bitmap = nullCount && nullBitmap ? padBitmap(nullBitmap, length) : undefined;
+      return A.makeData({
+        type: arrowT, length, nullCount, nullBitmap: bitmap,
+        valueOffsets: offsets.slice(0, length + 1), data: bytes.slice(0, offsets[length]),
+      } as never);
+    },
+  };
+}
+
+/** A long string_t's data pointer as a number (exact: user-space addresses are below 2^53). */
+function pointerAt(view: DataView, base: number): number {
+  return view.getUint32(base + 8, true) + view.getUint32(base + 12, true) * 0x1_0000_0000;
+}
+
+/** The parts of node-api's DuckDBVarCharVector/DuckDBBlobVector read here (private in its typings). */
+interface StringVector {
+  dataView?: DataView;
+  validity?: { data: BigUint64Array | null; offset: number };
+}
+
+function grow(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer> {
+  const next = new Int32Array(Math.max(need, a.length * 2));
+  next.set(a);
+  return next;
+}
+
+/** Grows a validity bitmap; new bytes start as all-valid. */
+function growBitmap(b: Uint8Array, rows: number): Uint8Array {
+  const next = new Uint8Array(Math.max(Math.ceil(rows / 8), b.length * 2)).fill(0xff);
+  next.set(b);
+  return next;
+}
+
+function padBitmap(b: Uint8Array, length: number): Uint8Array {
+  const bytesNeeded = Math.ceil(length / 8);
+  return b.length >= bytesNeeded ? b.slice(0, bytesNeeded) : growBitmap(b, length).slice(0, bytesNeeded);
 }
 
 const NEEDS_CONVERSION = new Set<DuckDBTypeId>([
