@@ -13,6 +13,7 @@ const CASES: Record<string, string> = {
   "long (~60 chars)": `SELECT 'https://example.com/some/fairly/long/path/segment/' || i::VARCHAR || '?q=abc' AS s FROM range(${ROWS}) t(i)`,
   "1/3 nulls": `SELECT CASE WHEN i % 3 = 0 THEN NULL ELSE 'v-' || i::VARCHAR END AS s FROM range(${ROWS}) t(i)`,
   "unicode (é, 日本, 🙂)": `SELECT 'é日本🙂-' || i::VARCHAR || repeat('ü', (i % 20)::INTEGER) AS s FROM range(${ROWS}) t(i)`,
+  "enum (4 labels)": `SELECT (['red', 'green', 'blue', '日本🙂'][(i % 4 + 1)::INTEGER])::ENUM('red', 'green', 'blue', '日本🙂') AS s FROM range(${ROWS}) t(i)`,
   "blob": `SELECT ('blob-' || i::VARCHAR)::BLOB AS s FROM range(${ROWS}) t(i)`,
 };
 

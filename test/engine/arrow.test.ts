@@ -72,6 +72,17 @@ describe("Arrow conversion of strings", () => {
     expect(got[2]).toEqual([]);
   });
 
+  it("ENUM columns (8- and 16-bit dictionaries, unicode entries, nulls) come back as the same Utf8 strings", async () => {
+    const small = await both(`SELECT CASE WHEN i % 6 = 0 THEN NULL ELSE (['red', '', '日本🙂', 'a-label-longer-than-sixteen-bytes'][(i % 4 + 1)::INTEGER])::ENUM('red', '', '日本🙂', 'a-label-longer-than-sixteen-bytes') END AS e FROM range(5000) t(i) ORDER BY i`);
+    expect(small.table.schema.fields[0].type).toBeInstanceOf(A.Utf8);
+    expect(arrowColumn(small.table, "e")).toEqual(small.duck[0]);
+    expect(arrowColumn(small.table, "e").slice(0, 4)).toEqual([null, "", "日本🙂", "a-label-longer-than-sixteen-bytes"]);
+    await conn.run(`CREATE TYPE IF NOT EXISTS arrow_big_enum AS ENUM (SELECT 'label-' || i::VARCHAR FROM range(1000) t(i))`);
+    const big = await both(`SELECT CASE WHEN i % 13 = 0 THEN NULL ELSE ('label-' || (i * 37 % 1000)::VARCHAR)::arrow_big_enum END AS e FROM range(5000) t(i) ORDER BY i`);
+    expect(String(big.duck[0][1])).toBe("label-37");
+    expect(arrowColumn(big.table, "e")).toEqual(big.duck[0]);
+  });
+
   it("collect() returns the same strings as DuckDB for an empty result and a large one", async () => {
     const text = "SELECT CASE WHEN i % 9 = 0 THEN NULL ELSE 'ü-' || i::VARCHAR END AS s FROM range(30000) t(i) ORDER BY i";
     const frame = await sql(Object.assign([text], { raw: [text] }) as unknown as TemplateStringsArray);
