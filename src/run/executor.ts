@@ -182,8 +182,13 @@ export async function executeNotebook(input: string | Notebook, options: Execute
   save();
   // One job on the progress bus per run, cells as its stages; a cancel request for it acts like `signal`.
   const cancel = new AbortController();
-  if (options.signal?.aborted) cancel.abort();
-  else options.signal?.addEventListener("abort", () => cancel.abort(), { once: true });
+  // The caller's signal may outlive many runs (a pipeline's, shared by every notebook op): the
+  // listener is removed when this run ends, or they pile up on it.
+  const parentSignal = options.signal;
+  const onParentAbort = () => cancel.abort();
+  if (parentSignal?.aborted) cancel.abort();
+  else parentSignal?.addEventListener("abort", onParentAbort, { once: true });
+  const unfollowParent = () => parentSignal?.removeEventListener("abort", onParentAbort);
   const runningJob = (job = new NotebookJob(`notebook ${typeof input === "string" && input !== "-" ? basename(input) : "(stdin)"}`, () => cancel.abort()));
   const onCell = options.onCell;
   options = { ...options, signal: cancel.signal, onCell: (event) => (runningJob.cell(event), onCell?.(event)) };
@@ -215,6 +220,7 @@ export async function executeNotebook(input: string | Notebook, options: Execute
     finish(status, exitCode, 0, {
       kind: status === "interrupted" ? "interrupted" : "kernel-died", message: (e as Error).message, stderrTail: (e as { stderrTail?: string[] }).stderrTail,
     });
+    unfollowParent();
     throw e;
   }
 
@@ -235,6 +241,7 @@ export async function executeNotebook(input: string | Notebook, options: Execute
     runningJob.end("failed", (error as Error).message);
     throw error;
   } finally {
+    unfollowParent();
     await kernel.shutdown();
   }
 }
