@@ -14,6 +14,8 @@ export interface Kernel {
   readonly history: History;
   /** Count of executions stored in history (the In[n] number of the last one). */
   executionCount: number;
+  /** Run after each cell's code finishes, before its result and reply (Host.onCellEnd). */
+  readonly cellEndHooks: Array<() => void>;
   send(channel: Channel, msg: Message): void;
 }
 

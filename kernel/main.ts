@@ -43,6 +43,7 @@ const kernel: Kernel = {
   runner,
   history: new History(),
   executionCount: 0,
+  cellEndHooks: [],
   comms: new CommManager((type, content, buffers = []) =>
     publisher.publish(type, content, currentScope()?.parent, buffers.map((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength))),
   ),
@@ -62,6 +63,7 @@ setHost({
   registerCommTarget: (target, onOpen) => kernel.comms.registerTarget(target, onOpen),
   openComm: (target, data) => kernel.comms.open(target, data),
   currentCellId: () => currentScope()?.cellId,
+  onCellEnd: (callback) => kernel.cellEndHooks.push(callback),
 });
 // Live progress: inline displays under running cells and comm target `sluice.progress` for the panel.
 startProgressPublisher();

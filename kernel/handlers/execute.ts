@@ -16,7 +16,7 @@ export async function executeRequest(request: Message, kernel: Kernel): Promise<
   const scope = { parent: request, allowStdin: Boolean(allow_stdin), cellId: cellIdOf(request), silent: Boolean(silent) };
   const label = stored ? `In[${count}]` : "<silent>";
   try {
-    const value = await runCellScope(scope, () => kernel.runner.run(code, label));
+    const value = await runCellScope(scope, () => kernel.runner.run(code, label)).finally(() => runCellEndHooks(kernel));
     if (!silent) kernel.history.succeeded.push(code);
     if (value !== undefined && !silent) {
       const data = toBundle(value);
@@ -28,6 +28,16 @@ export async function executeRequest(request: Message, kernel: Kernel): Promise<
     const formatted = formatError(error, label);
     if (!silent) kernel.publisher.publish("error", { ...formatted }, request);
     return { status: "error", execution_count: count, ...formatted };
+  }
+}
+
+function runCellEndHooks(kernel: Kernel): void {
+  for (const hook of kernel.cellEndHooks) {
+    try {
+      hook();
+    } catch {
+      // A library hook must never cost the cell its reply.
+    }
   }
 }
 

@@ -29,6 +29,8 @@ export interface Host {
   openComm(targetName: string, data?: unknown): Comm;
   /** The id of the cell now executing (from the execute_request metadata), if known. */
   currentCellId(): string | undefined;
+  /** Calls `callback` each time a cell's code has finished, before its result and reply are sent. */
+  onCellEnd?(callback: () => void): void;
 }
 
 let host: Host | undefined;

@@ -60,6 +60,13 @@ export class EventCoalescer {
     this.options.flush(batch);
   }
 
+  /** Sends what is pending now if the last batch is older than the interval, else at the next tick:
+   * an isolated job end reaches the panel at once, a burst of 1,000 quick jobs stays a few batches. */
+  flushSoon(): void {
+    if (this.now() - this.lastFlush >= this.options.intervalMs) this.flushNow();
+    else if (this.pending.size > 0) this.schedule();
+  }
+
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;

@@ -53,6 +53,8 @@ export class ProgressPublisher {
     if (this.unsubscribe) return this;
     this.host.registerCommTarget(PROGRESS_COMM_TARGET, (comm) => this.attach(comm));
     this.unsubscribe = onProgress((event) => this.receive(event));
+    // Whatever a cell reported is out before its reply, so a frontend has every job.end by idle.
+    this.host.onCellEnd?.(() => this.coalescer.flushNow());
     return this;
   }
 
@@ -74,8 +76,10 @@ export class ProgressPublisher {
     if (event.type === "job.start") this.inline?.started(job);
     else if (event.type === "job.end") {
       this.inline?.ended(job);
-      // The panel learns the outcome without waiting for the next tick.
-      this.coalescer.flushNow();
+      // The panel learns the outcome without waiting for the next tick, unless a batch just went out:
+      // a cell running 1,000 quick jobs must not send 1,000 messages (Jupyter Server drops IOPub
+      // messages over its rate limit, and the panel would miss the jobs after them).
+      this.coalescer.flushSoon();
     } else this.inline?.changed(job);
   }
 

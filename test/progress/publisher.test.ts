@@ -155,6 +155,23 @@ describe("comm sluice.progress", () => {
     expect(inline.length).toBeLessThanOrEqual(Math.ceil(elapsed / 250) + 2);
   });
 
+  it("sends 1,000 quick jobs as a few messages, every start and end kept", async () => {
+    const host = new LocalHost();
+    start(host, 250);
+    const comm = host.frontendOpen(PROGRESS_COMM_TARGET);
+    const ids = Array.from({ length: 1000 }, () => newJobId());
+    for (const id of ids) {
+      startJob(id, "quick");
+      endJob(id);
+    }
+    await sleep(300);
+    // The first job.end goes out at once; the other 999 wait for the next tick instead of one message each.
+    expect(comm.received.length).toBeLessThanOrEqual(3);
+    const got = events(comm);
+    expect(got.filter((e) => e.type === "job.end").map((e) => e.jobId)).toEqual(ids);
+    expect(got.filter((e) => e.type === "job.start")).toHaveLength(1000);
+  });
+
   it("answers sync with the last 100 jobs, newest included, oldest dropped", async () => {
     const host = new LocalHost();
     start(host);
