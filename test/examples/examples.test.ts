@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AssetStore } from "../../src/store/index.js";
+import { sluiceKernelPids } from "../helpers/processes.js";
 
 const repo = resolve(import.meta.dirname, "..", "..");
 const bin = join(repo, "bin", "sluice.js");
@@ -230,16 +231,7 @@ print(json.dumps({"rows": df.height, "humans": humans.height, "hours": humans["h
     child.stderr.on("data", (d) => (stderr += d));
     const exited = new Promise<number | null>((res) => child.on("close", (code) => res(code)));
     // Kernels of this run carry the store in SLUICE_CONTEXT.
-    const kernels = () =>
-      readdirSync("/proc")
-        .filter((p) => /^\d+$/.test(p))
-        .filter((p) => {
-          try {
-            return readFileSync(`/proc/${p}/cmdline`, "utf8").includes("kernel/main.js") && readFileSync(`/proc/${p}/environ`, "utf8").includes(root);
-          } catch {
-            return false;
-          }
-        });
+    const kernels = () => sluiceKernelPids(root);
     const deadline = Date.now() + 60_000;
     while (kernels().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(kernels().length).toBeGreaterThan(0);

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installSluiceKernel, notebook, waitFor, writeNotebook } from "../run/helpers.js";
+import { sluiceKernelPids } from "../helpers/processes.js";
 
 const repo = resolve(import.meta.dirname, "..", "..");
 const bin = join(repo, "bin", "sluice.js");
@@ -155,16 +156,7 @@ export default pipeline("nap", [
     child.stderr.on("data", (d) => (stderr += d));
     const exited = new Promise<number | null>((res) => child.on("close", (code) => res(code)));
     // The op's kernel: the Sluice kernel whose SLUICE_CONTEXT names this run's store.
-    const kernels = () =>
-      readdirSync("/proc")
-        .filter((p) => /^\d+$/.test(p))
-        .filter((p) => {
-          try {
-            return readFileSync(`/proc/${p}/cmdline`, "utf8").includes("kernel/main.js") && readFileSync(`/proc/${p}/environ`, "utf8").includes(store);
-          } catch {
-            return false;
-          }
-        });
+    const kernels = () => sluiceKernelPids(store);
     const pids = await waitFor(() => kernels().length > 0 && kernels(), 60_000, "the notebook op's kernel");
     await new Promise((r) => setTimeout(r, 1500)); // the cell is running now
     child.kill(signal);
