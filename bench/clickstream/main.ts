@@ -1,9 +1,10 @@
 // bench/clickstream: the page-view workload (hour buckets, page views, distinct visitors, referrer
 // counts → NDJSON) run by Sluice, by the same query hand-written in DuckDB SQL, by Polars, and at 1M
-// rows by danfojs-node. Each contender runs in its own child process so peak memory is its own.
-// Sizes: SLUICE_BENCH_ROWS (default 5,000,000), SLUICE_BENCH_DANFO_ROWS (default 1,000,000; 0 skips),
-// SLUICE_BENCH_DANFO_TIMEOUT (seconds, default 120), SLUICE_BENCH_DANFO_CHECK_ROWS (default 10,000: a size danfo
-// finishes, for the equality check), SLUICE_BENCH_REPEATS (default 3), SLUICE_BENCH_DIR (default /tmp/sluice-bench).
+// rows by danfojs-node and Arquero (both reading the same CSV). Each contender runs in its own child process so
+// peak memory is its own. Sizes: SLUICE_BENCH_ROWS (default 5,000,000), SLUICE_BENCH_DANFO_ROWS (default 1,000,000;
+// 0 skips danfo and Arquero), SLUICE_BENCH_DANFO_TIMEOUT (seconds per JS contender, default 120),
+// SLUICE_BENCH_DANFO_CHECK_ROWS (default 10,000: a size danfo finishes, for the equality check),
+// SLUICE_BENCH_REPEATS (default 3), SLUICE_BENCH_DIR (default /tmp/sluice-bench).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -31,6 +32,7 @@ async function child(kind: string, input: string, out: string): Promise<void> {
     sluice: async () => (await import("./workloads.js")).sluiceWorkload,
     sql: async () => (await import("./workloads.js")).sqlWorkload,
     danfo: async () => (await import("./danfo_workload.js")).danfoWorkload,
+    arquero: async () => (await import("./arquero_workload.js")).arqueroWorkload,
   };
   if (!workloads[kind]) throw new Error(`unknown contender ${kind}`);
   const workload = await workloads[kind]();
@@ -51,6 +53,16 @@ function run(cmd: string, args: string[], timeoutMs?: number): Measured {
 
 const runNode = (kind: string, input: string, out: string, timeoutMs?: number) =>
   run(process.execPath, [fileURLToPath(import.meta.url), "--child", kind, input, out], timeoutMs);
+/** A JS dataframe contender under a time limit; a crash counts as not finishing (danfo's groupby can fail
+ *  outright on many groups, with a RangeError from its key bookkeeping). */
+function runJsContender(kind: string, input: string, out: string, timeoutMs: number): Measured {
+  try {
+    return runNode(kind, input, out, timeoutMs);
+  } catch (err) {
+    const reason = /(\w*Error: [^\n]*)/.exec(String((err as Error).message))?.[1] ?? "failed";
+    return { seconds: Infinity, maxRssMb: NaN, failure: `failed: ${reason}` };
+  }
+}
 const python = process.env.SLUICE_PYTHON ?? join(root, ".venv", "bin", "python");
 const runPolars = (input: string, out: string) => run(python, [join(root, "bench", "clickstream", "polars_workload.py"), input, out]);
 
@@ -119,8 +131,8 @@ async function main(): Promise<void> {
   let ok = checks.every((c) => c.equal);
   for (const c of checks) if (!c.equal) console.log(`RESULT MISMATCH: ${c.detail}`);
 
-  // danfojs-node: its groupby slows down sharply with the number of groups, so it runs under a time
-  // limit at SLUICE_BENCH_DANFO_ROWS, and results are checked equal at a size where it finishes.
+  // danfojs-node and Arquero: danfo's groupby slows down sharply with the number of groups, so each JS
+  // contender runs under a time limit at SLUICE_BENCH_DANFO_ROWS, and results are checked equal at a size where it finishes.
   const danfoTimeout = Number(process.env.SLUICE_BENCH_DANFO_TIMEOUT ?? 120) * 1000;
   const checkRows = Number(process.env.SLUICE_BENCH_DANFO_CHECK_ROWS ?? 10_000);
   for (const n of [danfoRows, checkRows].filter((x) => x > 0)) {
@@ -129,29 +141,26 @@ async function main(): Promise<void> {
     t = performance.now();
     await generateClickstream(small, { rows: n });
     await writeEventsCsv(csv, { rows: n });
-    console.log(`\n${n.toLocaleString("en-US")} rows vs danfojs-node (data generated/checked in ${((performance.now() - t) / 1000).toFixed(1)} s):`);
+    console.log(`\n${n.toLocaleString("en-US")} rows vs danfojs-node and Arquero (data generated/checked in ${((performance.now() - t) / 1000).toFixed(1)} s):`);
     const { sluice: sl, sql: sq } = measurePair(small, (kind) => out(`${kind}-${n}`), repeats);
-    let dn: Measured;
-    try {
-      dn = runNode("danfo", csv, out(`danfo-${n}`), danfoTimeout);
-    } catch (err) {
-      // danfo's groupby can fail outright on many groups (a RangeError from its key bookkeeping).
-      const reason = /(\w*Error: [^\n]*)/.exec(String((err as Error).message))?.[1] ?? "failed";
-      dn = { seconds: Infinity, maxRssMb: NaN, failure: `failed: ${reason}` };
-    }
-    const finished = Number.isFinite(dn.seconds);
-    const check = finished ? sameResults(out(`sluice-${n}`), out(`danfo-${n}`)) : undefined;
+    const js = [["danfojs-node (CSV)", "danfo"], ["Arquero (CSV)", "arquero"]].map(([label, kind]) => {
+      const m = runJsContender(kind, csv, out(`${kind}-${n}`), danfoTimeout);
+      return { label, m, check: Number.isFinite(m.seconds) ? sameResults(out(`sluice-${n}`), out(`${kind}-${n}`)) : undefined };
+    });
     const check2 = sameResults(out(`sluice-${n}`), out(`sql-${n}`));
     printTable([
       ["contender", "seconds", "vs Sluice", "peak RSS MB", "same result"],
       ["Sluice", sl.seconds.toFixed(2), "1.000×", sl.maxRssMb.toFixed(0), "—"],
       ["DuckDB SQL by hand", sq.seconds.toFixed(2), `${(sq.seconds / sl.seconds).toFixed(2)}×`, sq.maxRssMb.toFixed(0), String(check2.equal)],
-      finished
-        ? ["danfojs-node (CSV)", dn.seconds.toFixed(2), `${(dn.seconds / sl.seconds).toFixed(1)}×`, dn.maxRssMb.toFixed(0), String(check!.equal)]
-        : ["danfojs-node (CSV)", "—", "—", "—", dn.failure ?? "did not finish"],
+      ...js.map(({ label, m, check }) =>
+        check
+          ? [label, m.seconds.toFixed(2), `${(m.seconds / sl.seconds).toFixed(1)}×`, m.maxRssMb.toFixed(0), String(check.equal)]
+          : [label, "—", "—", "—", m.failure ?? "did not finish"],
+      ),
     ]);
-    for (const c of [check, check2]) if (c && !c.equal) console.log(`RESULT MISMATCH: ${c.detail}`);
-    ok &&= check2.equal && (check?.equal ?? true);
+    if (!check2.equal) console.log(`RESULT MISMATCH (DuckDB SQL by hand): ${check2.detail}`);
+    for (const { label, check } of js) if (check && !check.equal) console.log(`RESULT MISMATCH (${label}): ${check.detail}`);
+    ok &&= check2.equal && js.every((j) => j.check?.equal ?? true);
   }
   if (!ok) process.exitCode = 1;
 }
