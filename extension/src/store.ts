@@ -1,5 +1,5 @@
 import { ISignal, Signal } from '@lumino/signaling';
-import { applyEvent, JobSnapshot, ProgressEvent } from './protocol';
+import { applyEvent, JobSnapshot, TimedEvent } from './protocol';
 
 // The jobs of one kernel, as the panel draws them. Changes are announced at most every
 // `intervalMs`, so a burst of batches costs one redraw, not one per event.
@@ -34,8 +34,9 @@ export class JobStore {
     return [...this.jobs.values()].reverse().sort((a, b) => b.startedAt - a.startedAt);
   }
 
-  applyEvents(events: ProgressEvent[]): void {
-    for (const event of events) applyEvent(this.jobs, event);
+  applyEvents(events: TimedEvent[]): void {
+    // Stage times on the kernel's clock, as in the kernel's own snapshots.
+    for (const event of events) applyEvent(this.jobs, event, event.at);
     this.evict();
     this.notify();
   }

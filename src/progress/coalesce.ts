@@ -1,3 +1,4 @@
+import type { TimedEvent } from "./comm.js";
 import type { ProgressEvent } from "./events.js";
 
 // Throttles an event stream into batches, at most one every `intervalMs`, and coalesces
@@ -5,8 +6,6 @@ import type { ProgressEvent } from "./events.js";
 // one, and a stage.end replaces its stage's pending progress. Start and end events are never
 // dropped and keep their order, so a job with 10,000 partitions costs a few batches, not 10,000
 // messages, and a frontend still sees every stage and job begin and finish.
-
-export type TimedEvent = ProgressEvent & { /** kernel clock (ms) when the event was seen */ at: number };
 
 export interface CoalescerOptions {
   intervalMs: number;

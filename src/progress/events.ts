@@ -1,5 +1,6 @@
 // The progress event stream of ../shared/DESIGN.md: library → kernel → comm `sluice.progress` → extension.
 // The library emits; whoever hosts it (the kernel, `sluice run`, a pipeline run) listens.
+// The JupyterLab extension compiles this file (with jobs.ts and comm.ts): no Node-only imports here.
 
 export type JobStatus = "succeeded" | "failed" | "cancelled";
 

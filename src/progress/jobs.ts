@@ -1,7 +1,8 @@
 import type { JobStatus, OperatorMetric, ProgressEvent } from "./events.js";
 
 // What a frontend needs to draw one job, folded from its events. The kernel keeps the last jobs as
-// snapshots so that a panel opened late (or after a page reload) gets them with one `sync`.
+// snapshots so that a panel opened late (or after a page reload) gets them with one `sync`; the
+// JupyterLab extension folds with this same code (it compiles this file: no Node-only imports here).
 
 export interface StageSnapshot {
   stageId: string;

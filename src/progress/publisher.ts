@@ -1,9 +1,10 @@
 import { getHost, type Comm, type Host } from "../host/index.js";
 import { onProgress, requestCancel } from "./bus.js";
-import { EventCoalescer, type TimedEvent } from "./coalesce.js";
+import { EventCoalescer } from "./coalesce.js";
+import { PROGRESS_COMM_TARGET, type ProgressCommReply } from "./comm.js";
 import type { ProgressEvent } from "./events.js";
 import { InlineProgress } from "./inline.js";
-import { JobHistory, type JobSnapshot } from "./jobs.js";
+import { JobHistory } from "./jobs.js";
 
 // The kernel side of live progress: listens on the in-process bus, shows each job inline under
 // its cell, and serves comm target `sluice.progress` to panels (see ../shared/DESIGN.md).
@@ -14,14 +15,7 @@ import { JobHistory, type JobSnapshot } from "./jobs.js";
 //   {type:"cancel", jobId, ok, message}          answering {type:"cancel", jobId}
 //   {type:"error", message}                      answering a message the kernel does not understand
 // panel → kernel: {type:"sync"} | {type:"cancel", jobId}
-
-export const PROGRESS_COMM_TARGET = "sluice.progress";
-
-export type ProgressCommReply =
-  | { type: "events"; events: TimedEvent[] }
-  | { type: "sync"; jobs: JobSnapshot[] }
-  | { type: "cancel"; jobId: string; ok: boolean; message: string }
-  | { type: "error"; message: string };
+// (types in comm.ts, shared with the extension)
 
 export interface ProgressPublisherOptions {
   /** Minimum time between two updates of one inline display, and between two comm batches. */
