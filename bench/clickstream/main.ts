@@ -4,7 +4,8 @@
 // peak memory is its own. Sizes: SLUICE_BENCH_ROWS (default 5,000,000), SLUICE_BENCH_DANFO_ROWS (default 1,000,000;
 // 0 skips danfo and Arquero), SLUICE_BENCH_DANFO_TIMEOUT (seconds per JS contender, default 120),
 // SLUICE_BENCH_DANFO_CHECK_ROWS (default 10,000: a size danfo finishes, for the equality check),
-// SLUICE_BENCH_REPEATS (default 3), SLUICE_BENCH_DIR (default /tmp/sluice-bench).
+// SLUICE_BENCH_REPEATS (default 3), SLUICE_BENCH_OVERHEAD_ROUNDS (default 40: the fixed cost per action, measured
+// warm in one process at the check size), SLUICE_BENCH_DIR (default /tmp/sluice-bench).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -41,6 +42,36 @@ async function child(kind: string, input: string, out: string): Promise<void> {
   await workload(input, out);
   const seconds = (performance.now() - start) / 1000;
   console.log(JSON.stringify({ seconds, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+}
+
+/**
+ * Sluice's fixed cost per action, warm, in one process: the whole Sluice action (scan, plan, optimize,
+ * compile, job with progress and profiling, COPY) against the SQL it compiles to, run directly on one
+ * connection, and against the hand-written SQL. Alternating order; median milliseconds of `rounds`.
+ */
+async function overheadChild(input: string, out: string, rounds: number): Promise<void> {
+  const { clickstreamQuery, handWrittenSql, sluiceWorkload } = await import("./workloads.js");
+  const { scan } = await import("../../src/index.js");
+  const { compile } = await import("../../src/engine/sql/compiler.js");
+  const { connect } = await import("../../src/engine/instance.js");
+  const { quoteString } = await import("../../src/engine/sql/quote.js");
+  const compiled = compile(clickstreamQuery(await scan.parquet(input, { hive: true })).optimizedPlan());
+  const conn = await connect();
+  const contenders: Record<string, () => Promise<unknown>> = {
+    sluice: () => sluiceWorkload(input, out),
+    compiled: () => conn.run(`COPY (${compiled.sql}) TO ${quoteString(out)} (FORMAT json)`),
+    hand: () => conn.run(handWrittenSql(input, out)),
+  };
+  const names = Object.keys(contenders);
+  const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let i = -2; i < rounds; i++) // two warm-up rounds, not counted
+    for (const name of i % 2 ? [...names].reverse() : names) {
+      const start = performance.now();
+      await contenders[name]();
+      if (i >= 0) times[name].push(performance.now() - start);
+    }
+  conn.closeSync();
+  console.log(JSON.stringify(Object.fromEntries(names.map((n) => [n, median(times[n])]))));
 }
 
 function run(cmd: string, args: string[], timeoutMs?: number): Measured {
@@ -162,6 +193,23 @@ async function main(): Promise<void> {
     for (const { label, check } of js) if (check && !check.equal) console.log(`RESULT MISMATCH (${label}): ${check.detail}`);
     ok &&= check2.equal && js.every((j) => j.check?.equal ?? true);
   }
+
+  // On small data a fresh process is mostly start-up; this isolates what Sluice adds to each action.
+  if (checkRows > 0) {
+    const rounds = Number(process.env.SLUICE_BENCH_OVERHEAD_ROUNDS ?? 40);
+    const small = join(base, `clickstream-${checkRows}`);
+    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--overhead", small, out("overhead"), String(rounds)], { encoding: "utf8", cwd: root });
+    if (r.status !== 0) throw new Error(`overhead run failed:\n${r.stderr}`);
+    const ms = JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<"sluice" | "compiled" | "hand", number>;
+    console.log(`\nFixed cost per action at ${checkRows.toLocaleString("en-US")} rows, warm, one process (median of ${rounds}):`);
+    printTable([
+      ["what runs", "ms", "vs Sluice's own SQL"],
+      ["Sluice action (scan, plan, job, progress, profile)", ms.sluice.toFixed(1), `${(ms.sluice / ms.compiled).toFixed(2)}×`],
+      ["the SQL Sluice compiles to, run directly", ms.compiled.toFixed(1), "1.00×"],
+      ["DuckDB SQL by hand", ms.hand.toFixed(1), `${(ms.hand / ms.compiled).toFixed(2)}×`],
+    ]);
+    console.log(`Sluice adds ${(ms.sluice - ms.compiled).toFixed(1)} ms per action`);
+  }
   if (!ok) process.exitCode = 1;
 }
 
@@ -174,4 +222,5 @@ function printTable(rows: string[][]): void {
 }
 
 if (process.argv[2] === "--child") await child(process.argv[3], process.argv[4], process.argv[5]);
+else if (process.argv[2] === "--overhead") await overheadChild(process.argv[3], process.argv[4], Number(process.argv[5]));
 else await main();

@@ -1,14 +1,18 @@
 // The clickstream workload written two ways: Sluice, and the same query hand-written in DuckDB SQL.
 // (danfojs-node is in danfo_workload.ts, Polars in polars_workload.py.)
 // Each writes NDJSON records {_id: "url|customer|ts", customer, url, ts, metrics: {page_views, visitors}, referrers: {...}}.
-import { col, concatStr, count, scan, struct } from "../../src/index.js";
+import { col, concatStr, count, scan, struct, type LazyFrame } from "../../src/index.js";
 import { connect } from "../../src/engine/instance.js";
 
 const TS_FORMAT = "%Y-%m-%dT%H:%M:%S";
 
 export async function sluiceWorkload(dataDir: string, out: string): Promise<void> {
-  const events = await scan.parquet(dataDir, { hive: true });
-  await events
+  await clickstreamQuery(await scan.parquet(dataDir, { hive: true })).write.ndjson(out);
+}
+
+/** The workload as a lazy frame over the events (nothing runs until an action). */
+export function clickstreamQuery(events: LazyFrame): LazyFrame {
+  return events
     .withColumns(col("ts").floor("1h").as("hour_ts"))
     .groupBy("customer", "url", "hour_ts")
     .agg(count().as("page_views"), col("session_id").nUnique().as("visitors"), col("referrer").valueCounts().as("referrers"))
@@ -19,8 +23,7 @@ export async function sluiceWorkload(dataDir: string, out: string): Promise<void
       col("hour_ts").format(TS_FORMAT).as("ts"),
       struct({ page_views: col("page_views"), visitors: col("visitors") }).as("metrics"),
       "referrers",
-    )
-    .write.ndjson(out);
+    );
 }
 
 /** What a DuckDB user would write by hand for the same result. */
