@@ -14,7 +14,9 @@ export interface GenerateOptions {
 const REFERRERS = ["google", "bing", "direct", "twitter", "newsletter", "partner", "reddit"];
 const START_US = 1_704_067_200_000_000; // 2024-01-01T00:00:00Z
 
-/** The generator as one SELECT over range(rows); also used to write the CSV that danfo reads. */
+/** The generator as one SELECT over range(rows); also used to write the CSV that danfo reads. Each field
+ *  hashes its own input (i * 8 + k): with hash(i, k) the fields were correlated (only 1/4 of the
+ *  customer/url pairs ever appeared). */
 export function eventsSql(o: GenerateOptions): string {
   const days = o.days ?? 2;
   const customers = o.customers ?? 8;
@@ -22,27 +24,34 @@ export function eventsSql(o: GenerateOptions): string {
   const span = days * 86_400_000_000;
   const sessions = Math.max(1, Math.floor(o.rows / 15));
   return `SELECT
-      'c' || lpad(CAST(hash(i, 1) % ${customers} AS VARCHAR), 2, '0') AS customer,
-      '/page/' || CAST(hash(i, 2) % ${urls} AS VARCHAR) AS url,
-      [${REFERRERS.map((r) => `'${r}'`).join(", ")}][1 + CAST(hash(i, 3) % ${REFERRERS.length} AS INTEGER)] AS referrer,
-      's' || CAST(hash(i, 4) % ${sessions} AS VARCHAR) AS session_id,
-      make_timestamp(${START_US} + CAST(hash(i, 5) % ${span} AS BIGINT)) AS ts
+      'c' || lpad(CAST(hash(i * 8 + 1) % ${customers} AS VARCHAR), 2, '0') AS customer,
+      '/page/' || CAST(hash(i * 8 + 2) % ${urls} AS VARCHAR) AS url,
+      [${REFERRERS.map((r) => `'${r}'`).join(", ")}][1 + CAST(hash(i * 8 + 3) % ${REFERRERS.length} AS INTEGER)] AS referrer,
+      's' || CAST(hash(i * 8 + 4) % ${sessions} AS VARCHAR) AS session_id,
+      make_timestamp(${START_US} + CAST(hash(i * 8 + 5) % ${span} AS BIGINT)) AS ts
     FROM range(${o.rows}) AS r(i)`;
 }
+
+/** What the files on disk were made from: a change here regenerates cached data. */
+const generatorVersion = (o: GenerateOptions) => JSON.stringify({ ...o, layout: "one file per partition", fields: "independent" });
 
 /** Writes the dataset under dir unless the same parameters were already written there. */
 export async function generateClickstream(dir: string, o: GenerateOptions): Promise<void> {
   const marker = join(dir, "_generated.json");
-  const params = JSON.stringify(o);
+  const params = generatorVersion(o);
   if (existsSync(marker) && readFileSync(marker, "utf8") === params) return;
   rmSync(dir, { recursive: true, force: true });
   const conn = await connect();
   try {
+    // One file per partition, as a data lake compacted by day/hour/customer would have. DuckDB's defaults
+    // (a file per thread, at most 100 open files) leave 15 small files per partition at 10M rows.
+    await conn.run("SET threads = 1; SET partitioned_write_max_open_files = 10000; SET partitioned_write_flush_threshold = 100000000");
     await conn.run(
       `COPY (SELECT *, CAST(ts AS DATE) AS day, hour(ts) AS hour FROM (${eventsSql(o)}))
        TO '${dir.replaceAll("'", "''")}' (FORMAT parquet, PARTITION_BY (day, hour, customer))`,
     );
   } finally {
+    await conn.run("RESET threads; RESET partitioned_write_max_open_files; RESET partitioned_write_flush_threshold");
     conn.closeSync();
   }
   writeFileSync(marker, params);
@@ -50,11 +59,13 @@ export async function generateClickstream(dir: string, o: GenerateOptions): Prom
 
 /** The same events as one CSV file (for danfojs-node, which reads CSV). */
 export async function writeEventsCsv(path: string, o: GenerateOptions): Promise<void> {
-  if (existsSync(path)) return;
+  const marker = `${path}.generated.json`;
+  if (existsSync(path) && existsSync(marker) && readFileSync(marker, "utf8") === generatorVersion(o)) return;
   const conn = await connect();
   try {
     await conn.run(`COPY (${eventsSql(o)}) TO '${path.replaceAll("'", "''")}' (FORMAT csv, HEADER true)`);
   } finally {
     conn.closeSync();
   }
+  writeFileSync(marker, generatorVersion(o));
 }
