@@ -1,8 +1,9 @@
 """The clickstream workload in Polars (the bar to meet). Prints {"seconds": ..., "maxRssMb": ...} as JSON.
 
-Written the fastest way we found on this data (hive-partitioned Parquet, thousands of small files): read the
-five needed columns once into memory, then group eagerly. Two lazy collects (one per group_by) read the files
-twice and took about 2x as long; one lazy query with collect_all, or the streaming engine, were slower too.
+Written the fastest way we found: one lazy query with one group_by, the referrer counts as one conditional
+sum per referrer (the referrer names come from a first, one-column read). On this data (10M rows, 384
+files) that took 1.84 s; a group_by per metric joined after a pivot took 2.3-2.6 s, whether collected
+lazily twice, eagerly after one read, with collect_all or with the streaming engine.
 """
 import json
 import resource
@@ -16,22 +17,27 @@ TS = "%Y-%m-%dT%H:%M:%S"
 KEYS = ["customer", "url", "hour_ts"]
 
 start = time.perf_counter()
-events = (
-    pl.scan_parquet(f"{data_dir}/**/*.parquet", hive_partitioning=True)
-    .select("customer", "url", pl.col("ts").dt.truncate("1h").alias("hour_ts"), "session_id", "referrer")
-    .collect()
+events = pl.scan_parquet(f"{data_dir}/**/*.parquet", hive_partitioning=True).select(
+    "customer", "url", pl.col("ts").dt.truncate("1h").alias("hour_ts"), "session_id", "referrer"
 )
-metrics = events.group_by(KEYS).agg(pl.len().alias("page_views"), pl.col("session_id").n_unique().alias("visitors"))
-# referrer counts per group, as a struct with one field per referrer (absent referrers are null)
-refs = events.group_by(KEYS + ["referrer"]).len("n").pivot(on="referrer", index=KEYS, values="n")
-ref_names = [c for c in refs.columns if c not in KEYS]
-result = metrics.join(refs, on=KEYS, how="left").select(
-    pl.concat_str([pl.col("url"), pl.col("customer"), pl.col("hour_ts").dt.strftime(TS)], separator="|").alias("_id"),
-    "customer",
-    "url",
-    pl.col("hour_ts").dt.strftime(TS).alias("ts"),
-    pl.struct(pl.col("page_views"), pl.col("visitors")).alias("metrics"),
-    pl.struct([pl.col(c) for c in ref_names]).alias("referrers"),
+referrers = events.select(pl.col("referrer").unique()).collect()["referrer"].drop_nulls().sort().to_list()
+result = (
+    events.group_by(KEYS)
+    .agg(
+        pl.len().alias("page_views"),
+        pl.col("session_id").n_unique().alias("visitors"),
+        *[pl.col("referrer").eq(r).sum().alias(f"referrer={r}") for r in referrers],
+    )
+    .select(
+        pl.concat_str([pl.col("url"), pl.col("customer"), pl.col("hour_ts").dt.strftime(TS)], separator="|").alias("_id"),
+        "customer",
+        "url",
+        pl.col("hour_ts").dt.strftime(TS).alias("ts"),
+        pl.struct(pl.col("page_views"), pl.col("visitors")).alias("metrics"),
+        # a referrer that never occurs in a group is null, as absent from the map in the other contenders
+        pl.struct([pl.when(pl.col(f"referrer={r}") > 0).then(pl.col(f"referrer={r}")).alias(r) for r in referrers]).alias("referrers"),
+    )
+    .collect()
 )
 result.write_ndjson(out)
 seconds = time.perf_counter() - start
