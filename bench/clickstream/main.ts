@@ -119,12 +119,14 @@ function sameResults(a: string, b: string): { equal: boolean; rows: number; deta
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** Median seconds and the largest peak RSS of several runs. */
+const summary = (ms: Measured[]): Measured => ({ seconds: median(ms.map((m) => m.seconds)), maxRssMb: Math.max(...ms.map((m) => m.maxRssMb)) });
+
 /** Sluice and hand-written SQL, `repeats` times each in alternating order: median seconds, max peak RSS. */
 function measurePair(input: string, out: (kind: string) => string, repeats: number): Record<"sluice" | "sql", Measured> {
   const runs: Record<string, Measured[]> = { sluice: [], sql: [] };
   for (let i = 0; i < repeats; i++)
     for (const kind of i % 2 ? ["sql", "sluice"] : ["sluice", "sql"]) runs[kind].push(runNode(kind, input, out(kind)));
-  const summary = (ms: Measured[]): Measured => ({ seconds: median(ms.map((m) => m.seconds)), maxRssMb: Math.max(...ms.map((m) => m.maxRssMb)) });
   return { sluice: summary(runs.sluice), sql: summary(runs.sql) };
 }
 
@@ -143,7 +145,7 @@ async function main(): Promise<void> {
 
   const out = (name: string) => join(base, `out-${name}-${rows}.ndjson`);
   const pair = measurePair(data, out, repeats);
-  const polars = runPolars(data, out("polars"));
+  const polars = summary(Array.from({ length: repeats }, () => runPolars(data, out("polars"))));
   const checks = [sameResults(out("sluice"), out("sql")), sameResults(out("sluice"), out("polars"))];
 
   const s = pair.sluice.seconds;

@@ -77,7 +77,7 @@ export const scan = {
   async parquet(pathOrGlob: string, options: { hive?: boolean } = {}): Promise<LazyFrame> {
     const paths = await resolveFiles(pathOrGlob, "parquet");
     const hive = options.hive ?? paths.some((p) => Object.keys(partitionOf(p)).length > 0);
-    const files: HiveFile[] = paths.map((path) => ({ path, partition: hive ? partitionOf(path) : {} }));
+    const files: HiveFile[] = paths.map((path) => ({ path, partition: hive ? partitionOf(path) : {}, bytes: statSync(path).size }));
     const keys = hive ? Object.keys(files[0].partition) : [];
     for (const f of files) {
       const k = Object.keys(f.partition);

@@ -7,6 +7,8 @@ export interface HiveFile {
   path: string;
   /** Partition values parsed from key=value folders, as the text in the path. */
   partition: Readonly<Record<string, string>>;
+  /** Size on disk when the scan was created (sizes the slices of partitionWiseAggregation). */
+  bytes?: number;
 }
 
 export interface CsvOptions {

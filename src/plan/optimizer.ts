@@ -5,6 +5,7 @@ import { combineFilters } from "./passes/combineFilters.js";
 import { constantFolding } from "./passes/constantFolding.js";
 import { limitPushdown } from "./passes/limitPushdown.js";
 import { partitionPruning } from "./passes/partitionPruning.js";
+import { partitionWiseAggregation } from "./passes/partitionWiseAggregation.js";
 import { predicatePushdown } from "./passes/predicatePushdown.js";
 import { projectionPushdown } from "./passes/projectionPushdown.js";
 
@@ -23,6 +24,7 @@ export const PASSES: Pass[] = [
   partitionPruning,
   limitPushdown,
   projectionPushdown,
+  partitionWiseAggregation,
 ];
 
 export type OptimizerFlags = Partial<Record<string, boolean>>;

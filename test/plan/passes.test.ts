@@ -26,6 +26,7 @@ describe("optimizer passes", () => {
       "partitionPruning",
       "limitPushdown",
       "projectionPushdown",
+      "partitionWiseAggregation",
     ]);
     for (const p of PASSES) expect(p.description.length).toBeGreaterThan(10);
   });

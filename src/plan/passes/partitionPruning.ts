@@ -9,7 +9,7 @@ const UNKNOWN = Symbol("unknown");
 type Result = Value | typeof UNKNOWN;
 
 /** A partition value as its column type reads it (numbers for integer columns, ISO dates as text). */
-function partitionValue(raw: string | undefined, type: string): Value {
+export function partitionValue(raw: string | undefined, type: string): Value {
   if (raw === undefined || raw === "__HIVE_DEFAULT_PARTITION__") return null;
   if (type === "BIGINT") return Number(raw);
   return raw;
