@@ -149,6 +149,8 @@ describe("partitionWiseAggregation", () => {
     unchanged(events.groupBy("url").agg(col("session_id").nUnique().as("v")));
     // a key computed from a partition column may merge values of several partitions
     unchanged(events.withColumns(col("customer").lower().as("c")).groupBy("c").agg(col("session_id").nUnique().as("v")));
+    // a window below the aggregate sees every row of its partition, not a slice
+    unchanged(events.withColumns(col("n").cumSum().over({ orderBy: "n" }).as("r")).groupBy("customer").agg(col("session_id").nUnique().as("v"), col("r").max().as("r")));
     // a global aggregate has no keys
     unchanged(events.select(col("session_id").nUnique().as("v")));
     // small inputs: each slice has a fixed cost

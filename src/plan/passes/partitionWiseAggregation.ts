@@ -4,7 +4,7 @@
 // keeps a distinct set per group, and smaller slices keep those sets in cache. On the clickstream
 // benchmark (10M rows, grouped by customer) it runs 1.68 s → 1.36 s; plain sums and counts gain nothing,
 // and on small inputs each slice costs a little, so slices are sized by bytes read.
-import { stripAlias, type Expr } from "../expr.js";
+import { containsWindow, stripAlias, type Expr } from "../expr.js";
 import { transformUp, type HiveFile, type Plan } from "../nodes.js";
 import type { Pass } from "../optimizer.js";
 import { partitionValue } from "./partitionPruning.js";
@@ -38,7 +38,7 @@ function hasDistinctCount(e: Expr): boolean {
 }
 
 /**
- * The scan under an aggregate through projections and filters only, and for each output column of the
+ * The scan under an aggregate through filters and window-free projections only, and for each output column of the
  * chain that is a partition column passed through unchanged (possibly renamed), that partition column.
  */
 function scanBelow(p: Plan): { scan: Scan; partitionOf: (name: string) => string | undefined } | undefined {
@@ -48,7 +48,8 @@ function scanBelow(p: Plan): { scan: Scan; partitionOf: (name: string) => string
     return { scan: p, partitionOf: (name) => (names.has(name) ? name : undefined) };
   }
   if (p.kind === "filter") return scanBelow(p.input);
-  if (p.kind !== "project") return undefined;
+  // A window sees all rows of its partition: over a slice it would give other values.
+  if (p.kind !== "project" || p.exprs.some(containsWindow)) return undefined;
   const below = scanBelow(p.input);
   if (!below) return undefined;
   const passed = new Map<string, string>(); // output name → input column it copies
