@@ -2,7 +2,7 @@
 // nothing runs until an action (collect, count, stream, write, explain, profile).
 import type * as A from "apache-arrow";
 import { InvalidArgumentError, TypeMismatchError } from "../plan/errors.js";
-import { colRef, containsAgg, exprToString, outputName, type Expr } from "../plan/expr.js";
+import { colRef, containsAgg, containsWindow, exprToString, mapChildren, outputName, type Expr } from "../plan/expr.js";
 import { typeOf } from "../plan/infer.js";
 import type { JoinHow, Plan, SortKey } from "../plan/nodes.js";
 import { optimize, type OptimizerFlags } from "../plan/optimizer.js";
@@ -99,7 +99,25 @@ export class LazyFrame {
     const e = this.check(toColumnExpr(predicate), "filter");
     const t = typeOf(e, schemaOf(this.plan));
     if (!isBoolean(t)) throw new TypeMismatchError(`filter(${exprToString(e)}): a filter needs a BOOLEAN expression, got ${t}`);
-    return this.derive({ kind: "filter", input: this.plan, predicate: e });
+    if (!containsWindow(e)) return this.derive({ kind: "filter", input: this.plan, predicate: e });
+    // SQL computes windows after WHERE, so a condition on one (top-N per group, above the group's mean)
+    // computes each window as a hidden column first, filters on it, then drops it.
+    const windows: Expr[] = [];
+    const hidden = (i: number) => {
+      let name = `__window_${i}`;
+      while (this.columns.includes(name)) name = `_${name}`;
+      return name;
+    };
+    const replace = (x: Expr): Expr => {
+      if (x.kind !== "window") return mapChildren(x, replace);
+      const name = hidden(windows.length);
+      windows.push({ kind: "alias", expr: x, name });
+      return colRef(name);
+    };
+    const onHidden = replace(e);
+    const withWindows: Plan = { kind: "project", input: this.plan, exprs: [...this.columns.map(colRef), ...windows] };
+    const filtered: Plan = { kind: "filter", input: withWindows, predicate: onHidden };
+    return this.derive({ kind: "project", input: filtered, exprs: this.columns.map(colRef) });
   }
 
   where(predicate: Expression): LazyFrame {

@@ -130,6 +130,21 @@ describe("window expressions", () => {
     expect(limited.column("c")).toEqual([10, 40, 70]);
   });
 
+  it("a window inside filter: top-1 per shop and rows above their shop's mean, same as in plain JS", async () => {
+    const top = await sales()
+      .filter(rowNumber().over({ partitionBy: "shop", orderBy: ["amount", "id"], descending: [true, false] }).eq(1).and(col("day").gt(1)))
+      .collect();
+    const expectedTop = [...new Set(SALES.map((s) => s.shop))]
+      .map((shop) => SALES.filter((s) => s.shop === shop).sort((a, b) => b.amount - a.amount || a.id - b.id)[0])
+      .filter((s) => s.day > 1);
+    expect(top.columns).toEqual(["id", "shop", "day", "amount"]); // the window's hidden column is gone
+    expect(top.toRecords().map((r) => r.id).sort()).toEqual(expectedTop.map((s) => s.id).sort());
+
+    const above = await sales().filter(col("amount").gt(col("amount").mean().over({ partitionBy: "shop" }))).collect();
+    const mean = (shop: string) => byShop(shop).reduce((a, s) => a + s.amount, 0) / byShop(shop).length;
+    expect(above.toRecords().map((r) => r.id).sort()).toEqual(SALES.filter((s) => s.amount > mean(s.shop)).map((s) => s.id).sort());
+  });
+
   it("clear errors for misuse", () => {
     expect(() => sales().withColumns(rank().over({ partitionBy: "shop" }).as("r"))).toThrow(/needs an order/);
     expect(() => sales().withColumns(col("amount").cumSum().over({ partitionBy: "shop" }).as("r"))).toThrow(/need an order/);
