@@ -6,14 +6,13 @@
 //   sluice pipeline run notebooks/batch-etl/pipeline.ts
 //   SLUICE_EXAMPLE_SIZE=full sluice pipeline run notebooks/batch-etl/pipeline.ts
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { col, fnOp, lit, notebookOp, pipeline, scan, type LazyFrame } from "sluice";
 
 const FULL = process.env.SLUICE_EXAMPLE_SIZE === "full";
-/** Generated input files live next to the assets, outside the catalog (they are the "outside world").
- * Function ops do not see the runner's store, so this follows $SLUICE_STORE (as `sluice examples` sets it),
- * not `--store`: with `sluice pipeline run --store DIR`, set SLUICE_STORE=DIR too. */
-const RAW_DIR = resolve(process.env.SLUICE_STORE ?? ".sluice", "raw", "batch-etl");
+/** Generated input files live next to the assets, outside the catalog (they are the "outside world"),
+ * in the runner's store folder (`--store`, else $SLUICE_STORE or ./.sluice). */
+const rawDir = (storeRoot: string) => join(storeRoot, "raw", "batch-etl");
 
 function random(seed: number): () => number {
   let a = seed >>> 0;
@@ -63,8 +62,8 @@ export default pipeline(
           lines.push(line);
           if (next() < 0.02) lines.push(line); // a duplicate, as exports have
         }
-        mkdirSync(RAW_DIR, { recursive: true });
-        const path = join(RAW_DIR, `orders-${rows}.csv`);
+        mkdirSync(rawDir(ctx.storeRoot), { recursive: true });
+        const path = join(rawDir(ctx.storeRoot), `orders-${rows}.csv`);
         writeFileSync(path, lines.join("\n") + "\n");
         ctx.log(`wrote ${lines.length - 1} lines to ${path}`);
         return [{ path, rows, lines: lines.length - 1 }];

@@ -6,16 +6,14 @@
 //   sluice pipeline run notebooks/clickstream/pipeline.ts --backfill 2024-03-01T00..2024-03-01T23
 //   sluice pipeline run notebooks/clickstream/pipeline.ts --partition 2024-03-01T05
 import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { col, count, fnOp, fromColumns, lit, hourlyPartitions, notebookOp, pipeline, type LazyFrame } from "sluice";
 
 const FULL = process.env.SLUICE_EXAMPLE_SIZE === "full";
-/** Raw events and exports live next to the assets, outside the catalog (they are the "outside world").
- * Function ops do not see the runner's store, so this follows $SLUICE_STORE (as `sluice examples` sets it),
- * not `--store`: with `sluice pipeline run --store DIR`, set SLUICE_STORE=DIR too. */
-const ROOT = resolve(process.env.SLUICE_STORE ?? ".sluice");
-const EVENTS_DIR = join(ROOT, "raw", "clickstream", "events");
-const EXPORT_DIR = join(ROOT, "exports", "clickstream");
+/** Raw events and exports live next to the assets, outside the catalog (they are the "outside world"),
+ * in the runner's store folder (`--store`, else $SLUICE_STORE or ./.sluice). */
+const eventsDir = (storeRoot: string) => join(storeRoot, "raw", "clickstream", "events");
+const exportDir = (storeRoot: string) => join(storeRoot, "exports", "clickstream");
 
 const hours = hourlyPartitions({ start: "2024-03-01T00" });
 
@@ -49,7 +47,7 @@ export default pipeline(
       partitions: hours,
       params: { eventsPerHour: FULL ? 50_000 : 400, customers: FULL ? 8 : 4 },
       outputs: ["clickstream/raw_files"],
-      // Writes this hour's events to EVENTS_DIR/day=…/hour=…/customer=…/data_0.parquet, as a collector
+      // Writes this hour's events to <store>/raw/clickstream/events/day=…/hour=…/customer=…/data_0.parquet, as a collector
       // would, and records which files it wrote (the asset is that manifest; the events stay in place).
       run: async (ctx) => {
         const key = ctx.partitionKey!; // "2024-03-01T05"
@@ -69,14 +67,14 @@ export default pipeline(
           cols.user_agent.push(AGENTS[Math.floor(next() * AGENTS.length)]!);
         }
         const events = fromColumns(cols, `events ${key}`).withColumns(col("ts").cast("timestamp").as("ts"));
-        const dir = join(EVENTS_DIR, `day=${day}`, `hour=${String(hour).padStart(2, "0")}`);
+        const dir = join(eventsDir(ctx.storeRoot), `day=${day}`, `hour=${String(hour).padStart(2, "0")}`);
         mkdirSync(dir, { recursive: true });
         await events.write.parquet(dir, { partitionBy: ["customer"] });
         return events
           .groupBy("customer")
           .agg(count().as("events"))
           .withColumns(
-            lit(EVENTS_DIR).as("root"),
+            lit(eventsDir(ctx.storeRoot)).as("root"),
             lit(day).as("day"),
             lit(hour).as("hour"),
           )
@@ -98,8 +96,8 @@ export default pipeline(
       outputs: ["clickstream/ndjson_files"],
       // One NDJSON file per hour: one record per customer, url and hour, for a downstream system.
       run: async (ctx, inputs) => {
-        mkdirSync(EXPORT_DIR, { recursive: true });
-        const path = join(EXPORT_DIR, `${ctx.partitionKey}.ndjson`);
+        mkdirSync(exportDir(ctx.storeRoot), { recursive: true });
+        const path = join(exportDir(ctx.storeRoot), `${ctx.partitionKey}.ndjson`);
         const stats = inputs.stats as LazyFrame;
         await stats.write.ndjson(path);
         const records = await stats.count();

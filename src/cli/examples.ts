@@ -247,7 +247,7 @@ export async function runExamples(names: string[], flags: ExampleFlags, write: (
   process.env.SLUICE_EXAMPLE_SIZE = size;
   const store = new AssetStore(flags.store);
   const storeIsDefault = store.root === resolve(process.env.SLUICE_STORE ?? "./.sluice");
-  process.env.SLUICE_STORE = store.root; // data the examples generate goes next to their assets
+  process.env.SLUICE_STORE = store.root; // so kernels and notebooks opened on this store see it too
   const outcomes: ExampleOutcome[] = [];
   try {
     useStoreKernel(store.root);

@@ -41,6 +41,8 @@ export interface OpContext {
   readonly mappingKey: string | undefined;
   readonly params: Record<string, unknown>;
   readonly attempt: number;
+  /** The runner's asset store folder (absolute): for files an op keeps beside the catalog, such as raw inputs. */
+  readonly storeRoot: string;
   log(...args: unknown[]): void;
   /** The value of an input asset: in memory when its producer ran in this process, else read from the store. */
   input(key: string): Promise<unknown>;

@@ -415,6 +415,7 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
       mappingKey: node.mappingKey,
       params: op.params,
       attempt,
+      storeRoot: store.root,
       log: (...args: unknown[]) => report({ type: "node.log", runId, node, text: args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ") }),
       input: async (rawKey: string) => {
         const key = normalizeAssetKey(rawKey);

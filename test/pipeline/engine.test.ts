@@ -202,6 +202,23 @@ describe("run records", () => {
   });
 });
 
+describe("op context", () => {
+  it("ctx.storeRoot is the runner's store, not $SLUICE_STORE, so side files follow --store", async () => {
+    const before = process.env.SLUICE_STORE;
+    process.env.SLUICE_STORE = join(root, "elsewhere");
+    try {
+      let seen = "";
+      const p = pipeline("side", [fnOp({ name: "a", outputs: ["s/a"], run: (ctx) => ((seen = ctx.storeRoot), [{ x: 1 }]) })]);
+      await runPipeline(p, quiet());
+      expect(seen).toBe(store.root);
+      expect(seen).toBe(join(root, "store"));
+    } finally {
+      if (before === undefined) delete process.env.SLUICE_STORE;
+      else process.env.SLUICE_STORE = before;
+    }
+  });
+});
+
 describe("dynamic mapping", () => {
   it("maps over items, runs each item end to end before later items, and collects", async () => {
     const log: string[] = [];
