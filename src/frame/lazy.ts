@@ -163,6 +163,8 @@ export class LazyFrame {
   }
 
   sort(by: Many<ColumnInput>, options: SortOptions = {}): LazyFrame {
+    if (typeof options !== "object" || options === null || Array.isArray(options) || options instanceof Expression)
+      throw new InvalidArgumentError(`sort(by, options): the second argument is options ({ descending, nullsLast }); sort by several keys with an array: sort(["a", "b"])`);
     const keys = flat([by]).map((k) => this.check(toColumnExpr(k), "sort"));
     const pick = (v: boolean | readonly boolean[] | undefined, i: number, dflt: boolean) =>
       Array.isArray(v) ? (v[i] ?? dflt) : ((v as boolean | undefined) ?? dflt);

@@ -167,17 +167,42 @@ export function fromDanfo(df: { columns: string[]; column(name: string): { value
 }
 
 function toVector(name: string, values: ColumnValues): A.Vector {
-  const present = values.filter((v) => v !== null && v !== undefined);
   const norm = values.map((v) => (v === undefined ? null : v));
+  const type = arrowTypeOf(name, norm);
+  return A.vectorFromArray(norm.map((v) => toArrowValue(v, type)) as never[], type);
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date) && Object.getPrototypeOf(v) === Object.prototype;
+
+/** The Arrow type of JS values: the same rules at every depth, so lists and objects nest. */
+function arrowTypeOf(path: string, values: readonly unknown[]): A.DataType {
+  const present = values.filter((v) => v !== null && v !== undefined);
   const all = (p: (v: unknown) => boolean) => present.every(p);
-  if (present.length === 0) return A.vectorFromArray(norm as null[], new A.Utf8());
-  if (all((v) => typeof v === "boolean")) return A.vectorFromArray(norm as (boolean | null)[], new A.Bool());
-  if (all((v) => typeof v === "bigint" || (typeof v === "number" && Number.isSafeInteger(v))))
-    return A.vectorFromArray(norm.map((v) => (v === null ? null : BigInt(v as number))), new A.Int64());
-  if (all((v) => typeof v === "number" || typeof v === "bigint"))
-    return A.vectorFromArray(norm.map((v) => (v === null ? null : Number(v))), new A.Float64());
-  if (all((v) => typeof v === "string")) return A.vectorFromArray(norm as (string | null)[], new A.Utf8());
-  if (all((v) => v instanceof Date)) return A.vectorFromArray(norm as (Date | null)[], new A.TimestampMicrosecond());
-  const kinds = [...new Set(present.map((v) => (v instanceof Date ? "Date" : typeof v)))];
-  throw new InvalidArgumentError(`column '${name}' mixes value types (${kinds.join(", ")}); give every value in a column one type`);
+  if (present.length === 0) return new A.Utf8();
+  if (all((v) => typeof v === "boolean")) return new A.Bool();
+  if (all((v) => typeof v === "bigint" || (typeof v === "number" && Number.isSafeInteger(v)))) return new A.Int64();
+  if (all((v) => typeof v === "number" || typeof v === "bigint")) return new A.Float64();
+  if (all((v) => typeof v === "string")) return new A.Utf8();
+  if (all((v) => v instanceof Date)) return new A.TimestampMicrosecond();
+  if (all(Array.isArray)) return new A.List(new A.Field("item", arrowTypeOf(`${path}[]`, (present as unknown[][]).flat()), true));
+  if (all(isPlainObject)) {
+    const keys = [...new Set((present as Record<string, unknown>[]).flatMap((o) => Object.keys(o)))];
+    return new A.Struct(keys.map((k) => new A.Field(k, arrowTypeOf(`${path}.${k}`, (present as Record<string, unknown>[]).map((o) => o[k] ?? null)), true)));
+  }
+  const kinds = [...new Set(present.map((v) => (v instanceof Date ? "Date" : Array.isArray(v) ? "array" : typeof v)))];
+  throw new InvalidArgumentError(`column '${path}' mixes value types (${kinds.join(", ")}); give every value in a column one type`);
+}
+
+/** A JS value as Arrow's builder for `type` takes it (64-bit integers as bigint, at every depth). */
+function toArrowValue(v: unknown, type: A.DataType): unknown {
+  if (v === null || v === undefined) return null;
+  if (A.DataType.isInt(type)) return BigInt(v as number | bigint);
+  if (A.DataType.isFloat(type)) return Number(v);
+  if (A.DataType.isList(type)) return (v as unknown[]).map((x) => toArrowValue(x, (type as A.List).valueType));
+  if (A.DataType.isStruct(type)) {
+    const o = v as Record<string, unknown>;
+    return Object.fromEntries((type as A.Struct).children.map((f) => [f.name, toArrowValue(o[f.name], f.type)]));
+  }
+  return v;
 }

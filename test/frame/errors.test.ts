@@ -14,6 +14,8 @@ describe("bad input gives clear, typed errors when the expression is written", (
     );
     expect(() => events().groupBy("urll")).toThrow("did you mean 'url'?");
     expect(() => events().sort("nope")).toThrow("column 'nope' not found (columns: session_id, url, views, ts)");
+    // a second key passed as a second argument would silently be taken as options
+    expect(() => events().sort("url", "views" as never)).toThrow('sort by several keys with an array: sort(["a", "b"])');
     expect(() => events().drop("view")).toThrow(ColumnNotFoundError);
   });
 

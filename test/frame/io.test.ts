@@ -63,6 +63,33 @@ describe("sources and writers", () => {
     ]);
   });
 
+  it("fromRecords takes nested JSON-like values: lists and objects at any depth, with nulls and empty lists", async () => {
+    const orders = [
+      { id: 1, tags: ["gift", "rush"], customer: { name: "Ada", since: new Date(Date.UTC(2020, 0, 1)), address: { city: "Paris" } }, qty: [1, 2] },
+      { id: 2, tags: [], customer: null, qty: [3] },
+      { id: 3, tags: null, customer: { name: "Lin" }, qty: [] },
+    ];
+    const f = fromRecords(orders);
+    expect(f.schema).toEqual([
+      { name: "id", type: "BIGINT" },
+      { name: "tags", type: "VARCHAR[]" },
+      { name: "customer", type: 'STRUCT("name" VARCHAR, "since" TIMESTAMP, "address" STRUCT("city" VARCHAR))' },
+      { name: "qty", type: "BIGINT[]" },
+    ]);
+    // absent object keys read back as null fields
+    const expected = orders.map((o) => ({ ...o, customer: o.customer && { name: o.customer.name, since: o.customer.since ?? null, address: o.customer.address ?? null } }));
+    expect((await f.sort("id").collect()).toRecords()).toEqual(expected);
+    // the engine sees real nested types: explode, field access, list length
+    const shaped = f.explode("tags").withColumns(col("customer").field("name").as("who"), col("qty").listLen().as("n")).select("id", "tags", "who", "n");
+    expect((await shaped.sort(["id", "tags"]).collect()).toRecords()).toEqual([
+      { id: 1, tags: "gift", who: "Ada", n: 2 },
+      { id: 1, tags: "rush", who: "Ada", n: 2 },
+    ]);
+    expect(() => fromRecords([{ a: [1] }, { a: 2 }])).toThrow("column 'a' mixes value types (array, number)");
+    expect(() => fromRecords([{ a: [1, "x"] }])).toThrow("column 'a[]' mixes value types (number, string)");
+    expect(() => fromRecords([{ a: { b: 1 } }, { a: { b: "x" } }])).toThrow("column 'a.b' mixes value types (number, string)");
+  });
+
   it("danfojs-node interop: fromDanfo and toDanfo", async () => {
     const dfd = createRequire(import.meta.url)("danfojs-node");
     const ddf = new dfd.DataFrame({ name: ["x", "y", "z"], n: [1, 2, 3], w: [0.5, 1.5, 2.5] });
