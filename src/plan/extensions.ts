@@ -1,8 +1,9 @@
 // Operators beyond the core relational ones, as one table (like PASSES and the function tables): each
 // entry says what the node outputs, how explain() shows it, and which input columns it needs. Their
-// SQL lives in src/engine/sql/extensions.ts. Predicates never move through these nodes (the plan's
-// default for an operator it does not understand), so results stay exact.
+// SQL lives in src/engine/sql/extensions.ts. A filter moves below one of these nodes only where its
+// entry says which conditions keep the same result (`pushdown`); without one, filters stay above.
 import { InvalidArgumentError } from "./errors.js";
+import { columnsOf, type Expr } from "./expr.js";
 import type { Plan } from "./nodes.js";
 import { listElement, mapTypes, structFields, structType } from "./nested.js";
 import { commonType, type DataType, type Field, type Schema } from "./types.js";
@@ -17,6 +18,19 @@ export interface ExtensionOp {
   detail(node: ExtensionNode): string;
   /** Columns each input must still provide when only `needed` is read from this node's output. */
   inputColumns?(node: ExtensionNode, needed: Needed): Needed[];
+  /**
+   * Which filter conditions above this node may run below it instead, per input, with the same result
+   * (column names are the same below); the rest stay above.
+   */
+  pushdown?(node: ExtensionNode, conditions: readonly Expr[], schemaOf: (p: Plan) => Schema): { inputs: Expr[][]; stay: Expr[] };
+}
+
+/** Conditions that only read `allowed` columns go to the input `side`; the others stay. */
+function onlyColumns(node: ExtensionNode, conditions: readonly Expr[], allowed: ReadonlySet<string>, side = 0): { inputs: Expr[][]; stay: Expr[] } {
+  const inputs: Expr[][] = node.inputs.map(() => []);
+  const stay: Expr[] = [];
+  for (const c of conditions) ([...columnsOf(c)].every((name) => allowed.has(name)) ? inputs[side] : stay).push(c);
+  return { inputs, stay };
 }
 
 export interface PivotParams {
@@ -92,6 +106,9 @@ export function sideBySide(left: Schema, right: Schema, dropRight: readonly stri
   return out;
 }
 
+/** Output columns that are left-side columns under the same name. */
+const leftOnly = (cols: ReturnType<typeof sideBySide>) => new Set(cols.filter((c) => c.from === "left" && c.source === c.name).map((c) => c.name));
+
 export function asofColumns(node: ExtensionNode, schemaOf: (p: Plan) => Schema) {
   const a = p<AsofParams>(node);
   const drop = a.byRight.filter((r, i) => r === a.by[i]);
@@ -124,6 +141,8 @@ export const EXTENSION_OPS: Record<string, ExtensionOp> = {
       const x = p<PivotParams>(node);
       return [new Set([...x.index, x.on, ...x.values])];
     },
+    // A condition on index columns removes whole output rows, whose input rows it removes too.
+    pushdown: (node, conditions) => onlyColumns(node, conditions, new Set(p<PivotParams>(node).index)),
   },
   unpivot: {
     title: "UNPIVOT",
@@ -141,6 +160,8 @@ export const EXTENSION_OPS: Record<string, ExtensionOp> = {
       const x = p<UnpivotParams>(node);
       return [new Set([...x.index, ...x.on])];
     },
+    // Every output row carries its input row's index values.
+    pushdown: (node, conditions) => onlyColumns(node, conditions, new Set(p<UnpivotParams>(node).index)),
   },
   explode: {
     title: "EXPLODE",
@@ -150,6 +171,11 @@ export const EXTENSION_OPS: Record<string, ExtensionOp> = {
     },
     detail: (node) => p<ExplodeParams>(node).column,
     inputColumns: (node, needed) => [needed === "all" ? "all" : new Set([...needed, p<ExplodeParams>(node).column])],
+    // Each output row copies its input row's other columns.
+    pushdown: (node, conditions, schemaOf) => {
+      const { column } = p<ExplodeParams>(node);
+      return onlyColumns(node, conditions, new Set(schemaOf(node.inputs[0]).map((f) => f.name).filter((n) => n !== column)));
+    },
   },
   unnest: {
     title: "UNNEST",
@@ -164,6 +190,14 @@ export const EXTENSION_OPS: Record<string, ExtensionOp> = {
     },
     detail: (node) => p<UnnestParams>(node).column,
     inputColumns: all,
+    // Columns other than the struct's pass through unchanged (a field named like one of them would shadow it).
+    pushdown: (node, conditions, schemaOf) => {
+      const { column } = p<UnnestParams>(node);
+      const input = schemaOf(node.inputs[0]);
+      const fields = new Set(EXTENSION_OPS.unnest.schema(node, schemaOf).map((f) => f.name));
+      for (const f of input) if (f.name !== column) fields.delete(f.name);
+      return onlyColumns(node, conditions, new Set(input.map((f) => f.name).filter((n) => n !== column && !fields.has(n))));
+    },
   },
   asofJoin: {
     title: "ASOF JOIN",
@@ -174,6 +208,9 @@ export const EXTENSION_OPS: Record<string, ExtensionOp> = {
       return `${a.strategy} ${a.leftOn} ~ ${a.rightOn}${by}${a.tolerance !== null ? ` within ${a.tolerance}` : ""}`;
     },
     inputColumns: all,
+    // Each left row finds its match among the right rows alone, so left-side conditions can go first;
+    // a right-side condition would change which row is nearest.
+    pushdown: (node, conditions, schemaOf) => onlyColumns(node, conditions, leftOnly(asofColumns(node, schemaOf))),
   },
   fuzzyJoin: {
     title: "FUZZY JOIN",
@@ -184,6 +221,8 @@ export const EXTENSION_OPS: Record<string, ExtensionOp> = {
       return `jaccard(${f.left}, ${f.right}) >= ${f.threshold} on ${tokens}, keep ${f.keep} (prefix filtering)`;
     },
     inputColumns: all,
+    // As for as-of joins: a left row's matches depend on the right rows only.
+    pushdown: (node, conditions, schemaOf) => onlyColumns(node, conditions, leftOnly(fuzzyColumns(node, schemaOf))),
   },
   sql: {
     title: "SQL",

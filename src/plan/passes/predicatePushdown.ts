@@ -1,10 +1,11 @@
 // predicatePushdown: moves each part (conjunct) of a filter as close to the data as it can go — through
 // projections (rewriting column references), sorts, unions, distincts, joins (to the side it names) and
-// aggregations (when it only uses group keys) — and into the scan, where the engine can skip row groups.
+// aggregations (when it only uses group keys), extension operators (where their entry allows) — and into the scan, where the engine can skip row groups.
 import { columnsOf, conjunction, conjuncts, containsAgg, containsWindow, outputName, renameColumns, stripAlias, substitute, type Expr } from "../expr.js";
 import { inputsOf, withInputs, type Plan } from "../nodes.js";
 import type { Pass } from "../optimizer.js";
-import { joinColumns } from "../schema.js";
+import { extensionOp } from "../extensions.js";
+import { joinColumns, schemaOf } from "../schema.js";
 
 function wrap(plan: Plan, preds: readonly Expr[]): Plan {
   return preds.length ? { kind: "filter", input: plan, predicate: conjunction(preds) } : plan;
@@ -68,7 +69,11 @@ function push(plan: Plan, preds: readonly Expr[]): Plan {
       }
       return wrap({ ...plan, left: push(plan.left, toLeft), right: push(plan.right, toRight) }, stay);
     }
-    case "extension":
+    case "extension": {
+      const rule = extensionOp(plan.op).pushdown;
+      const { inputs, stay } = rule ? rule(plan, preds, schemaOf) : { inputs: [], stay: [...preds] };
+      return wrap(withInputs(plan, plan.inputs.map((input, i) => push(input, inputs[i] ?? []))), stay);
+    }
     case "limit":
     case "sample":
       // Filtering before a limit or a sample would change which rows are kept.
