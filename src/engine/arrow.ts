@@ -2,7 +2,7 @@
 // column by column: fixed-width numbers, dates and timestamps are copied as memory (DuckDB's layout is
 // Arrow's), strings, blobs and enums are copied as bytes into Arrow's offsets + data buffers, other types go
 // through node-api's JS values (measured: see README).
-import * as A from "apache-arrow";
+import * as A from "./apache_arrow.js";
 import {
   DuckDBTypeId,
   type DuckDBListType,

@@ -1,5 +1,5 @@
 // The actions the frame layer asks for, each one job: plan in, Arrow (or files) out.
-import * as A from "apache-arrow";
+import * as A from "./apache_arrow.js";
 import { createWriteStream } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import type { Plan } from "../plan/nodes.js";

@@ -1,6 +1,6 @@
 // In-memory frames (fromArrow, fromRecords, fromDanfo, ...) keep their Arrow table in JS until a query
 // needs them; then the table is appended into the engine once and reused by later queries.
-import * as A from "apache-arrow";
+import * as A from "./apache_arrow.js";
 import {
   BIGINT, BOOLEAN, DATE, DOUBLE, LIST, STRUCT, TIMESTAMP, VARCHAR,
   DuckDBDateValue, DuckDBTimestampValue, listValue, structValue,

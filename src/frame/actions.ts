@@ -1,5 +1,5 @@
 // Actions that need more than one step: profile, cache and describe.
-import * as A from "apache-arrow";
+import * as A from "../engine/apache_arrow.js";
 import { colRef, type Expr } from "../plan/expr.js";
 import type { Plan } from "../plan/nodes.js";
 import { isNumeric, isTemporal } from "../plan/types.js";

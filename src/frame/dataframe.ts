@@ -1,5 +1,5 @@
 // DataFrame: a collected result, backed by an Arrow Table. Displays in Jupyter as a table.
-import * as A from "apache-arrow";
+import * as A from "../engine/apache_arrow.js";
 import { createRequire } from "node:module";
 import { ColumnNotFoundError } from "../plan/errors.js";
 import type { Field } from "../plan/types.js";

@@ -1,6 +1,6 @@
 // Where frames come from. File scans ask DuckDB for the schema once, when the scan is created (a
 // metadata read, no rows); in-memory data stays in JS until the first query needs it.
-import * as A from "apache-arrow";
+import * as A from "../engine/apache_arrow.js";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidArgumentError } from "../plan/errors.js";

@@ -1,5 +1,5 @@
 // Arrow values → plain JS values users expect (numbers, strings, Dates, objects, arrays).
-import * as A from "apache-arrow";
+import * as A from "../engine/apache_arrow.js";
 
 export function jsValue(v: unknown, t: A.DataType): unknown {
   if (v === null || v === undefined) return null;

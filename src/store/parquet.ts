@@ -1,7 +1,7 @@
 // The store's small DuckDB helper: write a table to Parquet and inspect a Parquet file
 // (row count, schema, first rows). Data goes through DuckDB's appender, typed per column.
 import { DuckDBInstance, DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection } from "@duckdb/node-api";
-import { DataType, type Table as ArrowTable } from "apache-arrow";
+import { DataType, type Table as ArrowTable } from "../engine/apache_arrow.js";
 import { DataFrame, LazyFrame, fromArrow } from "../frame/index.js";
 import { UnsupportedAssetDataError } from "./errors.js";
 import { jsonSafe } from "./metadata.js";
