@@ -48,7 +48,10 @@ export class ProgressPublisher {
     this.host.registerCommTarget(PROGRESS_COMM_TARGET, (comm) => this.attach(comm));
     this.unsubscribe = onProgress((event) => this.receive(event));
     // Whatever a cell reported is out before its reply, so a frontend has every job.end by idle.
-    this.host.onCellEnd?.(() => this.coalescer.flushNow());
+    this.host.onCellEnd?.(() => {
+      this.inline?.cellEnded();
+      this.coalescer.flushNow();
+    });
     return this;
   }
 

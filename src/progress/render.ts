@@ -83,6 +83,17 @@ export function progressHtml(job: JobSnapshot, now = Date.now()): string {
   return html + `</div>`;
 }
 
+/** The one line under a cell for its jobs beyond the first few: how many, and how they ended. */
+export function moreJobsBundle(statuses: readonly JobSnapshot["status"][]): MimeBundle {
+  const count = (status: JobSnapshot["status"]) => statuses.filter((s) => s === status).length;
+  const parts = (["succeeded", "failed", "cancelled", "running"] as const).filter((s) => count(s) > 0).map((s) => `${count(s).toLocaleString("en-US")} ${s}`);
+  const text = `… and ${statuses.length.toLocaleString("en-US")} more jobs in this cell: ${parts.join(", ")} (the Sluice jobs panel lists each one)`;
+  return {
+    "text/html": `<div class="sluice-progress-more" style="font-family:sans-serif;font-size:12px;color:#555">${escapeHtml(text)}</div>`,
+    "text/plain": text,
+  };
+}
+
 export function progressBundle(job: JobSnapshot, now = Date.now()): MimeBundle {
   const snapshot: JobSnapshot = {
     ...job,

@@ -55,8 +55,13 @@ async function openNotebook(name: string): Promise<void> {
 
 async function showPanel(): Promise<void> {
   const panel = page.locator("#sluice-jobs");
-  if (await panel.isVisible()) return;
-  await page.locator('.jp-SideBar.jp-mod-right .lm-TabBar-tab[title="Sluice jobs"]').click();
+  // Clicking the tab of a panel that is already open closes it; after a reload JupyterLab may still be
+  // restoring the side bar when we look, so check again after each click.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (await panel.isVisible()) return;
+    await page.locator('.jp-SideBar.jp-mod-right .lm-TabBar-tab[title="Sluice jobs"]').click();
+    if (await panel.waitFor({ state: "visible", timeout: 5000 }).then(() => true, () => false)) return;
+  }
   await panel.waitFor({ state: "visible" });
 }
 

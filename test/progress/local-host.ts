@@ -77,6 +77,17 @@ export class LocalHost implements Host {
     return this.cellId;
   }
 
+  private readonly cellEndHooks: Array<() => void> = [];
+
+  onCellEnd(callback: () => void): void {
+    this.cellEndHooks.push(callback);
+  }
+
+  /** What the kernel does when a cell's execution finishes (before its reply). */
+  endCell(): void {
+    for (const hook of this.cellEndHooks) hook();
+  }
+
   /** What a frontend's comm_open does; fails like the kernel would when the target is unknown. */
   frontendOpen(targetName: string, data: unknown = {}): LocalComm {
     const onOpen = this.targets.get(targetName);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
   EventCoalescer,
+  INLINE_JOBS_PER_CELL,
   JobHistory,
   PROGRESS_COMM_TARGET,
   PROGRESS_MIME,
@@ -50,6 +51,34 @@ function events(comm: LocalComm): TimedEvent[] {
 }
 
 describe("inline progress display", () => {
+  it("a cell running 1,000 quick jobs shows the first 20 one by one and the rest as one summary line", async () => {
+    const host = new LocalHost();
+    start(host);
+    for (let i = 0; i < 1000; i++) {
+      const id = newJobId();
+      startJob(id, `quick ${i}`);
+      endJob(id, i % 100 === 99 ? "failed" : "succeeded");
+    }
+    await sleep(300); // a throttled summary update may land meanwhile
+    host.endCell();
+    const perJob = host.displays.filter((d) => d.data[PROGRESS_MIME] !== undefined);
+    expect(new Set(perJob.map((d) => d.displayId)).size).toBe(INLINE_JOBS_PER_CELL);
+    const summary = host.displays.filter((d) => d.data[PROGRESS_MIME] === undefined);
+    expect(new Set(summary.map((d) => d.displayId)).size).toBe(1);
+    expect(summary[0].msgType).toBe("display_data");
+    expect(summary.slice(1).every((d) => d.msgType === "update_display_data")).toBe(true);
+    expect(summary.length).toBeLessThanOrEqual(4); // shown, at most a throttled update or two, final counts
+    expect(summary.at(-1)!.data["text/plain"]).toBe("… and 980 more jobs in this cell: 970 succeeded, 10 failed (the Sluice jobs panel lists each one)");
+    // Everything a frontend gets for the cell: ~2 per shown job and a few for the summary, not ~3,000.
+    expect(host.displays.length).toBeLessThan(2 * INLINE_JOBS_PER_CELL + 5);
+
+    // The next cell starts counting again.
+    host.cellId = "cell-2";
+    const id = newJobId();
+    startJob(id, "next cell");
+    expect(host.displays.at(-1)!.data[PROGRESS_MIME]).toMatchObject({ jobId: id });
+  });
+
   it("shows one display per job and refreshes it by display_id, at most ~4 times a second", async () => {
     const host = new LocalHost();
     start(host);
