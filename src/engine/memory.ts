@@ -2,8 +2,8 @@
 // needs them; then the table is appended into the engine once and reused by later queries.
 import * as A from "./apache_arrow.js";
 import {
-  BIGINT, BOOLEAN, DATE, DOUBLE, LIST, STRUCT, TIMESTAMP, VARCHAR,
-  DuckDBDateValue, DuckDBTimestampValue, listValue, structValue,
+  BIGINT, BOOLEAN, DATE, DOUBLE, FLOAT, INTEGER, LIST, SMALLINT, STRUCT, TIMESTAMP, TINYINT, UBIGINT, UINTEGER, USMALLINT, UTINYINT, VARCHAR,
+  DuckDBDataChunk, DuckDBDateValue, DuckDBTimestampValue, listValue, structValue,
   type DuckDBConnection, type DuckDBType, type DuckDBValue,
 } from "@duckdb/node-api";
 import { structType } from "../plan/nested.js";
@@ -71,62 +71,66 @@ async function load(conn: DuckDBConnection, id: string): Promise<void> {
   const target = `${quoteIdent(MEMORY_SCHEMA)}.${quoteIdent(id)}`;
   await conn.run(`CREATE OR REPLACE TABLE ${target} (${schema.map((f) => `${quoteIdent(f.name)} ${f.type}`).join(", ")})`);
   if (table.numRows === 0) return;
+  // Column by column into data chunks of DuckDB's vector size: Arrow's iterators and one conversion per
+  // column are ~3x faster than Vector.get and a type switch for every cell.
   const appender = await conn.createAppender(id, MEMORY_SCHEMA);
-  const columns = schema.map((f) => {
-    const vector = table.getChild(f.name)!;
-    const nested = A.DataType.isList(vector.type) || A.DataType.isStruct(vector.type);
-    return { type: f.type, vector, nested: nested ? duckdbNestedType(vector.type) : undefined };
-  });
-  for (let row = 0; row < table.numRows; row++) {
-    for (const { type, vector, nested } of columns) {
-      const v = vector.get(row);
-      if (v === null || v === undefined) appender.appendNull();
-      else if (nested) appender.appendValue(duckdbValue(v, vector.type), nested);
-      else if (type === "BOOLEAN") appender.appendBoolean(Boolean(v));
-      else if (type === "VARCHAR") appender.appendVarchar(String(v));
-      else if (type === "DOUBLE" || type === "FLOAT") appender.appendDouble(Number(v));
-      else if (type === "DATE") appender.appendDate(new DuckDBDateValue(Math.floor(toMs(v) / 86_400_000)));
-      else if (type === "TIMESTAMP") appender.appendTimestamp(new DuckDBTimestampValue(BigInt(Math.round(toMs(v))) * 1000n));
-      else if (type === "BIGINT") appender.appendBigInt(BigInt(v as number | bigint));
-      else if (type === "UBIGINT") appender.appendUBigInt(BigInt(v as number | bigint));
-      else if (type === "INTEGER") appender.appendInteger(Number(v));
-      else if (type === "SMALLINT") appender.appendSmallInt(Number(v));
-      else if (type === "TINYINT") appender.appendTinyInt(Number(v));
-      else if (type === "UINTEGER") appender.appendUInteger(Number(v));
-      else if (type === "USMALLINT") appender.appendUSmallInt(Number(v));
-      else appender.appendUTinyInt(Number(v));
-    }
-    appender.endRow();
+  const types = table.schema.fields.map((f) => duckdbTypeObject(f.type));
+  const columns = table.schema.fields.map((f) => columnValues(table.getChild(f.name)!));
+  for (let offset = 0; offset < table.numRows; offset += CHUNK_ROWS) {
+    const end = Math.min(table.numRows, offset + CHUNK_ROWS);
+    const chunk = DuckDBDataChunk.create(types, end - offset);
+    columns.forEach((values, i) => chunk.setColumnValues(i, values.slice(offset, end)));
+    appender.appendDataChunk(chunk);
   }
   appender.closeSync();
 }
 
-/** node-api's type object for a list or struct column (the appender needs it to build nested values). */
-function duckdbNestedType(t: A.DataType): DuckDBType {
-  if (A.DataType.isList(t)) return LIST(duckdbNestedType((t as A.List).valueType));
-  if (A.DataType.isStruct(t)) return STRUCT(Object.fromEntries((t as A.Struct).children.map((f) => [f.name, duckdbNestedType(f.type)])));
+const CHUNK_ROWS = 2048;
+
+/** A column's values as node-api values of duckdbTypeObject(vector.type). */
+function columnValues(vector: A.Vector): DuckDBValue[] {
+  const convert = converterFor(vector.type);
+  const out: DuckDBValue[] = new Array(vector.length);
+  let i = 0;
+  for (const v of vector) out[i++] = convert(v);
+  return out;
+}
+
+/** node-api's type object for an Arrow type: the same types as duckdbTypeOfArrow names. */
+function duckdbTypeObject(t: A.DataType): DuckDBType {
+  if (A.DataType.isList(t)) return LIST(duckdbTypeObject((t as A.List).valueType));
+  if (A.DataType.isStruct(t)) return STRUCT(Object.fromEntries((t as A.Struct).children.map((f) => [f.name, duckdbTypeObject(f.type)])));
   if (A.DataType.isBool(t)) return BOOLEAN;
-  if (A.DataType.isInt(t)) return BIGINT;
-  if (A.DataType.isFloat(t)) return DOUBLE;
+  if (A.DataType.isInt(t)) {
+    const { bitWidth, isSigned } = t as A.Int;
+    const signed = { 8: TINYINT, 16: SMALLINT, 32: INTEGER, 64: BIGINT }[bitWidth] ?? BIGINT;
+    const unsigned = { 8: UTINYINT, 16: USMALLINT, 32: UINTEGER, 64: UBIGINT }[bitWidth] ?? UBIGINT;
+    return isSigned ? signed : unsigned;
+  }
+  if (A.DataType.isFloat(t)) return (t as A.Float).precision === A.Precision.SINGLE ? FLOAT : DOUBLE;
+  if (A.DataType.isDecimal(t)) return DOUBLE;
   if (A.DataType.isDate(t)) return DATE;
   if (A.DataType.isTimestamp(t)) return TIMESTAMP;
   return VARCHAR;
 }
 
-/** An Arrow value (a Vector for a list, a row object for a struct) as a node-api value of duckdbNestedType. */
-function duckdbValue(v: unknown, t: A.DataType): DuckDBValue {
-  if (v === null || v === undefined) return null;
-  if (A.DataType.isList(t)) return listValue([...(v as Iterable<unknown>)].map((x) => duckdbValue(x, (t as A.List).valueType)));
-  if (A.DataType.isStruct(t)) {
-    const o = v as Record<string, unknown>;
-    return structValue(Object.fromEntries((t as A.Struct).children.map((f) => [f.name, duckdbValue(o[f.name], f.type)])));
+/** Converts an Arrow value (a Vector for a list, a row object for a struct) to a node-api value of duckdbTypeObject(t); chosen once per column. */
+function converterFor(t: A.DataType): (v: unknown) => DuckDBValue {
+  const orNull = (f: (v: unknown) => DuckDBValue) => (v: unknown) => (v === null || v === undefined ? null : f(v));
+  if (A.DataType.isList(t)) {
+    const item = converterFor((t as A.List).valueType);
+    return orNull((v) => listValue(Array.from(v as Iterable<unknown>, item)));
   }
-  if (A.DataType.isBool(t)) return Boolean(v);
-  if (A.DataType.isInt(t)) return BigInt(v as number | bigint);
-  if (A.DataType.isFloat(t)) return Number(v);
-  if (A.DataType.isDate(t)) return new DuckDBDateValue(Math.floor(toMs(v) / 86_400_000));
-  if (A.DataType.isTimestamp(t)) return new DuckDBTimestampValue(BigInt(Math.round(toMs(v))) * 1000n);
-  return String(v);
+  if (A.DataType.isStruct(t)) {
+    const fields = (t as A.Struct).children.map((f) => [f.name, converterFor(f.type)] as const);
+    return orNull((v) => structValue(Object.fromEntries(fields.map(([name, convert]) => [name, convert((v as Record<string, unknown>)[name])]))));
+  }
+  if (A.DataType.isBool(t)) return orNull(Boolean);
+  if (A.DataType.isInt(t)) return (t as A.Int).bitWidth === 64 ? orNull((v) => BigInt(v as number | bigint)) : orNull(Number);
+  if (A.DataType.isFloat(t) || A.DataType.isDecimal(t)) return orNull(Number);
+  if (A.DataType.isDate(t)) return orNull((v) => new DuckDBDateValue(Math.floor(toMs(v) / 86_400_000)));
+  if (A.DataType.isTimestamp(t)) return orNull((v) => new DuckDBTimestampValue(BigInt(Math.round(toMs(v))) * 1000n));
+  return orNull(String);
 }
 
 function toMs(v: unknown): number {

@@ -55,6 +55,16 @@ describe("sources and writers", () => {
     const out = (await f.sort("i").collect()).toArrow();
     expect(out).toBeInstanceOf(A.Table);
     expect([...out.getChild("s")!]).toEqual(["a", "b", "c"]);
+    // narrow, unsigned and single-precision columns keep their values (and DuckDB types) through the engine
+    const narrow = A.tableFromArrays({ i8: Int8Array.from([-128, 0, 127]), u16: Uint16Array.from([0, 1, 65535]), f32: Float32Array.from([0.5, -1.25, 3]), u64: BigUint64Array.from([0n, 1n, 2n ** 64n - 1n]) });
+    const nf = fromArrow(narrow);
+    expect(nf.schema.map((f) => f.type)).toEqual(["TINYINT", "USMALLINT", "FLOAT", "UBIGINT"]);
+    const back = (await nf.withColumns(col("i8").cast("int32").add(1).as("next")).collect()).toRecords();
+    expect(back.map((r) => [r.i8, r.u16, r.f32, String(r.u64), r.next])).toEqual([
+      [-128, 0, 0.5, "0", -127],
+      [0, 1, -1.25, "1", 1],
+      [127, 65535, 3, String(2n ** 64n - 1n), 128],
+    ]);
     const c = await fromColumns({ x: [1, 2, null], y: ["p", null, "r"], d: [new Date(0), null, new Date(1000)] }).collect();
     expect(c.toRecords()).toEqual([
       { x: 1, y: "p", d: new Date(0) },
