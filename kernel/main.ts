@@ -229,6 +229,7 @@ wire.on("message", (event: FromWire) => {
       if (!event.sigint) {
         // Fallback: this thread handles SIGINT, which covers a pending await and (through vm's
         // breakOnSigint) a cell's synchronous start, not a loop after an await.
+        log("SIGINT is handled on the main thread (the wire thread cannot watch it): a loop after an await is not interrupted by it; interrupt_request still is");
         sigintOnMain = true;
         runner.breakOnSigint = true;
         process.on("SIGINT", interrupt);

@@ -76,3 +76,15 @@ describe("kernel liveness (jupyter_client)", () => {
     expect(r.shutdown_exit_s).toBeLessThan(5);
   });
 });
+
+describe("SIGINT fallback on the main thread (jupyter_client)", () => {
+  it("stops a synchronous loop and a pending await, keeps state; the kernel says it runs the fallback", async () => {
+    const f = await runPythonJson(join(repoRoot, "test/kernel/py/sigint_fallback.py"), [], { env: { ...spec.env, SLUICE_KERNEL_SIGINT: "main" }, timeoutMs: 60_000 });
+    expect(f.error).toBeUndefined();
+    expect(f.kernel_log).toContain("SIGINT is handled on the main thread");
+    expect(f.sync_loop).toEqual({ status: "error", ename: "KeyboardInterrupt" });
+    expect(f.pending_await).toEqual({ status: "error", ename: "KeyboardInterrupt" });
+    expect(f.state_after).toBe("43");
+    expect(f.alive).toBe(true);
+  }, 90_000);
+});
