@@ -9,7 +9,7 @@ const program = new Command("sluice")
   .version(pkg.version);
 
 // Only the area of the command being run is imported (the others pull in DuckDB, SQLite, the
-// pipeline runner...), so `sluice run` does not pay for `sluice pipeline`. Help loads them all.
+// pipeline runner...), so `sluice run` does not pay for `sluice pipeline`. Help loads them all, --version none.
 const areas: Record<string, () => Promise<{ register(program: Command): void }>> = {
   kernel: () => import("./kernel.js"),
   run: () => import("./run.js"),
@@ -19,7 +19,8 @@ const areas: Record<string, () => Promise<{ register(program: Command): void }>>
   examples: () => import("./examples.js"),
 };
 const command = process.argv[2];
-const wanted = command !== undefined && command in areas ? [areas[command]] : Object.values(areas);
+const versionOnly = command === "--version" || command === "-V";
+const wanted = versionOnly ? [] : command !== undefined && command in areas ? [areas[command]] : Object.values(areas);
 for (const load of wanted) (await load()).register(program);
 
 await program.parseAsync(process.argv);
