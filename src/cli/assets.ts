@@ -1,7 +1,7 @@
 // `sluice assets ls|show|history|lineage|gc` (see README "## Pipelines and the asset store").
 import { Command } from "commander";
 import { AssetStore, type Materialization } from "../store/index.js";
-import { fail } from "./pipeline.js";
+import { fail } from "./errors.js";
 
 function bytes(n: number): string {
   return n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : n < 1024 ** 3 ? `${(n / 1024 ** 2).toFixed(1)} MiB` : `${(n / 1024 ** 3).toFixed(2)} GiB`;

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { install } from "../../kernel/kernelspec.js";
 import { loadPipelineFile, runPipeline, PipelineError, type PipelineEvent, type RunOptions, type RunResult, type Pipeline } from "../pipeline/index.js";
 import { AssetStore } from "../store/index.js";
-import { fail } from "./pipeline.js";
+import { fail } from "./errors.js";
 import { handleStopSignals } from "./signals.js";
 
 export type ExampleSize = "small" | "full";

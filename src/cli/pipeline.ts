@@ -1,8 +1,8 @@
 // `sluice pipeline run|show|runs` (see README "## Pipelines and the asset store").
 import { Command } from "commander";
 import { AssetStore } from "../store/index.js";
-import { describePipeline, loadPipelineFile, pipelineSpec, runPipeline, PipelineError } from "../pipeline/index.js";
-import { StoreError } from "../store/index.js";
+import { describePipeline, loadPipelineFile, pipelineSpec, runPipeline } from "../pipeline/index.js";
+import { fail } from "./errors.js";
 import { handleStopSignals } from "./signals.js";
 
 interface RunFlags {
@@ -20,16 +20,6 @@ function positiveInt(text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1) throw new Error(`expected a whole number ≥ 1, got ${JSON.stringify(text)}`);
   return n;
-}
-
-/** Our typed errors print as their message (exit 2 for usage/validation, 1 otherwise); others with a stack. */
-export function fail(error: unknown): number {
-  if (error instanceof PipelineError || error instanceof StoreError) {
-    process.stderr.write(`error: ${error.message}\n`);
-    return error.name === "PipelineValidationError" || error.name === "PipelineUsageError" || error.name === "PipelineLoadError" || error.name === "InvalidAssetKeyError" ? 2 : 1;
-  }
-  process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  return 1;
 }
 
 export function register(program: Command): void {

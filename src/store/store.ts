@@ -5,11 +5,16 @@ import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import { openCatalog, type CatalogDb } from "./catalog.js";
-import { scan, type LazyFrame } from "../frame/index.js";
+import type { LazyFrame } from "../frame/index.js";
 import { AssetDataCorruptError, AssetDataMissingError, AssetNotFoundError, InvalidAssetKeyError, UnsupportedAssetDataError } from "./errors.js";
 import { normalizeAssetKey, type AssetKeyLike } from "./keys.js";
 import { normalizeMetadata, jsonSafe, type MetadataEntry, type MetadataInput } from "./metadata.js";
-import { inspectParquet, readParquetRows, writeParquet, type TableData } from "./parquet.js";
+import type { TableData } from "./parquet.js";
+
+// The Parquet side (DuckDB, Arrow, lazy frames) loads on first use, so commands that only read the
+// catalog (`sluice assets ls|show|history|lineage`) start in a fraction of the time.
+const parquet = () => import("./parquet.js");
+const frames = () => import("../frame/index.js");
 
 export type AssetFormat = "parquet" | "ipynb";
 
@@ -198,7 +203,7 @@ export async function writeAssetFile(root: string, keyLike: AssetKeyLike, data: 
   const temp = join(dir, `.tmp-${version}.${format}`);
   try {
     if (format === "ipynb") writeFileSync(temp, (data as { ipynb: string | Uint8Array }).ipynb);
-    else await writeParquet(data as TableData, temp);
+    else await (await parquet()).writeParquet(data as TableData, temp);
     fsyncPath(temp, "r+");
     renameSync(temp, final);
     fsyncPath(dir, "r");
@@ -246,7 +251,7 @@ export class AssetStore {
   /** Records a written file in the catalog, in one transaction. */
   async commit(file: PreparedFile, options: MaterializeOptions = {}): Promise<Materialization> {
     const metadata = normalizeMetadata(options.metadata);
-    const summary = file.format === "parquet" ? await inspectParquet(join(this.root, file.path)) : undefined;
+    const summary = file.format === "parquet" ? await (await parquet()).inspectParquet(join(this.root, file.path)) : undefined;
     const partition = options.partition ?? "";
     const inputs = (options.inputs ?? []).map((i) => ({ ...i, key: normalizeAssetKey(i.key) }));
     const now = Date.now();
@@ -444,7 +449,7 @@ export class AssetStore {
   async readRows(key: AssetKeyLike, options: { partition?: string; version?: string; limit?: number } = {}): Promise<Record<string, unknown>[]> {
     const m = this.resolve(key, options);
     try {
-      return await readParquetRows(this.absolutePath(m), options.limit);
+      return await (await parquet()).readParquetRows(this.absolutePath(m), options.limit);
     } catch (error) {
       throw new AssetDataCorruptError(m.key, m.version, this.absolutePath(m), (error as Error).message);
     }
@@ -454,7 +459,7 @@ export class AssetStore {
   async read(key: AssetKeyLike, options: { partition?: string; version?: string } = {}): Promise<LazyFrame> {
     const m = this.resolve(key, options);
     if (m.format !== "parquet") throw new UnsupportedAssetDataError(`asset ${m.key} version ${m.version} is a ${m.format} file, not a table; open ${this.absolutePath(m)}.`);
-    return scan.parquet(this.absolutePath(m));
+    return (await frames()).scan.parquet(this.absolutePath(m));
   }
 
   /** Keeps the newest `keepLast` versions of every (asset, partition); deletes older rows and files and orphan files. */
