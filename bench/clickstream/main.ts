@@ -1,7 +1,7 @@
 // bench/clickstream: the page-view workload (hour buckets, page views, distinct visitors, referrer
 // counts → NDJSON) run by Sluice, by the same query hand-written in DuckDB SQL, by Polars, and at 1M
 // rows by danfojs-node and Arquero (both reading the same CSV). Each contender runs in its own child process so
-// peak memory is its own. Sizes: SLUICE_BENCH_ROWS (default 5,000,000), SLUICE_BENCH_DANFO_ROWS (default 1,000,000;
+// peak memory is its own. Sizes: SLUICE_BENCH_ROWS (default 10,000,000), SLUICE_BENCH_DANFO_ROWS (default 1,000,000;
 // 0 skips danfo and Arquero), SLUICE_BENCH_DANFO_TIMEOUT (seconds per JS contender, default 120),
 // SLUICE_BENCH_DANFO_CHECK_ROWS (default 10,000: a size danfo finishes, for the equality check),
 // SLUICE_BENCH_REPEATS (default 3), SLUICE_BENCH_OVERHEAD_ROUNDS (default 40: the fixed cost per action, measured
@@ -132,7 +132,7 @@ function measurePair(input: string, out: (kind: string) => string, repeats: numb
 
 async function main(): Promise<void> {
   const { generateClickstream, writeEventsCsv } = await import("./generate.js");
-  const rows = Number(process.env.SLUICE_BENCH_ROWS ?? 5_000_000);
+  const rows = Number(process.env.SLUICE_BENCH_ROWS ?? 10_000_000);
   const danfoRows = Number(process.env.SLUICE_BENCH_DANFO_ROWS ?? 1_000_000);
   const repeats = Number(process.env.SLUICE_BENCH_REPEATS ?? 3);
   const base = process.env.SLUICE_BENCH_DIR ?? "/tmp/sluice-bench";
