@@ -2,19 +2,29 @@ import type { Host } from "../host/index.js";
 import type { JobSnapshot } from "./jobs.js";
 import { moreJobsBundle, progressBundle } from "./render.js";
 
-// One inline display per job, under the cell that runs it: display_data with a display_id at
-// job.start, then update_display_data at most once per interval, and the final state at once on
-// job.end (while the cell still runs, so every frontend still routes the update to that cell).
-// A cell that runs many jobs (a loop of 1,000 quick queries) shows the first INLINE_JOBS_PER_CELL
-// one by one and the rest as one summary line: 1,000 progress bars help nobody, and their ~3,000
-// messages went over Jupyter Server's IOPub rate limit, which then dropped the panel's messages too.
+// One inline display per job, under the cell that runs it: display_data with a display_id, then
+// update_display_data at most once per interval, and the final state at once on job.end (while the
+// cell still runs, so every frontend still routes the update to that cell).
+// The first display waits FIRST_DISPLAY_MS: a job that ends by then is shown once, in its final state,
+// so a loop of 1,000 quick queries sends 1,000 messages, not 3,000 (Jupyter Server drops IOPub
+// messages past 1,000 a second over 3 s, the panel's comm messages with them). Past
+// INLINE_JOBS_PER_CELL jobs in one cell, the rest share one summary line, so no loop can reach that limit.
 
+/** How long a new job waits before its first display (one message instead of two for quick jobs). */
+export const FIRST_DISPLAY_MS = 100;
 /** Jobs of one cell shown one by one; the cell's later jobs share one summary display. */
-export const INLINE_JOBS_PER_CELL = 20;
+export const INLINE_JOBS_PER_CELL = 500;
 
 interface Shown {
   lastUpdate: number;
   timer?: NodeJS.Timeout;
+}
+
+interface JobDisplay extends Shown {
+  /** The latest state, shown when the first display or a throttled update goes out. */
+  job: JobSnapshot;
+  /** No display_data sent yet (within FIRST_DISPLAY_MS of the start). */
+  pending: boolean;
 }
 
 /** The jobs of one cell beyond the first INLINE_JOBS_PER_CELL, shown as one summary display. */
@@ -33,7 +43,7 @@ export function displayIdOf(jobId: string): string {
 }
 
 export class InlineProgress {
-  private readonly shown = new Map<string, Shown>();
+  private readonly displays = new Map<string, JobDisplay>();
   private readonly cells = new Map<string, CellJobs>();
   private summaries = 0;
 
@@ -47,14 +57,21 @@ export class InlineProgress {
     const cell = this.cellOf(job);
     if (cell.shown >= INLINE_JOBS_PER_CELL) return this.overflowed(cell, job);
     cell.shown += 1;
-    this.host.display(progressBundle(job, this.now()), { displayId: displayIdOf(job.jobId) });
-    this.shown.set(job.jobId, { lastUpdate: this.now() });
+    const display: JobDisplay = { job, pending: true, lastUpdate: this.now() };
+    display.timer = setTimeout(() => {
+      display.timer = undefined;
+      this.firstDisplay(display);
+    }, FIRST_DISPLAY_MS);
+    display.timer.unref?.();
+    this.displays.set(job.jobId, display);
   }
 
   changed(job: JobSnapshot): void {
-    const shown = this.shown.get(job.jobId);
-    // The job may have ended (and shown its final state) before the timer fires.
-    if (shown) this.later(shown, () => this.shown.get(job.jobId) === shown && this.update(job, shown));
+    const display = this.displays.get(job.jobId);
+    if (!display) return;
+    display.job = job;
+    // The job may end (and show its final state) before the timer fires.
+    if (!display.pending) this.later(display, () => this.displays.get(job.jobId) === display && this.update(display));
   }
 
   ended(job: JobSnapshot): void {
@@ -63,15 +80,24 @@ export class InlineProgress {
       overflow.statuses.set(job.jobId, job.status);
       return this.later(overflow, () => this.showSummary(overflow, true));
     }
-    const shown = this.shown.get(job.jobId);
-    if (!shown) return;
-    if (shown.timer) clearTimeout(shown.timer);
-    this.shown.delete(job.jobId);
-    this.update(job, shown);
+    const display = this.displays.get(job.jobId);
+    if (!display) return;
+    if (display.timer) clearTimeout(display.timer);
+    display.timer = undefined;
+    this.displays.delete(job.jobId);
+    display.job = job;
+    if (display.pending) this.firstDisplay(display);
+    else this.update(display);
   }
 
-  /** The cell finished: its summary shows its final counts now, while the frontend still routes it there. */
+  /** The cell finished: what is still waiting is shown now, while the frontend still routes it there. */
   cellEnded(): void {
+    for (const display of this.displays.values()) {
+      if (!display.pending) continue;
+      if (display.timer) clearTimeout(display.timer);
+      display.timer = undefined;
+      this.firstDisplay(display);
+    }
     for (const cell of this.cells.values()) {
       if (!cell.overflow) continue;
       if (cell.overflow.timer) clearTimeout(cell.overflow.timer);
@@ -81,9 +107,9 @@ export class InlineProgress {
   }
 
   dispose(): void {
-    for (const shown of this.shown.values()) if (shown.timer) clearTimeout(shown.timer);
+    for (const display of this.displays.values()) if (display.timer) clearTimeout(display.timer);
     for (const cell of this.cells.values()) if (cell.overflow?.timer) clearTimeout(cell.overflow.timer);
-    this.shown.clear();
+    this.displays.clear();
     this.cells.clear();
   }
 
@@ -117,13 +143,19 @@ export class InlineProgress {
     shown.timer.unref?.();
   }
 
+  private firstDisplay(display: JobDisplay): void {
+    display.pending = false;
+    display.lastUpdate = this.now();
+    this.host.display(progressBundle(display.job, display.lastUpdate), { displayId: displayIdOf(display.job.jobId) });
+  }
+
   private showSummary(overflow: Overflow, update: boolean): void {
     overflow.lastUpdate = this.now();
     this.host.display(moreJobsBundle([...overflow.statuses.values()]), { displayId: overflow.displayId, update });
   }
 
-  private update(job: JobSnapshot, shown: Shown): void {
-    shown.lastUpdate = this.now();
-    this.host.display(progressBundle(job, shown.lastUpdate), { displayId: displayIdOf(job.jobId), update: true });
+  private update(display: JobDisplay): void {
+    display.lastUpdate = this.now();
+    this.host.display(progressBundle(display.job, display.lastUpdate), { displayId: displayIdOf(display.job.jobId), update: true });
   }
 }
