@@ -92,10 +92,12 @@ export function applyEvent(jobs: Map<string, JobSnapshot>, event: ProgressEvent,
       job.elapsedMs = Math.max(job.elapsedMs, event.endedAt - job.startedAt);
       job.operators = event.operators;
       if (event.status === "succeeded") job.percent = 100;
-      // A job too quick for a progress report: the rows its sources read (the operators nothing feeds).
-      if (job.rowsProcessed === 0 && event.operators.some((o) => o.parentId !== undefined)) {
+      // The rows its sources read (the operators nothing feeds): for a job too quick for a progress report,
+      // and for one that finished after its last report (which counted only part of them).
+      if ((job.rowsProcessed === 0 || event.status === "succeeded") && event.operators.some((o) => o.parentId !== undefined)) {
         const parents = new Set(event.operators.map((o) => o.parentId));
-        job.rowsProcessed = event.operators.filter((o) => !parents.has(o.id)).reduce((n, o) => n + o.rows, 0);
+        const read = event.operators.filter((o) => !parents.has(o.id)).reduce((n, o) => n + o.rows, 0);
+        job.rowsProcessed = Math.max(job.rowsProcessed, read);
       }
       if (event.error !== undefined) job.error = event.error;
       for (const stage of job.stages) stage.endedAt ??= now;

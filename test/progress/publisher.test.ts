@@ -335,6 +335,21 @@ describe("JobHistory", () => {
     expect(job.elapsedMs).toBe(4);
   });
 
+  it("a job that succeeds after its last progress report ends with all the rows its sources read", () => {
+    const history = new JobHistory();
+    const operators = [
+      { id: "0", name: "HASH_GROUP_BY", rows: 200, timeMs: 30 },
+      { id: "1", name: "READ_PARQUET", rows: 5_000_000, timeMs: 50, parentId: "0" },
+    ];
+    history.apply({ type: "job.start", jobId: "q", description: "q", startedAt: 1 });
+    history.apply({ type: "job.progress", jobId: "q", percent: 12, rowsProcessed: 579_584, rowsTotal: 5_000_000, elapsedMs: 250 });
+    expect(history.apply({ type: "job.end", jobId: "q", status: "succeeded", endedAt: 400, operators }).rowsProcessed).toBe(5_000_000);
+    // A cancelled job keeps what it had reported: its operators' rows are partial too.
+    history.apply({ type: "job.start", jobId: "c", description: "c", startedAt: 1 });
+    history.apply({ type: "job.progress", jobId: "c", percent: 12, rowsProcessed: 579_584, rowsTotal: 5_000_000, elapsedMs: 250 });
+    expect(history.apply({ type: "job.end", jobId: "c", status: "cancelled", endedAt: 400, operators }).rowsProcessed).toBe(579_584);
+  });
+
 
   it("drops finished jobs before running ones when over the limit", () => {
     const history = new JobHistory(2);
