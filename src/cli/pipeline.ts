@@ -1,20 +1,12 @@
 // `sluice pipeline run|show|runs` (see README "## Pipelines and the asset store").
 import { Command } from "commander";
 import { AssetStore } from "../store/index.js";
-import { describePipeline, loadPipelineFile, pipelineSpec, runPipeline } from "../pipeline/index.js";
+import { describePipeline, loadPipelineFile, pipelineSpec, runPipeline, type RunOptions } from "../pipeline/index.js";
 import { fail } from "./errors.js";
 import { handleStopSignals } from "./signals.js";
 
-interface RunFlags {
-  partition?: string;
-  backfill?: string;
-  maxConcurrency?: number;
-  force?: boolean;
-  fromFailure?: string;
-  only?: string[];
-  store?: string;
-  json?: boolean;
-}
+/** The run options as flags, except that the store is a folder. */
+type RunFlags = Pick<RunOptions, "partition" | "backfill" | "maxConcurrency" | "force" | "fromFailure" | "only"> & { store?: string; json?: boolean };
 
 function positiveInt(text: string): number {
   const n = Number(text);

@@ -60,3 +60,13 @@ def emit(value):
 def stop(km, kc):
     kc.stop_channels()
     km.shutdown_kernel(now=True)
+
+
+def finish(results, km, kc, log):
+    """Stops the kernel, adds its stderr (written to `log`) to the results as kernel_log, and emits them."""
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+    log.flush()
+    with open(log.name) as f:
+        results["kernel_log"] = f.read()
+    emit(results)

@@ -10,7 +10,7 @@ import time
 import zmq
 from jupyter_client.session import Session
 
-from kclient import start, execute, collect, result_of, text_of, emit, stop
+from kclient import start, execute, collect, result_of, text_of, emit, stop, finish
 
 results = {}
 log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
@@ -138,9 +138,4 @@ try:
 except Exception as error:
     results["error"] = repr(error)
 finally:
-    kc.stop_channels()
-    km.shutdown_kernel(now=True)
-log.flush()
-with open(log.name) as f:
-    results["kernel_log"] = f.read()
-emit(results)
+    finish(results, km, kc, log)

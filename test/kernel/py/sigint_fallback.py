@@ -4,7 +4,7 @@ import signal
 import tempfile
 import time
 
-from kclient import start, execute, result_of, emit, collect
+from kclient import start, execute, result_of, collect, finish
 
 results = {}
 log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
@@ -29,9 +29,4 @@ try:
 except Exception as error:
     results["error"] = repr(error)
 finally:
-    kc.stop_channels()
-    km.shutdown_kernel(now=True)
-log.flush()
-with open(log.name) as f:
-    results["kernel_log"] = f.read()
-emit(results)
+    finish(results, km, kc, log)
