@@ -20,13 +20,22 @@ export function planTree(plan: Plan): PlanTreeNode {
 }
 
 export function planText(plan: Plan): string {
-  const lines: string[] = [];
-  const walk = (n: PlanTreeNode, depth: number) => {
-    lines.push(`${"  ".repeat(depth)}${n.name}${n.detail ? ` ${n.detail}` : ""}`);
-    n.children.forEach((c) => walk(c, depth + 1));
+  const text = (n: PlanTreeNode, depth: number): string[] => [
+    `${"  ".repeat(depth)}${n.name}${n.detail ? ` ${n.detail}` : ""}`,
+    ...childLines(n, depth + 1),
+  ];
+  // A union of inputs that differ only in the files they read (partitionWiseAggregation's slices) shows
+  // the first and a count, not 48 copies.
+  const childLines = (n: PlanTreeNode, depth: number): string[] => {
+    const children = n.children.map((c) => text(c, depth));
+    const sameShape = (lines: string[]) => lines.join("\n").replace(/; files \d+\/\d+/g, "");
+    const files = children.map((c) => /; files (\d+)\//.exec(c.join("\n"))?.[1]);
+    if (n.name === "UNION" && children.length > 2 && files.every((f) => f !== undefined) && children.every((c) => sameShape(c) === sameShape(children[0]))) {
+      return [...children[0], `${"  ".repeat(depth)}… and ${children.length - 1} more inputs like it, over other files (files per input: ${files.join(", ")})`];
+    }
+    return children.flat();
   };
-  walk(planTree(plan), 0);
-  return lines.join("\n");
+  return text(planTree(plan), 0).join("\n");
 }
 
 function nodeName(p: Plan): string {

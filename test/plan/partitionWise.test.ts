@@ -91,6 +91,11 @@ describe("partitionWiseAggregation", () => {
       }
     });
     expect(sliceOf.size).toBe(CUSTOMERS);
+    // explain() shows one slice and a count, not every copy
+    const text = (await q.explain()).toString();
+    expect(text).toContain(`UNION ${wanted} inputs`);
+    expect(text).toContain(`… and ${wanted - 1} more inputs like it, over other files (files per input: `);
+    expect(text.split("\n").filter((l) => l.trim().startsWith("AGGREGATE")).length).toBe(2); // logical plan + one slice
     const total = (await scan.parquet(dir, { hive: true })).plan;
     expect(parts.flatMap(scanFiles).sort()).toEqual(scanFiles(total).sort()); // every file read exactly once
   });
