@@ -14,28 +14,36 @@ export function planTree(plan: Plan): PlanTreeNode {
   let next = 0;
   const walk = (p: Plan): PlanTreeNode => {
     const id = String(next++);
-    return { id, name: nodeName(p), detail: nodeDetail(p), children: inputsOf(p).map(walk) };
+    const children = inputsOf(p).map(walk);
+    return { id, name: nodeName(p), detail: nodeDetail(p), children: p.kind === "union" ? collapseSlices(children, () => String(next++)) : children };
   };
   return walk(plan);
 }
 
+/**
+ * A union of inputs that differ only in the files they read (partitionWiseAggregation's slices) keeps the
+ * first input and one node that counts the others, so explain() and the panel do not draw 48 copies.
+ */
+function collapseSlices(children: PlanTreeNode[], newId: () => string): PlanTreeNode[] {
+  const files = children.map((c) => /; files (\d+)\//.exec(flatText(c))?.[1]);
+  const shape = (c: PlanTreeNode) => flatText(c).replace(/; files \d+\/\d+/g, "");
+  if (children.length <= 2 || files.some((f) => f === undefined) || children.some((c) => shape(c) !== shape(children[0]))) return children;
+  const more = { id: newId(), name: "…", detail: `and ${children.length - 1} more inputs like it, over other files (files per input: ${files.join(", ")})`, children: [] };
+  return [children[0], more];
+}
+
+function flatText(n: PlanTreeNode): string {
+  return [`${n.name} ${n.detail}`, ...n.children.map(flatText)].join("\n");
+}
+
 export function planText(plan: Plan): string {
-  const text = (n: PlanTreeNode, depth: number): string[] => [
-    `${"  ".repeat(depth)}${n.name}${n.detail ? ` ${n.detail}` : ""}`,
-    ...childLines(n, depth + 1),
-  ];
-  // A union of inputs that differ only in the files they read (partitionWiseAggregation's slices) shows
-  // the first and a count, not 48 copies.
-  const childLines = (n: PlanTreeNode, depth: number): string[] => {
-    const children = n.children.map((c) => text(c, depth));
-    const sameShape = (lines: string[]) => lines.join("\n").replace(/; files \d+\/\d+/g, "");
-    const files = children.map((c) => /; files (\d+)\//.exec(c.join("\n"))?.[1]);
-    if (n.name === "UNION" && children.length > 2 && files.every((f) => f !== undefined) && children.every((c) => sameShape(c) === sameShape(children[0]))) {
-      return [...children[0], `${"  ".repeat(depth)}… and ${children.length - 1} more inputs like it, over other files (files per input: ${files.join(", ")})`];
-    }
-    return children.flat();
+  const lines: string[] = [];
+  const walk = (n: PlanTreeNode, depth: number) => {
+    lines.push(`${"  ".repeat(depth)}${n.name}${n.detail ? ` ${n.detail}` : ""}`);
+    n.children.forEach((c) => walk(c, depth + 1));
   };
-  return text(planTree(plan), 0).join("\n");
+  walk(planTree(plan), 0);
+  return lines.join("\n");
 }
 
 function nodeName(p: Plan): string {

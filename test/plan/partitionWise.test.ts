@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { col, count, scan, type LazyFrame } from "../../src/index.js";
 import { connect } from "../../src/engine/instance.js";
 import type { Plan } from "../../src/plan/nodes.js";
+import { planTree } from "../../src/plan/tree.js";
 import { BYTES_PER_SLICE, MAX_SLICES, partitionWiseAggregation } from "../../src/plan/passes/partitionWiseAggregation.js";
 
 let dir = "";
@@ -96,6 +97,10 @@ describe("partitionWiseAggregation", () => {
     expect(text).toContain(`UNION ${wanted} inputs`);
     expect(text).toContain(`… and ${wanted - 1} more inputs like it, over other files (files per input: `);
     expect(text.split("\n").filter((l) => l.trim().startsWith("AGGREGATE")).length).toBe(2); // logical plan + one slice
+    // the plan tree (plan+json, job.start, the panel's DAG) collapses the same way
+    const union = planTree(q.optimizedPlan());
+    expect(union.name).toBe("UNION");
+    expect(union.children.map((c) => c.name)).toEqual(["AGGREGATE", "…"]);
     const total = (await scan.parquet(dir, { hive: true })).plan;
     expect(parts.flatMap(scanFiles).sort()).toEqual(scanFiles(total).sort()); // every file read exactly once
   });
