@@ -190,8 +190,9 @@ export class LazyFrame {
     return this.derive({ kind: "limit", input: this.plan, n: length, offset });
   }
 
-  unique(subset?: Many<string>): LazyFrame {
-    const cols = subset === undefined ? undefined : flat([subset]);
+  unique(...subset: Many<string>[]): LazyFrame {
+    const given = flat(subset).filter((c) => c !== undefined);
+    const cols = given.length === 0 ? undefined : given;
     cols?.forEach((c) => typeOf(colRef(c), schemaOf(this.plan)));
     return this.derive({ kind: "distinct", input: this.plan, subset: cols });
   }
@@ -262,6 +263,12 @@ export class LazyFrame {
   get write(): FrameWriter {
     const write = (format: "parquet" | "csv" | "ndjson" | "arrow") => async (path: string, options: WriteOptions = {}) => {
       if (typeof path !== "string" || path === "") throw new InvalidArgumentError(`write.${format}(path): path must be a non-empty string`);
+      if (typeof options !== "object" || options === null || Array.isArray(options))
+        throw new InvalidArgumentError(`write.${format}(path, options): options must be an object such as { partitionBy: ["day"], overwrite: false }, got ${JSON.stringify(options)}`);
+      const unknown = Object.keys(options).filter((k) => !["partitionBy", "overwrite"].includes(k));
+      if (unknown.length) throw new InvalidArgumentError(`write.${format}: unknown option ${unknown.map((k) => JSON.stringify(k)).join(", ")} (options: partitionBy, overwrite)`);
+      if (options.partitionBy !== undefined && !Array.isArray(options.partitionBy))
+        throw new InvalidArgumentError(`write.${format}: partitionBy must be an array of column names, e.g. { partitionBy: ["day"] }`);
       options.partitionBy?.forEach((c) => typeOf(colRef(c), schemaOf(this.plan)));
       const plan = this.optimizedPlan();
       await writeFile(plan, path, format, options, this.info(`write ${format} ${path}`, plan));

@@ -7,13 +7,16 @@ import { ColumnNotFoundError, InvalidArgumentError, SourceError, TypeMismatchErr
 const events = () => fromRecords([{ session_id: "s1", url: "/a", views: 3, ts: new Date("2024-01-01T00:00:00Z") }]);
 
 describe("bad input gives clear, typed errors when the expression is written", () => {
-  it("unknown column names the near miss and lists the columns", () => {
+  it("unknown column names the near miss and lists the columns", async () => {
     expect(() => events().select(col("sesion_id"))).toThrow(ColumnNotFoundError);
     expect(() => events().filter(col("sesion_id").eq("x"))).toThrow(
       "column 'sesion_id' not found; did you mean 'session_id'? (columns: session_id, url, views, ts)",
     );
     expect(() => events().groupBy("urll")).toThrow("did you mean 'url'?");
     expect(() => events().sort("nope")).toThrow("column 'nope' not found (columns: session_id, url, views, ts)");
+    // options that are not an object, or that we do not know, are refused rather than ignored
+    await expect(events().write.parquet("/tmp/sluice-never-written.parquet", "zstd" as never)).rejects.toThrow('options must be an object such as { partitionBy: ["day"], overwrite: false }');
+    await expect(events().write.csv("/tmp/sluice-never-written.csv", { partitonBy: ["url"] } as never)).rejects.toThrow('unknown option "partitonBy" (options: partitionBy, overwrite)');
     // a second key passed as a second argument would silently be taken as options
     expect(() => events().sort("url", "views" as never)).toThrow('sort by several keys with an array: sort(["a", "b"])');
     expect(() => events().drop("view")).toThrow(ColumnNotFoundError);

@@ -141,6 +141,10 @@ describe("verbs", () => {
     expect(await doubled.count()).toBe(PEOPLE.length * 2);
     expect(await doubled.unique().count()).toBe(PEOPLE.length);
     expect(await people().unique("dept").count()).toBe(new Set(PEOPLE.map((p) => p.dept)).size);
+    // several columns, as arguments or as an array
+    const pairs = new Set(PEOPLE.map((p) => JSON.stringify([p.dept, p.name]))).size;
+    expect(await people().unique("dept", "name").count()).toBe(pairs);
+    expect(await people().unique(["dept", "name"]).count()).toBe(pairs);
   });
 
   it("rename and drop", async () => {
