@@ -185,8 +185,8 @@ export class LazyFrame {
   }
 
   slice(offset: number, length: number): LazyFrame {
-    if (!Number.isInteger(offset) || offset < 0) throw new InvalidArgumentError(`slice: offset must be a non-negative integer, got ${offset}`);
-    if (!Number.isInteger(length) || length < 0) throw new InvalidArgumentError(`slice/limit: length must be a non-negative integer, got ${length}`);
+    if (!Number.isInteger(offset) || offset < 0) throw new InvalidArgumentError(`slice: offset must be a non-negative integer, got ${JSON.stringify(offset)}`);
+    if (!Number.isInteger(length) || length < 0) throw new InvalidArgumentError(`slice/limit: length must be a non-negative integer, got ${JSON.stringify(length)}`);
     return this.derive({ kind: "limit", input: this.plan, n: length, offset });
   }
 
@@ -228,7 +228,7 @@ export class LazyFrame {
   sample(options: { n?: number; fraction?: number; seed?: number }): LazyFrame {
     const { n, fraction, seed = 42 } = options;
     if ((n === undefined) === (fraction === undefined)) throw new InvalidArgumentError("sample needs exactly one of { n } or { fraction }");
-    if (n !== undefined && !(Number.isInteger(n) && n >= 0)) throw new InvalidArgumentError(`sample: n must be a non-negative integer, got ${n}`);
+    if (n !== undefined && !(Number.isInteger(n) && n >= 0)) throw new InvalidArgumentError(`sample: n must be a non-negative integer, got ${JSON.stringify(n)}`);
     if (fraction !== undefined && !(fraction >= 0 && fraction <= 1)) throw new InvalidArgumentError(`sample: fraction must be in [0, 1], got ${fraction}`);
     return this.derive({ kind: "sample", input: this.plan, n, fraction, seed });
   }

@@ -26,7 +26,7 @@ Expression.prototype.field = function (this: Expression, name: string) {
   return call(this, "structField", [], { name });
 };
 Expression.prototype.listGet = function (this: Expression, index: number) {
-  if (!Number.isInteger(index) || index < 0) throw new InvalidArgumentError(`listGet(index): index must be a non-negative integer, got ${index}`);
+  if (!Number.isInteger(index) || index < 0) throw new InvalidArgumentError(`listGet(index): index must be a non-negative integer, got ${JSON.stringify(index)}`);
   return call(this, "listGet", [], { index });
 };
 Expression.prototype.listLen = function (this: Expression) { return call(this, "listLen"); };
