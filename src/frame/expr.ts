@@ -1,6 +1,6 @@
 // The expression builder users write: col("a").gt(1).and(col("b").eq("x")). Each method returns a new
 // Expression wrapping an IR node (src/plan/expr.ts); nothing is checked or run until a frame uses it.
-import { colRef, literal, type Expr, type Literal, type Options } from "../plan/expr.js";
+import { colRef, exprToString, literal, type Expr, type Literal, type Options } from "../plan/expr.js";
 import { InvalidArgumentError } from "../plan/errors.js";
 import { parseEvery } from "../plan/duration.js";
 
@@ -46,7 +46,12 @@ export class Expression {
   and(o: ExprInput) { return this.call("and", [o]); }
   or(o: ExprInput) { return this.call("or", [o]); }
   not() { return this.call("not"); }
-  isIn(values: readonly Literal[]) { return this.call("isIn", values); }
+  /** True when the value is one of `values`: isIn(["a", "b"]) or isIn("a", "b"). */
+  isIn(...values: (Literal | readonly Literal[])[]) {
+    const list = values.flatMap((v) => (Array.isArray(v) ? (v as Literal[]) : [v as Literal]));
+    if (list.length === 0) throw new InvalidArgumentError(`isIn(values): give at least one value, e.g. ${exprToString(this.node)}.isIn(["a", "b"])`);
+    return this.call("isIn", list);
+  }
 
   // nulls and types
   isNull() { return this.call("isNull"); }
@@ -83,9 +88,9 @@ export class Expression {
   second() { return this.call("second"); }
   weekday() { return this.call("weekday"); }
   /** strftime-style format, e.g. "%Y-%m-%d %H:%M". */
-  format(format: string) { return this.call("format", [], { format }); }
+  format(format: string) { return this.call("format", [], { format: formatText("format", format) }); }
   /** Parses text with a strptime-style format into a TIMESTAMP. */
-  parse(format: string) { return this.call("parse", [], { format }); }
+  parse(format: string) { return this.call("parse", [], { format: formatText("parse", format) }); }
 
   // aggregations
   /** Number of non-null values. */
@@ -155,6 +160,11 @@ export function struct(fields: Record<string, ExprInput>): Expression {
 }
 
 /** when(cond).then(a).when(cond2).then(b).otherwise(c) */
+function formatText(what: string, format: unknown): string {
+  if (typeof format !== "string" || format === "") throw new InvalidArgumentError(`${what}(format): format must be a non-empty strftime-style string such as "%Y-%m-%d %H:%M", got ${JSON.stringify(format)}`);
+  return format;
+}
+
 export function when(condition: ExprInput): WhenBuilder {
   return new WhenBuilder([], toExpr(condition));
 }
@@ -166,6 +176,10 @@ export class WhenBuilder {
   ) {}
   then(value: ExprInput): ThenBuilder {
     return new ThenBuilder([...this.branches, { when: this.pending, then: toExpr(value) }]);
+  }
+  /** Only to say what is missing: every when() needs its then() first. */
+  otherwise(_value: ExprInput): never {
+    throw new InvalidArgumentError("when(condition) needs .then(value) before .otherwise(value): when(cond).then(a).otherwise(b)");
   }
 }
 

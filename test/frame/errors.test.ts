@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ColumnNotFoundError, InvalidArgumentError, SourceError, TypeMismatchError, col, fromRecords, lit, scan } from "../../src/index.js";
+import { ColumnNotFoundError, InvalidArgumentError, SourceError, TypeMismatchError, col, fromRecords, lit, scan, when } from "../../src/index.js";
 
 const events = () => fromRecords([{ session_id: "s1", url: "/a", views: 3, ts: new Date("2024-01-01T00:00:00Z") }]);
 
@@ -17,6 +17,11 @@ describe("bad input gives clear, typed errors when the expression is written", (
     // options that are not an object, or that we do not know, are refused rather than ignored
     await expect(events().write.parquet("/tmp/sluice-never-written.parquet", "zstd" as never)).rejects.toThrow('options must be an object such as { partitionBy: ["day"], overwrite: false }');
     await expect(events().write.csv("/tmp/sluice-never-written.csv", { partitonBy: ["url"] } as never)).rejects.toThrow('unknown option "partitonBy" (options: partitionBy, overwrite)');
+    // values as arguments or as an array; none at all, a bad format or a when() without then() say so
+    expect((await events().filter(col("url").isIn("/a", "/b")).count())).toBe(await events().filter(col("url").isIn(["/a", "/b"])).count());
+    expect(() => col("url").isIn()).toThrow('isIn(values): give at least one value, e.g. col("url").isIn(["a", "b"])');
+    expect(() => col("ts").format(123 as never)).toThrow('format(format): format must be a non-empty strftime-style string such as "%Y-%m-%d %H:%M", got 123');
+    expect(() => when(col("views").gt(1)).otherwise(0)).toThrow("when(condition) needs .then(value) before .otherwise(value)");
     // a second key passed as a second argument would silently be taken as options
     expect(() => events().sort("url", "views" as never)).toThrow('sort by several keys with an array: sort(["a", "b"])');
     expect(() => events().drop("view")).toThrow(ColumnNotFoundError);
