@@ -1,7 +1,7 @@
 // One embedded DuckDB per process. Each action takes its own connection so that a cancel interrupts
 // exactly that query; connections share the in-memory catalog (cached and in-memory tables).
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { InvalidArgumentError } from "../plan/errors.js";
+import { InvalidArgumentError, checkOptionNames } from "../plan/errors.js";
 
 export interface EngineConfig {
   /** Worker threads (default: DuckDB's choice, the number of cores). */
@@ -17,6 +17,7 @@ let instance: Promise<DuckDBInstance> | undefined;
 
 /** Sets engine options; applied at once when the engine already runs (SET), else at start-up. */
 export async function configureEngine(next: EngineConfig): Promise<void> {
+  checkOptionNames("configureEngine", next, { threads: true, memoryLimit: true, spillDirectory: true } satisfies Record<keyof EngineConfig, true>);
   if (next.threads !== undefined && !(Number.isInteger(next.threads) && next.threads > 0))
     throw new InvalidArgumentError(`threads must be a positive integer, got ${next.threads}`);
   if (next.memoryLimit !== undefined && !/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(next.memoryLimit))

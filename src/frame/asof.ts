@@ -1,6 +1,6 @@
 // joinAsof: for each left row, the right row with the nearest earlier (backward) or later (forward) key,
 // within the same `by` group and, optionally, within a tolerance. A left join: unmatched rows keep nulls.
-import { InvalidArgumentError, TypeMismatchError } from "../plan/errors.js";
+import { InvalidArgumentError, TypeMismatchError, checkOptionNames } from "../plan/errors.js";
 import { colRef } from "../plan/expr.js";
 import type { AsofParams } from "../plan/extensions.js";
 import { parseEvery } from "../plan/duration.js";
@@ -37,6 +37,9 @@ const many = (v: Many<string> | undefined): string[] => (v === undefined ? [] : 
 
 LazyFrame.prototype.joinAsof = function (this: LazyFrame, other: LazyFrame, o: AsofOptions): LazyFrame {
   if (!(other instanceof LazyFrame)) throw new InvalidArgumentError("joinAsof(other, ...): other must be a LazyFrame");
+  checkOptionNames("joinAsof", o, {
+    on: true, leftOn: true, rightOn: true, by: true, byLeft: true, byRight: true, strategy: true, tolerance: true, suffix: true,
+  } satisfies Record<keyof AsofOptions, true>);
   const leftOn = o.leftOn ?? o.on;
   const rightOn = o.rightOn ?? o.on;
   if (!leftOn || !rightOn) throw new InvalidArgumentError("joinAsof needs `on` (the key on both sides) or both `leftOn` and `rightOn`");

@@ -1,6 +1,6 @@
 // Fuzzy matching: fuzzyJoin (all pairs with token-set Jaccard >= threshold, found by prefix filtering —
 // never a cross join) and textSimilarity/levenshtein expressions for withColumns.
-import { InvalidArgumentError, TypeMismatchError } from "../plan/errors.js";
+import { InvalidArgumentError, TypeMismatchError, checkOptionNames } from "../plan/errors.js";
 import { colRef } from "../plan/expr.js";
 import type { FuzzyParams } from "../plan/extensions.js";
 import { typeOf } from "../plan/infer.js";
@@ -44,6 +44,9 @@ function checkTokens(tokens: TokenMode): void {
 LazyFrame.prototype.fuzzyJoin = function (this: LazyFrame, other: LazyFrame, o: FuzzyJoinOptions): LazyFrame {
   if (!(other instanceof LazyFrame)) throw new InvalidArgumentError("fuzzyJoin(other, ...): other must be a LazyFrame");
   if (!o || typeof o !== "object") throw new InvalidArgumentError("fuzzyJoin(other, { left, right, threshold }) needs options");
+  checkOptionNames("fuzzyJoin", o, {
+    left: true, right: true, method: true, tokens: true, threshold: true, keep: true, suffix: true, similarity: true,
+  } satisfies Record<keyof FuzzyJoinOptions, true>);
   const method = o.method ?? "jaccard";
   if (method !== "jaccard") throw new InvalidArgumentError(`fuzzyJoin: method must be "jaccard" (got ${JSON.stringify(method)}); use textSimilarity(..., { method: "levenshtein" }) in withColumns for edit distance`);
   const tokens = o.tokens ?? "words";

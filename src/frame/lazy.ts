@@ -1,7 +1,7 @@
 // LazyFrame: each verb returns a new frame over a bigger plan, checked against the schema at once;
 // nothing runs until an action (collect, count, stream, write, explain, profile).
 import type * as A from "apache-arrow";
-import { InvalidArgumentError, TypeMismatchError } from "../plan/errors.js";
+import { InvalidArgumentError, TypeMismatchError, checkOptionNames } from "../plan/errors.js";
 import { colRef, containsAgg, containsWindow, exprToString, mapChildren, outputName, type Expr } from "../plan/expr.js";
 import { typeOf } from "../plan/infer.js";
 import type { JoinHow, Plan, SortKey } from "../plan/nodes.js";
@@ -139,6 +139,7 @@ export class LazyFrame {
   }
 
   join(other: LazyFrame, options: JoinOptions = {}): LazyFrame {
+    checkOptionNames("join", options, { on: true, leftOn: true, rightOn: true, how: true, suffix: true } satisfies Record<keyof JoinOptions, true>);
     const how = options.how ?? "inner";
     const kinds: JoinHow[] = ["inner", "left", "right", "full", "semi", "anti", "cross"];
     if (!kinds.includes(how)) throw new InvalidArgumentError(`join how must be one of ${kinds.join(", ")}; got ${JSON.stringify(how)}`);
@@ -165,6 +166,7 @@ export class LazyFrame {
   sort(by: Many<ColumnInput>, options: SortOptions = {}): LazyFrame {
     if (typeof options !== "object" || options === null || Array.isArray(options) || options instanceof Expression)
       throw new InvalidArgumentError(`sort(by, options): the second argument is options ({ descending, nullsLast }); sort by several keys with an array: sort(["a", "b"])`);
+    checkOptionNames("sort", options, { descending: true, nullsLast: true } satisfies Record<keyof SortOptions, true>);
     const keys = flat([by]).map((k) => this.check(toColumnExpr(k), "sort"));
     const pick = (v: boolean | readonly boolean[] | undefined, i: number, dflt: boolean) =>
       Array.isArray(v) ? (v[i] ?? dflt) : ((v as boolean | undefined) ?? dflt);
@@ -226,6 +228,7 @@ export class LazyFrame {
   }
 
   sample(options: { n?: number; fraction?: number; seed?: number }): LazyFrame {
+    checkOptionNames("sample", options, { n: true, fraction: true, seed: true });
     const { n, fraction, seed = 42 } = options;
     if ((n === undefined) === (fraction === undefined)) throw new InvalidArgumentError("sample needs exactly one of { n } or { fraction }");
     if (n !== undefined && !(Number.isInteger(n) && n >= 0)) throw new InvalidArgumentError(`sample: n must be a non-negative integer, got ${JSON.stringify(n)}`);
@@ -265,8 +268,7 @@ export class LazyFrame {
       if (typeof path !== "string" || path === "") throw new InvalidArgumentError(`write.${format}(path): path must be a non-empty string`);
       if (typeof options !== "object" || options === null || Array.isArray(options))
         throw new InvalidArgumentError(`write.${format}(path, options): options must be an object such as { partitionBy: ["day"], overwrite: false }, got ${JSON.stringify(options)}`);
-      const unknown = Object.keys(options).filter((k) => !["partitionBy", "overwrite"].includes(k));
-      if (unknown.length) throw new InvalidArgumentError(`write.${format}: unknown option ${unknown.map((k) => JSON.stringify(k)).join(", ")} (options: partitionBy, overwrite)`);
+      checkOptionNames(`write.${format}`, options, { partitionBy: true, overwrite: true } satisfies Record<keyof WriteOptions, true>);
       if (options.partitionBy !== undefined && !Array.isArray(options.partitionBy))
         throw new InvalidArgumentError(`write.${format}: partitionBy must be an array of column names, e.g. { partitionBy: ["day"] }`);
       options.partitionBy?.forEach((c) => typeOf(colRef(c), schemaOf(this.plan)));

@@ -1,6 +1,6 @@
 // Reshaping verbs on LazyFrame: pivot (values given, or discovered by a query), unpivot, explode
 // (list and map columns), unnest (struct columns). Added to LazyFrame here by declaration merging.
-import { InvalidArgumentError, TypeMismatchError } from "../plan/errors.js";
+import { InvalidArgumentError, TypeMismatchError, checkOptionNames } from "../plan/errors.js";
 import { colRef } from "../plan/expr.js";
 import type { PivotParams, UnnestParams, UnpivotParams, ExplodeParams } from "../plan/extensions.js";
 import { AGGREGATE_FUNCTIONS } from "../plan/functions.js";
@@ -71,6 +71,7 @@ function checkColumns(frame: LazyFrame, names: readonly string[]): void {
 }
 
 function pivot(this: LazyFrame, options: PivotOptions): LazyFrame | Promise<LazyFrame> {
+  checkOptionNames("pivot", options, { on: true, index: true, values: true, agg: true, columns: true } satisfies Record<keyof PivotOptions, true>);
   const index = many(options.index);
   const values = many(options.values);
   const agg = options.agg ?? "first";
@@ -105,6 +106,7 @@ function pivot(this: LazyFrame, options: PivotOptions): LazyFrame | Promise<Lazy
 LazyFrame.prototype.pivot = pivot as LazyFrame["pivot"];
 
 LazyFrame.prototype.unpivot = function (this: LazyFrame, options: UnpivotOptions = {}): LazyFrame {
+  checkOptionNames("unpivot", options, { index: true, on: true, variableName: true, valueName: true } satisfies Record<keyof UnpivotOptions, true>);
   const index = many(options.index);
   checkColumns(this, index);
   const on = options.on === undefined ? this.columns.filter((c) => !index.includes(c)) : many(options.on);
@@ -127,6 +129,7 @@ LazyFrame.prototype.explode = function (this: LazyFrame, column: string): LazyFr
 };
 
 LazyFrame.prototype.unnest = function (this: LazyFrame, column: string, options: { prefix?: string } = {}): LazyFrame {
+  checkOptionNames("unnest", options, { prefix: true });
   checkColumns(this, [column]);
   const params: UnnestParams = { column, prefix: options.prefix ?? "" };
   const frame = extension(this, "unnest", [this.plan], params);

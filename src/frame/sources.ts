@@ -3,7 +3,7 @@
 import * as A from "../engine/apache_arrow.js";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { InvalidArgumentError } from "../plan/errors.js";
+import { InvalidArgumentError, checkOptionNames } from "../plan/errors.js";
 import type { CsvOptions, HiveFile, Source } from "../plan/nodes.js";
 import type { Field } from "../plan/types.js";
 import { describeQuery, globFiles } from "../engine/execute.js";
@@ -75,6 +75,7 @@ function partitionType(values: string[]): string {
 export const scan = {
   /** Parquet files: a path, a directory (all *.parquet below it) or a glob; `hive` turns key=value folders into columns. */
   async parquet(pathOrGlob: string, options: { hive?: boolean } = {}): Promise<LazyFrame> {
+    checkOptionNames("scan.parquet", options, { hive: true });
     const paths = await resolveFiles(pathOrGlob, "parquet");
     const hive = options.hive ?? paths.some((p) => Object.keys(partitionOf(p)).length > 0);
     const files: HiveFile[] = paths.map((path) => ({ path, partition: hive ? partitionOf(path) : {}, bytes: statSync(path).size }));
@@ -98,6 +99,7 @@ export const scan = {
   },
 
   async csv(path: string, options: CsvOptions = {}): Promise<LazyFrame> {
+    checkOptionNames("scan.csv", options, { delimiter: true, header: true, quote: true, nullString: true, columns: true } satisfies Record<keyof CsvOptions, true>);
     const files = await resolveFiles(path, "csv");
     const schema = await cachedDescribe(files, `SELECT * FROM read_csv(${quoteString(path)}, ${csvArgs(options)})`).catch((err) => {
       throw new SourceError(`cannot read CSV ${path}: ${(err as Error).message}`);

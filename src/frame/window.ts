@@ -1,7 +1,7 @@
 // Window expressions: col("x").sum().over({ partitionBy: "g", orderBy: "t" }), rank().over(...),
 // col("x").lag(1).over(...), col("x").cumSum().over(...), col("x").rollingMean(3).over(...).
 // The methods are added to Expression here (declaration merging) so the core builder stays as it was.
-import { InvalidArgumentError } from "../plan/errors.js";
+import { InvalidArgumentError, checkOptionNames } from "../plan/errors.js";
 import { type Expr, type Literal, type WindowExpr, type WindowFrame, type WindowOrder } from "../plan/expr.js";
 import { Expression, toColumnExpr, type ExprInput } from "./expr.js";
 
@@ -60,6 +60,7 @@ function toFrame(spec: WindowSpec["frame"]): WindowFrame | undefined {
 }
 
 Expression.prototype.over = function over(this: Expression, spec: WindowSpec = {}): Expression {
+  checkOptionNames("over", spec, { partitionBy: true, orderBy: true, descending: true, nullsLast: true, frame: true } satisfies Record<keyof WindowSpec, true>);
   let node = this.node;
   const alias = node.kind === "alias" ? node.name : undefined;
   if (node.kind === "alias") node = node.expr;

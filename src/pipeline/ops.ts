@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import type { Materialization, MetadataInput, TableData } from "../store/index.js";
 import type { PartitionsDef } from "./partitions.js";
-import { nearestNames } from "../plan/errors.js";
+import { checkOptionNames } from "../plan/errors.js";
 import { PipelineUsageError } from "./errors.js";
 
 export interface RetryPolicy {
@@ -111,29 +111,24 @@ function common(options: OpOptions, dynamic: boolean): OpCommon {
   };
 }
 
-const COMMON_KEYS = ["name", "inputs", "outputs", "params", "partitions", "retries", "priority", "tags", "map", "collect"];
+const COMMON_KEYS = { name: true, inputs: true, outputs: true, params: true, partitions: true, retries: true, priority: true, tags: true, map: true, collect: true } satisfies Record<keyof OpOptions, true>;
 
 /** A mistyped option (`output:` for `outputs:`) would otherwise be ignored and the op silently do less. */
-function checkOptions(kind: string, options: unknown, own: readonly string[]): void {
+function checkOptions(kind: string, options: unknown, own: Readonly<Record<string, true>>): void {
   if (typeof options !== "object" || options === null) throw new PipelineUsageError(`${kind}(options): expected an object such as { name: "clean", outputs: ["sales/clean"], ... }`);
   const o = options as Record<string, unknown>;
   if (typeof o.name !== "string" || o.name === "") throw new PipelineUsageError(`${kind}: name must be a non-empty string`);
-  const known = [...COMMON_KEYS, ...own];
-  for (const key of Object.keys(o)) {
-    if (known.includes(key)) continue;
-    const near = nearestNames(key, known);
-    throw new PipelineUsageError(`${kind} ${o.name}: unknown option "${key}"${near.length ? `; did you mean "${near[0]}"?` : ""} (options: ${known.join(", ")})`);
-  }
+  checkOptionNames(`${kind} ${o.name}`, options, { ...COMMON_KEYS, ...own }, PipelineUsageError);
 }
 
 export function fnOp(options: FnOpOptions): FnOp {
-  checkOptions("fnOp", options, ["run", "dynamic"]);
+  checkOptions("fnOp", options, { run: true, dynamic: true });
   if (typeof options.run !== "function") throw new PipelineUsageError(`fnOp ${options.name}: run must be a function (ctx, inputs) => data`);
   return { kind: "fn", ...common(options, options.dynamic ?? false), run: options.run };
 }
 
 export function notebookOp(options: NotebookOpOptions): NotebookOp {
-  checkOptions("notebookOp", options, ["notebook", "kernel", "timeoutMs"]);
+  checkOptions("notebookOp", options, { notebook: true, kernel: true, timeoutMs: true });
   if (typeof options.notebook !== "string" || options.notebook === "") throw new PipelineUsageError(`notebookOp ${options.name}: notebook must be the path of an .ipynb file`);
   return { kind: "notebook", ...common(options, false), notebook: options.notebook, kernel: options.kernel, timeoutMs: options.timeoutMs };
 }

@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { LazyFrame } from "../frame/index.js";
 import { AssetStore, normalizeAssetKey, type OpRunRecord, type InputRef, type Materialization, type MetadataInput, type TableData } from "../store/index.js";
 import { PipelineUsageError, OpOutputError } from "./errors.js";
+import { checkOptionNames } from "../plan/errors.js";
 import { buildGraph, type OpGraph, type Pipeline } from "./graph.js";
 import { canonicalJson, sha256, type Op, type OpContext } from "./ops.js";
 import { compareNodes, mappingKeys, nodeId, storePartition, type NodeOutput, type RunNode } from "./nodes.js";
@@ -55,6 +56,9 @@ export function newRunId(): string {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runPipeline(p: Pipeline, options: RunOptions = {}): Promise<RunResult> {
+  checkOptionNames(`runPipeline ${p.name}`, options, {
+    store: true, partition: true, backfill: true, maxConcurrency: true, force: true, fromFailure: true, only: true, runId: true, reporter: true, notebookRunner: true, signal: true,
+  } satisfies Record<keyof RunOptions, true>, PipelineUsageError);
   const ownStore = !options.store;
   const store = options.store ?? new AssetStore();
   try {

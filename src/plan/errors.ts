@@ -23,6 +23,26 @@ export class TypeMismatchError extends SluiceError {}
 
 export class InvalidArgumentError extends SluiceError {}
 
+/**
+ * Refuses option names it does not know: a typo (`{ hwo: "left" }`) would otherwise be ignored and the
+ * call silently do something else. `known` lists every option (checked by the caller with `satisfies`).
+ */
+export function checkOptionNames(
+  what: string,
+  options: unknown,
+  known: Readonly<Record<string, true>>,
+  error: new (message: string) => Error = InvalidArgumentError,
+): void {
+  if (options === undefined) return;
+  if (typeof options !== "object" || options === null || Array.isArray(options)) throw new error(`${what}: options must be an object, got ${JSON.stringify(options)}`);
+  const names = Object.keys(known);
+  for (const key of Object.keys(options)) {
+    if (key in known) continue;
+    const near = nearestNames(key, names);
+    throw new error(`${what}: unknown option "${key}"${near.length ? `; did you mean "${near[0]}"?` : ""} (options: ${names.join(", ")})`);
+  }
+}
+
 /** Names within a small edit distance, closest first: the usual typos (sesion_id → session_id). */
 export function nearestNames(name: string, candidates: readonly string[]): string[] {
   const limit = Math.max(2, Math.floor(name.length / 3));

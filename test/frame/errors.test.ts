@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ColumnNotFoundError, InvalidArgumentError, SourceError, TypeMismatchError, col, fromRecords, lit, scan, when } from "../../src/index.js";
+import { ColumnNotFoundError, InvalidArgumentError, SourceError, TypeMismatchError, col, configureEngine, fromRecords, lit, scan, when } from "../../src/index.js";
 
 const events = () => fromRecords([{ session_id: "s1", url: "/a", views: 3, ts: new Date("2024-01-01T00:00:00Z") }]);
 
@@ -16,7 +16,12 @@ describe("bad input gives clear, typed errors when the expression is written", (
     expect(() => events().sort("nope")).toThrow("column 'nope' not found (columns: session_id, url, views, ts)");
     // options that are not an object, or that we do not know, are refused rather than ignored
     await expect(events().write.parquet("/tmp/sluice-never-written.parquet", "zstd" as never)).rejects.toThrow('options must be an object such as { partitionBy: ["day"], overwrite: false }');
-    await expect(events().write.csv("/tmp/sluice-never-written.csv", { partitonBy: ["url"] } as never)).rejects.toThrow('unknown option "partitonBy" (options: partitionBy, overwrite)');
+    await expect(events().write.csv("/tmp/sluice-never-written.csv", { partitonBy: ["url"] } as never)).rejects.toThrow('write.csv: unknown option "partitonBy"; did you mean "partitionBy"? (options: partitionBy, overwrite)');
+    expect(() => events().join(events(), { on: "url", hwo: "left" } as never)).toThrow('join: unknown option "hwo"; did you mean "how"? (options: on, leftOn, rightOn, how, suffix)');
+    expect(() => events().sort("url", { descnding: true } as never)).toThrow('sort: unknown option "descnding"; did you mean "descending"?');
+    expect(() => col("views").sum().over({ partitonBy: "url" } as never)).toThrow('over: unknown option "partitonBy"; did you mean "partitionBy"?');
+    expect(() => events().unpivot({ indx: "url" } as never)).toThrow('unpivot: unknown option "indx"; did you mean "index"?');
+    await expect(configureEngine({ thread: 2 } as never)).rejects.toThrow('configureEngine: unknown option "thread"; did you mean "threads"?');
     // values as arguments or as an array; none at all, a bad format or a when() without then() say so
     expect((await events().filter(col("url").isIn("/a", "/b")).count())).toBe(await events().filter(col("url").isIn(["/a", "/b"])).count());
     expect(() => col("url").isIn()).toThrow('isIn(values): give at least one value, e.g. col("url").isIn(["a", "b"])');
@@ -57,6 +62,7 @@ describe("bad input gives clear, typed errors when the expression is written", (
     await expect(scan.parquet("/nonexistent/dir/events.parquet")).rejects.toThrow(SourceError);
     await expect(scan.parquet("/nonexistent/dir/events.parquet")).rejects.toThrow("file not found: /nonexistent/dir/events.parquet");
     await expect(scan.csv("/nonexistent.csv")).rejects.toThrow(SourceError);
+    await expect(scan.csv("/nonexistent.csv", { delimeter: ";" } as never)).rejects.toThrow('scan.csv: unknown option "delimeter"; did you mean "delimiter"?');
     await expect(scan.parquet("/tmp/*.no-such-extension-xyz")).rejects.toThrow("no files match");
   });
 

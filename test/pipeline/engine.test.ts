@@ -203,12 +203,16 @@ describe("run records", () => {
 });
 
 describe("op definitions", () => {
-  it("a mistyped or missing option fails where the op is defined, naming the fix", () => {
+  it("a mistyped or missing option fails where the op is defined, naming the fix", async () => {
     expect(() => fnOp({ name: "a", output: ["x/a"], run: () => [] } as never)).toThrow('fnOp a: unknown option "output"; did you mean "outputs"?');
     expect(() => fnOp({ name: "a", outputs: ["x/a"] } as never)).toThrow("fnOp a: run must be a function (ctx, inputs) => data");
     expect(() => notebookOp({ name: "n", notebook: "x.ipynb", param: { a: 1 } } as never)).toThrow('notebookOp n: unknown option "param"; did you mean "params"?');
     expect(() => notebookOp({ name: "n" } as never)).toThrow("notebookOp n: notebook must be the path of an .ipynb file");
     expect(() => fnOp({ run: () => [] } as never)).toThrow("fnOp: name must be a non-empty string");
+    const p = pipeline("typo", [fnOp({ name: "a", outputs: ["x/a"], run: () => [] })]);
+    return expect(runPipeline(p, quiet({ partiton: "2024-01-01" } as never))).rejects.toThrow(
+      'runPipeline typo: unknown option "partiton"; did you mean "partition"?',
+    );
   });
 });
 
