@@ -1,6 +1,6 @@
 // frame.plot.bar|line|point|area|histogram(...) → a Vega-Lite v5 spec with the data inlined from a
 // collected result; JupyterLab renders application/vnd.vegalite.v5+json natively.
-import { ColumnNotFoundError, InvalidArgumentError } from "../plan/errors.js";
+import { ColumnNotFoundError, InvalidArgumentError, checkOptionNames } from "../plan/errors.js";
 import { isNumeric, isTemporal } from "../plan/types.js";
 import type { DataFrame } from "./dataframe.js";
 import { VEGALITE_MIME, escapeHtml, jsonSafe } from "./display.js";
@@ -45,6 +45,7 @@ export class Plot {
   area(o: PlotOptions): Chart { return this.chart("area", o); }
 
   histogram(o: HistogramOptions): Chart {
+    checkOptionNames("plot.histogram", o, { x: true, bins: true, color: true, title: true } satisfies Record<keyof HistogramOptions, true>);
     const x = this.field(o.x);
     if (!isNumeric(x.type)) throw new InvalidArgumentError(`histogram(x: '${o.x}'): needs a numeric column, '${o.x}' is ${x.type}`);
     return new Chart({
@@ -59,6 +60,7 @@ export class Plot {
   }
 
   private chart(mark: string, o: PlotOptions): Chart {
+    checkOptionNames(`plot.${mark}`, o, { x: true, y: true, color: true, title: true, width: true, height: true } satisfies Record<keyof PlotOptions, true>);
     if (!o || typeof o.x !== "string") throw new InvalidArgumentError(`plot.${mark}({ x, y }): x (a column name) is required`);
     const y = o.y ? this.encode(o.y) : { aggregate: "count", type: "quantitative" };
     return new Chart({

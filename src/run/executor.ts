@@ -10,6 +10,7 @@ import type { KernelConnection } from "./kernel/connection.js";
 import { OutputCollector } from "./outputs.js";
 import { findTranslator } from "./translators/index.js";
 import { EXIT, KernelDiedError, RunError, UsageError } from "./errors.js";
+import { checkOptionNames } from "../plan/errors.js";
 import type { JsonValue } from "./parameters.js";
 import { NotebookJob } from "./progress.js";
 
@@ -113,6 +114,11 @@ export interface ExecuteNotebookResult {
  * they come back in `summary.status` / `summary.error` with the partial notebook.
  */
 export async function executeNotebook(input: string | Notebook, options: ExecuteNotebookOptions = {}): Promise<ExecuteNotebookResult> {
+  checkOptionNames("executeNotebook", options, {
+    parameters: true, rawParameters: true, strict: true, outputPath: true, kernelName: true, kernelSpecDirs: true, cwd: true, env: true, runId: true,
+    partitionKey: true, context: true, cellTimeoutMs: true, startTimeoutMs: true, allowErrors: true, prepareOnly: true, reportMode: true, server: true,
+    signal: true, onEvent: true, onOutput: true, onCell: true, onWarning: true,
+  } satisfies Record<keyof ExecuteNotebookOptions, true>, UsageError);
   const nb: Notebook = typeof input === "string" ? readNotebook(input) : structuredClone(input);
   const started = new Date();
   const runId = options.runId ?? randomUUID();

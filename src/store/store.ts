@@ -7,6 +7,7 @@ import { join, relative, resolve, sep } from "node:path";
 import { openCatalog, type CatalogDb } from "./catalog.js";
 import type { LazyFrame } from "../frame/index.js";
 import { AssetDataCorruptError, AssetDataMissingError, AssetNotFoundError, InvalidAssetKeyError, UnsupportedAssetDataError } from "./errors.js";
+import { checkOptionNames } from "../plan/errors.js";
 import { normalizeAssetKey, type AssetKeyLike } from "./keys.js";
 import { normalizeMetadata, jsonSafe, type MetadataEntry, type MetadataInput } from "./metadata.js";
 import type { TableData } from "./parquet.js";
@@ -305,6 +306,9 @@ export class AssetStore {
 
   /** Writes data and records it: the one call most code needs. */
   async materialize(key: AssetKeyLike, data: TableData, options: MaterializeOptions = {}): Promise<Materialization> {
+    checkOptionNames("materialize", options, {
+      partition: true, runId: true, op: true, params: true, codeVersion: true, dataVersion: true, inputs: true, metadata: true,
+    } satisfies Record<keyof MaterializeOptions, true>);
     normalizeMetadata(options.metadata); // fail on bad metadata before writing anything
     const file = await this.writeFile(key, data);
     try {

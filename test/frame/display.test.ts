@@ -69,5 +69,6 @@ describe("display", () => {
     expect(hist.encoding.y.aggregate).toBe("count");
     expect(() => df.plot.histogram({ x: "name" })).toThrow("needs a numeric column");
     expect(() => df.plot.bar({ x: "nme", y: "x" })).toThrow("did you mean 'name'");
+    expect(() => df.plot.bar({ x: "name", y: "x", colour: "name" } as never)).toThrow('plot.bar: unknown option "colour"; did you mean "color"?');
   });
 });

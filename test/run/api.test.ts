@@ -56,6 +56,7 @@ describe("executeNotebook", () => {
     const nb = notebook([{ source: "n: int = 1", tags: ["parameters"] }, "n"]);
     await expect(executeNotebook(nb as any, { parameters: { n: "x" } })).rejects.toBeInstanceOf(ParameterError);
     await expect(executeNotebook(nb as any, { kernelName: "no-such" })).rejects.toBeInstanceOf(KernelNotFoundError);
+    await expect(executeNotebook(nb as any, { parametres: { n: 2 } } as never)).rejects.toThrow('executeNotebook: unknown option "parametres"; did you mean "parameters"?');
   });
 
   it("update_display_data and clear_output shape the saved outputs like nbclient", async () => {

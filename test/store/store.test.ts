@@ -44,6 +44,11 @@ describe("asset keys", () => {
 });
 
 describe("materializations", () => {
+  it("refuses an option it does not know, before writing anything", async () => {
+    await expect(store.materialize("sales/typo", [{ a: 1 }], { partiton: "2024-01-01" } as never)).rejects.toThrow('materialize: unknown option "partiton"; did you mean "partition"?');
+    expect(store.list().map((a) => a.key)).not.toContain("sales/typo");
+  });
+
   it("records data, schema, preview, byte size and typed metadata", async () => {
     const table = tableFromArrays({ id: Int32Array.from([1, 2, 3]), price: Float64Array.from([1.5, 2.5, 3.5]), name: ["a", "b", "c"] });
     const m = await store.materialize("sales/daily", table, {
