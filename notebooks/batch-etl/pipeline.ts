@@ -8,21 +8,12 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { col, fnOp, lit, notebookOp, pipeline, scan, type LazyFrame } from "sluice";
+import { random } from "../random.js";
 
 const FULL = process.env.SLUICE_EXAMPLE_SIZE === "full";
 /** Generated input files live next to the assets, outside the catalog (they are the "outside world"),
  * in the runner's store folder (`--store`, else $SLUICE_STORE or ./.sluice). */
 const rawDir = (storeRoot: string) => join(storeRoot, "raw", "batch-etl");
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Batch {
   key: string;

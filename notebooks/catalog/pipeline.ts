@@ -5,18 +5,9 @@
 //   sluice pipeline run notebooks/catalog/pipeline.ts
 //   SLUICE_EXAMPLE_SIZE=full sluice pipeline run notebooks/catalog/pipeline.ts
 import { fnOp, fromColumns, notebookOp, pipeline } from "sluice";
+import { random } from "../random.js";
 
 const FULL = process.env.SLUICE_EXAMPLE_SIZE === "full";
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ADJECTIVES = ["Silent", "Crimson", "Hidden", "Broken", "Golden", "Endless", "Frozen", "Savage", "Burning", "Distant", "Hollow", "Electric", "Midnight", "Wandering", "Secret", "Iron", "Velvet", "Restless", "Forgotten", "Brave"];
 const NOUNS = ["River", "Empire", "Garden", "Horizon", "Kingdom", "Harbor", "Mirror", "Station", "Frontier", "Orchard", "Lantern", "Canyon", "Symphony", "Voyage", "Citadel", "Meadow", "Tempest", "Island", "Machine", "Summer"];

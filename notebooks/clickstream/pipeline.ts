@@ -8,6 +8,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { col, count, fnOp, fromColumns, lit, hourlyPartitions, notebookOp, pipeline, type LazyFrame } from "sluice";
+import { random } from "../random.js";
 
 const FULL = process.env.SLUICE_EXAMPLE_SIZE === "full";
 /** Raw events and exports live next to the assets, outside the catalog (they are the "outside world"),
@@ -16,16 +17,6 @@ const eventsDir = (storeRoot: string) => join(storeRoot, "raw", "clickstream", "
 const exportDir = (storeRoot: string) => join(storeRoot, "exports", "clickstream");
 
 const hours = hourlyPartitions({ start: "2024-03-01T00" });
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A stable seed per partition key, so an hour always gets the same events. */
 function seedOf(key: string): number {

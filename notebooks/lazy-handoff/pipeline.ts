@@ -4,19 +4,9 @@
 //   sluice pipeline run notebooks/lazy-handoff/pipeline.ts
 //   SLUICE_EXAMPLE_SIZE=full sluice pipeline run notebooks/lazy-handoff/pipeline.ts
 import { col, fnOp, fromColumns, meta, notebookOp, pipeline, type LazyFrame } from "sluice";
+import { random } from "../random.js";
 
 const FULL = process.env.SLUICE_EXAMPLE_SIZE === "full";
-
-/** Deterministic pseudo-random numbers (mulberry32), so every run makes the same people. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CITIES = ["Lisbon", "Oslo", "Lagos", "Lima", "Osaka", "Perth", "Quebec", "Tunis"];
 const NAMES = ["Ada", "Bo", "Chen", "Dara", "Eli", "Femi", "Gus", "Hana", "Ines", "Jon", "Kofi", "Lena", "Mei", "Nils", "Omar", "Pia"];

@@ -216,6 +216,7 @@ print(json.dumps({"rows": df.height, "humans": humans.height, "hours": humans["h
   it("reports an example that cannot load, still runs the others, and exits 1", async () => {
     const dir = join(work, "examples-copy");
     cpSync(join(repo, "notebooks", "lazy-handoff"), join(dir, "lazy-handoff"), { recursive: true });
+    cpSync(join(repo, "notebooks", "random.ts"), join(dir, "random.ts")); // the examples' shared helper
     mkdirSync(join(dir, "batch-etl"), { recursive: true });
     writeFileSync(join(dir, "batch-etl", "pipeline.ts"), "export default pipeline(\"batch-etl\", [\n");
     const result = await sluice(["examples", "--store", join(work, "store-broken"), "lazy-handoff", "batch-etl"], { SLUICE_EXAMPLES_DIR: dir });
