@@ -6,7 +6,6 @@ import {
   DuckDBDataChunk, DuckDBDateValue, DuckDBTimestampValue, listValue, structValue,
   type DuckDBConnection, type DuckDBType, type DuckDBValue,
 } from "@duckdb/node-api";
-import { structType } from "../plan/nested.js";
 import type { Field } from "../plan/types.js";
 import { MEMORY_SCHEMA } from "./sql/compiler.js";
 import { quoteIdent } from "./sql/quote.js";
@@ -28,25 +27,9 @@ export function memoryTable(id: string): A.Table | undefined {
   return tables.get(id);
 }
 
-/** The DuckDB type an Arrow column is stored as. */
+/** The DuckDB type an Arrow column is stored as, by name (node-api spells it as DuckDB does). */
 export function duckdbTypeOfArrow(t: A.DataType, column: string): string {
-  if (A.DataType.isBool(t)) return "BOOLEAN";
-  if (A.DataType.isInt(t)) {
-    const bits = (t as A.Int).bitWidth;
-    const signed = (t as A.Int).isSigned;
-    const name = { 8: "TINYINT", 16: "SMALLINT", 32: "INTEGER", 64: "BIGINT" }[bits] ?? "BIGINT";
-    return signed ? name : `U${name}`;
-  }
-  if (A.DataType.isFloat(t)) return (t as A.Float).precision === A.Precision.SINGLE ? "FLOAT" : "DOUBLE";
-  if (A.DataType.isDecimal(t)) return "DOUBLE";
-  if (A.DataType.isUtf8(t) || A.DataType.isLargeUtf8(t) || A.DataType.isDictionary(t)) return "VARCHAR";
-  if (A.DataType.isDate(t)) return "DATE";
-  if (A.DataType.isTimestamp(t)) return "TIMESTAMP";
-  if (A.DataType.isList(t)) return `${duckdbTypeOfArrow((t as A.List).valueType, `${column}[]`)}[]`;
-  if (A.DataType.isStruct(t)) return structType((t as A.Struct).children.map((f) => ({ name: f.name, type: duckdbTypeOfArrow(f.type, `${column}.${f.name}`) })));
-  throw new InvalidArgumentError(
-    `column '${column}': Arrow type ${t} is not supported for in-memory frames yet (use numbers, strings, booleans, dates, timestamps, and lists or structs of them)`,
-  );
+  return String(duckdbTypeObject(t, column));
 }
 
 export function schemaOfArrow(table: A.Table): Field[] {
@@ -67,15 +50,15 @@ export async function ensureLoaded(conn: DuckDBConnection, id: string): Promise<
 async function load(conn: DuckDBConnection, id: string): Promise<void> {
   const table = tables.get(id);
   if (!table) throw new InvalidArgumentError(`in-memory table ${id} is no longer registered`);
-  const schema = schemaOfArrow(table);
+  const fields = table.schema.fields;
+  const types = fields.map((f) => duckdbTypeObject(f.type, f.name));
   const target = `${quoteIdent(MEMORY_SCHEMA)}.${quoteIdent(id)}`;
-  await conn.run(`CREATE OR REPLACE TABLE ${target} (${schema.map((f) => `${quoteIdent(f.name)} ${f.type}`).join(", ")})`);
+  await conn.run(`CREATE OR REPLACE TABLE ${target} (${fields.map((f, i) => `${quoteIdent(f.name)} ${types[i]}`).join(", ")})`);
   if (table.numRows === 0) return;
   // Column by column into data chunks of DuckDB's vector size: Arrow's iterators and one conversion per
   // column are ~3x faster than Vector.get and a type switch for every cell.
   const appender = await conn.createAppender(id, MEMORY_SCHEMA);
-  const types = table.schema.fields.map((f) => duckdbTypeObject(f.type));
-  const columns = table.schema.fields.map((f) => columnValues(table.getChild(f.name)!));
+  const columns = fields.map((f) => columnValues(table.getChild(f.name)!));
   for (let offset = 0; offset < table.numRows; offset += CHUNK_ROWS) {
     const end = Math.min(table.numRows, offset + CHUNK_ROWS);
     const chunk = DuckDBDataChunk.create(types, end - offset);
@@ -87,7 +70,7 @@ async function load(conn: DuckDBConnection, id: string): Promise<void> {
 
 const CHUNK_ROWS = 2048;
 
-/** A column's values as node-api values of duckdbTypeObject(vector.type). */
+/** A column's values as node-api values of its duckdbTypeObject. */
 function columnValues(vector: A.Vector): DuckDBValue[] {
   const convert = converterFor(vector.type);
   const out: DuckDBValue[] = new Array(vector.length);
@@ -96,10 +79,10 @@ function columnValues(vector: A.Vector): DuckDBValue[] {
   return out;
 }
 
-/** node-api's type object for an Arrow type: the same types as duckdbTypeOfArrow names. */
-function duckdbTypeObject(t: A.DataType): DuckDBType {
-  if (A.DataType.isList(t)) return LIST(duckdbTypeObject((t as A.List).valueType));
-  if (A.DataType.isStruct(t)) return STRUCT(Object.fromEntries((t as A.Struct).children.map((f) => [f.name, duckdbTypeObject(f.type)])));
+/** node-api's type object for an Arrow type (the appender and data chunks need it); `column` names it in errors. */
+function duckdbTypeObject(t: A.DataType, column: string): DuckDBType {
+  if (A.DataType.isList(t)) return LIST(duckdbTypeObject((t as A.List).valueType, `${column}[]`));
+  if (A.DataType.isStruct(t)) return STRUCT(Object.fromEntries((t as A.Struct).children.map((f) => [f.name, duckdbTypeObject(f.type, `${column}.${f.name}`)])));
   if (A.DataType.isBool(t)) return BOOLEAN;
   if (A.DataType.isInt(t)) {
     const { bitWidth, isSigned } = t as A.Int;
@@ -109,9 +92,12 @@ function duckdbTypeObject(t: A.DataType): DuckDBType {
   }
   if (A.DataType.isFloat(t)) return (t as A.Float).precision === A.Precision.SINGLE ? FLOAT : DOUBLE;
   if (A.DataType.isDecimal(t)) return DOUBLE;
+  if (A.DataType.isUtf8(t) || A.DataType.isLargeUtf8(t) || A.DataType.isDictionary(t)) return VARCHAR;
   if (A.DataType.isDate(t)) return DATE;
   if (A.DataType.isTimestamp(t)) return TIMESTAMP;
-  return VARCHAR;
+  throw new InvalidArgumentError(
+    `column '${column}': Arrow type ${t} is not supported for in-memory frames yet (use numbers, strings, booleans, dates, timestamps, and lists or structs of them)`,
+  );
 }
 
 /** Converts an Arrow value (a Vector for a list, a row object for a struct) to a node-api value of duckdbTypeObject(t); chosen once per column. */
