@@ -5,7 +5,7 @@
 // benchmark (10M rows, grouped by customer) count(DISTINCT) runs 1.68 s → 1.36 s and median/quantile
 // 0.66 s → 0.56 s; plain sums, counts and lists gain nothing, and on small inputs each slice costs a
 // little, so slices are sized by bytes read.
-import { containsWindow, stripAlias, type Expr } from "../expr.js";
+import { children, containsWindow, stripAlias, type Expr } from "../expr.js";
 import { transformUp, type HiveFile, type Plan } from "../nodes.js";
 import type { Pass } from "../optimizer.js";
 import { partitionValue } from "./partitionPruning.js";
@@ -21,24 +21,7 @@ type Scan = Extract<Plan, { kind: "scan" }>;
 const SLICED_AGGREGATES = new Set(["nUnique", "median", "quantile"]);
 
 function hasSetAggregate(e: Expr): boolean {
-  if (e.kind === "agg" && SLICED_AGGREGATES.has(e.fn)) return true;
-  switch (e.kind) {
-    case "col":
-    case "lit":
-      return false;
-    case "call":
-    case "agg":
-      return e.args.some(hasSetAggregate);
-    case "case":
-      return e.branches.some((b) => hasSetAggregate(b.when) || hasSetAggregate(b.then)) || hasSetAggregate(e.otherwise);
-    case "cast":
-    case "alias":
-      return hasSetAggregate(e.expr);
-    case "struct":
-      return e.fields.some((f) => hasSetAggregate(f.expr));
-    default:
-      return false;
-  }
+  return (e.kind === "agg" && SLICED_AGGREGATES.has(e.fn)) || children(e).some(hasSetAggregate);
 }
 
 /**
