@@ -44,9 +44,10 @@ describe("executeNotebook", () => {
   });
 
   it("an abort signal interrupts the running cell and returns status interrupted (130)", async () => {
-    const nb = notebook(["import time\nfor i in range(600): time.sleep(0.1)"]);
+    const nb = notebook(["import time\nprint('looping', flush=True)\nfor i in range(600): time.sleep(0.1)"]);
     const abort = new AbortController();
-    const run = executeNotebook(nb as any, { signal: abort.signal, onCell: (e) => e.phase === "start" && setTimeout(() => abort.abort(), 300) });
+    // Abort once the cell's own code runs: ipykernel drops a request interrupted while it sets it up.
+    const run = executeNotebook(nb as any, { signal: abort.signal, onOutput: () => abort.abort() });
     const { summary, notebook: out } = await run;
     expect(summary).toMatchObject({ status: "interrupted", exitCode: 130, error: { kind: "interrupted" } });
     expect(out.cells.some((c) => c.outputs?.some((o) => o.ename === "KeyboardInterrupt"))).toBe(true);

@@ -179,10 +179,13 @@ describe("sluice run (python3)", () => {
   });
 
   it("Ctrl-C interrupts the kernel, saves and exits 130", async () => {
-    const input = writeNotebook(dir, "ctrlc.ipynb", notebook(["print('one')", "import time\nfor i in range(600): time.sleep(0.1)", "print('never')"]));
+    const input = writeNotebook(dir, "ctrlc.ipynb", notebook(["print('one')", "import time\nprint('looping', flush=True)\nfor i in range(600): time.sleep(0.1)", "print('never')"]));
     const output = join(dir, "ctrlc.out.ipynb");
-    const { child, done } = startCli([input, output]);
+    const { child, done, stderrSoFar } = startCli([input, output, "--log-output"]);
+    // Wait until the kernel runs the cell's own code: a SIGINT that lands while ipykernel is still
+    // setting up the request is not a KeyboardInterrupt in the cell (and may get no reply at all).
     await waitFor(() => readJson(output).cells[1].metadata.sluice?.status === "running", 30_000, "cell 2 running");
+    await waitFor(() => stderrSoFar().includes("looping"), 30_000, "cell 2 inside its loop");
     child.kill("SIGINT");
     const r = await done;
     expect(r.code).toBe(130);

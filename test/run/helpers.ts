@@ -47,7 +47,7 @@ export interface CliResult {
   stderr: string;
 }
 
-export function startCli(args: string[], options: { input?: string; env?: Record<string, string>; cwd?: string } = {}): { child: ChildProcess; done: Promise<CliResult> } {
+export function startCli(args: string[], options: { input?: string; env?: Record<string, string>; cwd?: string } = {}): { child: ChildProcess; done: Promise<CliResult>; stderrSoFar: () => string } {
   const child = spawn(process.execPath, [bin, "run", ...args], {
     cwd: options.cwd ?? repo,
     env: { ...process.env, ...options.env },
@@ -59,7 +59,7 @@ export function startCli(args: string[], options: { input?: string; env?: Record
   child.stderr!.on("data", (d) => (stderr += d));
   child.stdin!.end(options.input ?? "");
   const done = new Promise<CliResult>((res) => child.on("close", (code, signal) => res({ code, signal, stdout, stderr })));
-  return { child, done };
+  return { child, done, stderrSoFar: () => stderr };
 }
 
 export function runCli(args: string[], options: { input?: string; env?: Record<string, string>; cwd?: string } = {}): Promise<CliResult> {
