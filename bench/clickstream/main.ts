@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { sameResults } from "./compare.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The repository root: the nearest folder above this file with a package.json (dist/ or a copy of it). */
@@ -33,11 +34,12 @@ async function child(kind: string, input: string, out: string): Promise<void> {
     sluice: async () => (await import("./workloads.js")).sluiceWorkload,
     sql: async () => (await import("./workloads.js")).sqlWorkload,
     danfo: async () => (await import("./danfo_workload.js")).danfoWorkload,
+    "danfo-counts": async () => (await import("./danfo_workload.js")).danfoCountsWorkload,
     arquero: async () => (await import("./arquero_workload.js")).arqueroWorkload,
   };
   if (!workloads[kind]) throw new Error(`unknown contender ${kind}`);
   const workload = await workloads[kind]();
-  if (kind === "danfo") createRequire(import.meta.url)("danfojs-node"); // load danfo (and TF.js) outside the timing too
+  if (kind.startsWith("danfo")) createRequire(import.meta.url)("danfojs-node"); // load danfo (and TF.js) outside the timing too
   const start = performance.now();
   await workload(input, out);
   const seconds = (performance.now() - start) / 1000;
@@ -96,26 +98,6 @@ function runJsContender(kind: string, input: string, out: string, timeoutMs: num
 }
 const python = process.env.SLUICE_PYTHON ?? join(root, ".venv", "bin", "python");
 const runPolars = (input: string, out: string) => run(python, [join(root, "bench", "clickstream", "polars_workload.py"), input, out]);
-
-/** Records keyed by _id with referrer maps normalized (sorted keys, no null entries), for equality checks. */
-function normalized(path: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const line of readFileSync(path, "utf8").split("\n")) {
-    if (!line.trim()) continue;
-    const r = JSON.parse(line) as { _id: string; customer: string; url: string; ts: string; metrics: { page_views: number; visitors: number }; referrers: Record<string, number | null> };
-    const refs = Object.fromEntries(Object.entries(r.referrers).filter(([, v]) => v !== null).sort(([a], [b]) => (a < b ? -1 : 1)));
-    out.set(r._id, JSON.stringify([r._id, r.customer, r.url, r.ts, r.metrics.page_views, r.metrics.visitors, refs]));
-  }
-  return out;
-}
-
-function sameResults(a: string, b: string): { equal: boolean; rows: number; detail: string } {
-  const x = normalized(a);
-  const y = normalized(b);
-  if (x.size !== y.size) return { equal: false, rows: x.size, detail: `${x.size} vs ${y.size} records` };
-  for (const [k, v] of x) if (y.get(k) !== v) return { equal: false, rows: x.size, detail: `record ${k}: ${v} vs ${y.get(k)}` };
-  return { equal: true, rows: x.size, detail: "" };
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -176,7 +158,7 @@ async function main(): Promise<void> {
     await writeEventsCsv(csv, { rows: n });
     console.log(`\n${n.toLocaleString("en-US")} rows vs danfojs-node and Arquero (data generated/checked in ${((performance.now() - t) / 1000).toFixed(1)} s):`);
     const { sluice: sl, sql: sq } = measurePair(small, (kind) => out(`${kind}-${n}`), repeats);
-    const js = [["danfojs-node (CSV)", "danfo"], ["Arquero (CSV)", "arquero"]].map(([label, kind]) => {
+    const js = [["danfojs-node groupby (CSV)", "danfo"], ["danfojs-node valueCounts (CSV)", "danfo-counts"], ["Arquero (CSV)", "arquero"]].map(([label, kind]) => {
       const m = runJsContender(kind, csv, out(`${kind}-${n}`), danfoTimeout);
       return { label, m, check: Number.isFinite(m.seconds) ? sameResults(out(`sluice-${n}`), out(`${kind}-${n}`)) : undefined };
     });

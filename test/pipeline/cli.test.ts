@@ -137,7 +137,9 @@ export default pipeline("many", Array.from({ length: 12 }, (_, i) =>
     ["SIGTERM", 143],
   ] as const)("%s interrupts a running notebook op, stops its kernel, records the run as cancelled and exits %d", async (signal, exitCode) => {
     const store = join(dir, `store-${signal}`);
-    const nap = writeNotebook(dir, "nap.ipynb", notebook(['console.log("napping");\nawait new Promise((r) => setTimeout(r, 120_000));'], { name: "sluice", language: "typescript" }));
+    const napping = join(dir, `napping-${signal}`);
+    const napCell = `import { writeFileSync } from "node:fs";\nconsole.log("napping");\nwriteFileSync(${JSON.stringify(napping)}, "");\nawait new Promise((r) => setTimeout(r, 120_000));`;
+    const nap = writeNotebook(dir, "nap.ipynb", notebook([napCell], { name: "sluice", language: "typescript" }));
     writeFileSync(
       join(dir, "nap.ts"),
       `import { notebookOp, fnOp, pipeline } from "sluice";
@@ -158,7 +160,7 @@ export default pipeline("nap", [
     // The op's kernel: the Sluice kernel whose SLUICE_CONTEXT names this run's store.
     const kernels = () => sluiceKernelPids(store);
     const pids = await waitFor(() => kernels().length > 0 && kernels(), 60_000, "the notebook op's kernel");
-    await new Promise((r) => setTimeout(r, 1500)); // the cell is running now
+    await waitFor(() => existsSync(napping), 60_000, "the nap cell running");
     child.kill(signal);
     expect(await exited).toBe(exitCode);
     expect(stderr).toContain(`sluice pipeline: ${signal}: cancelling the run`);
