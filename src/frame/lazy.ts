@@ -6,6 +6,7 @@ import { colRef, containsAgg, containsWindow, exprToString, mapChildren, outputN
 import { typeOf } from "../plan/infer.js";
 import type { JoinHow, Plan, SortKey } from "../plan/nodes.js";
 import { optimize, type OptimizerFlags } from "../plan/optimizer.js";
+import { orderAggregates } from "../plan/aggregateOrder.js";
 import { schemaOf } from "../plan/schema.js";
 import { planText, planTree } from "../plan/tree.js";
 import { comparable, isBoolean, type Field } from "../plan/types.js";
@@ -73,7 +74,7 @@ export class LazyFrame {
     const list = flat(exprs).map(toColumnExpr);
     if (list.length === 0) throw new InvalidArgumentError("select() needs at least one column or expression");
     const aggs = list.filter(containsAgg);
-    if (aggs.length === list.length) return this.derive({ kind: "aggregate", input: this.plan, keys: [], aggs: list });
+    if (aggs.length === list.length) return this.aggregate([], list);
     if (aggs.length)
       throw new InvalidArgumentError(
         `select() mixes aggregations (${aggs.map(exprToString).join(", ")}) with row-wise columns; use groupBy(...).agg(...)`,
@@ -135,7 +136,8 @@ export class LazyFrame {
     for (const a of aggs)
       if (!containsAgg(a)) throw new InvalidArgumentError(`agg(${exprToString(a)}): expected an aggregation such as col("x").sum() or count()`);
     uniqueNames([...keys, ...aggs], "agg");
-    return this.derive({ kind: "aggregate", input: this.plan, keys, aggs });
+    const ordered = orderAggregates(this.plan, aggs);
+    return this.derive({ kind: "aggregate", input: ordered.input, keys, aggs: ordered.aggs });
   }
 
   join(other: LazyFrame, options: JoinOptions = {}): LazyFrame {

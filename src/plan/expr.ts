@@ -11,8 +11,11 @@ export type Expr =
   | { readonly kind: "lit"; readonly value: Literal; readonly type: DataType }
   /** A scalar function from the table in ./functions.ts. */
   | { readonly kind: "call"; readonly fn: string; readonly args: readonly Expr[]; readonly options?: Options }
-  /** An aggregate function from the table in ./functions.ts. */
-  | { readonly kind: "agg"; readonly fn: string; readonly args: readonly Expr[]; readonly options?: Options }
+  /**
+   * An aggregate function from the table in ./functions.ts. `orderBy` orders the rows it sees (first, last
+   * and collectList after a sort: src/plan/aggregateOrder.ts).
+   */
+  | { readonly kind: "agg"; readonly fn: string; readonly args: readonly Expr[]; readonly options?: Options; readonly orderBy?: readonly WindowOrder[] }
   | { readonly kind: "case"; readonly branches: readonly { when: Expr; then: Expr }[]; readonly otherwise: Expr }
   | { readonly kind: "cast"; readonly expr: Expr; readonly to: DataType }
   | { readonly kind: "struct"; readonly fields: readonly { name: string; expr: Expr }[] }
@@ -70,8 +73,9 @@ export function children(e: Expr): readonly Expr[] {
     case "lit":
       return [];
     case "call":
-    case "agg":
       return e.args;
+    case "agg":
+      return e.orderBy ? [...e.args, ...e.orderBy.map((o) => o.expr)] : e.args;
     case "case":
       return [...e.branches.flatMap((b) => [b.when, b.then]), e.otherwise];
     case "cast":
@@ -91,8 +95,9 @@ export function mapChildren(e: Expr, f: (child: Expr) => Expr): Expr {
     case "lit":
       return e;
     case "call":
-    case "agg":
       return { ...e, args: e.args.map(f) };
+    case "agg":
+      return { ...e, args: e.args.map(f), ...(e.orderBy && { orderBy: e.orderBy.map((o) => ({ ...o, expr: f(o.expr) })) }) };
     case "case":
       return { kind: "case", branches: e.branches.map((b) => ({ when: f(b.when), then: f(b.then) })), otherwise: f(e.otherwise) };
     case "cast":
@@ -181,7 +186,8 @@ export function exprToString(e: Expr): string {
       if (e.fn === "count_star") return "count()";
       const [self, ...rest] = e.args;
       const opts = e.options ? Object.values(e.options).map((v) => JSON.stringify(v)) : [];
-      const args = [...rest.map(exprToString), ...opts].join(", ");
+      const order = e.kind === "agg" && e.orderBy?.length ? [`orderBy: [${e.orderBy.map(orderToString).join(", ")}]`] : [];
+      const args = [...rest.map(exprToString), ...opts, ...order].join(", ");
       return self ? `${exprToString(self)}.${e.fn}(${args})` : `${e.fn}(${args})`;
     }
     case "case":
@@ -198,12 +204,16 @@ export function exprToString(e: Expr): string {
       const call = `${self ? `${exprToString(self)}.` : ""}${e.fn}(${[...rest.map(exprToString), ...opts].join(", ")})`;
       const spec = [
         e.partitionBy.length ? `partitionBy: [${e.partitionBy.map(exprToString).join(", ")}]` : "",
-        e.orderBy.length ? `orderBy: [${e.orderBy.map((o) => `${exprToString(o.expr)}${o.descending ? " desc" : ""}`).join(", ")}]` : "",
+        e.orderBy.length ? `orderBy: [${e.orderBy.map(orderToString).join(", ")}]` : "",
         e.frame ? `frame: ${e.frame.unit} ${e.frame.start ?? "unbounded"}..${e.frame.end ?? "unbounded"}` : "",
       ].filter(Boolean);
       return `${call}.over({${spec.join(", ")}})`;
     }
   }
+}
+
+function orderToString(o: WindowOrder): string {
+  return `${exprToString(o.expr)}${o.descending ? " desc" : ""}`;
 }
 
 function formatLiteral(v: Literal): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { col, count, fromRecords, lit, when } from "../../src/index.js";
+import { col, count, fromColumns, fromRecords, lit, when } from "../../src/index.js";
 import { DEPTS, PEOPLE, sortBy } from "./fixtures.js";
 
 const people = () => fromRecords(PEOPLE);
@@ -79,6 +79,30 @@ describe("verbs", () => {
     const fl = await people().select(col("id").min().as("first_id"), col("salary").first().as("f"), col("salary").last().as("l")).collect();
     expect(fl.toRecords()[0].first_id).toBe(1);
     expect(PEOPLE.map((p) => p.salary)).toContain(fl.toRecords()[0].f);
+  });
+
+  it("first, last and collectList follow an earlier sort, through projections and filters (like Polars)", async () => {
+    // Enough rows that DuckDB aggregates in parallel: without the sort's order the picks are arbitrary.
+    const N = 300_000;
+    const g = Array.from({ length: N }, (_, i) => i % 10);
+    const v = Array.from({ length: N }, (_, i) => (i * 7919) % N);
+    const w = Array.from({ length: N }, (_, i) => i);
+    const frame = fromColumns({ g, v, w });
+    const byMax = (await frame.sort("v", { descending: true }).groupBy("g").agg(col("v").first().as("first"), col("v").last().as("last"), col("v").max(), col("v").min().as("min"), col("v").collectList().as("list")).collect()).toRecords();
+    expect(byMax).toHaveLength(10);
+    for (const r of byMax) {
+      expect(r.first).toBe(r.v);
+      expect(r.last).toBe(r.min);
+      const list = [...(r.list as Iterable<number>)];
+      expect(list).toEqual([...list].sort((a, b) => b - a));
+    }
+    // The sort key is dropped by a select, then a filter and an overriding withColumns come in between.
+    const lowest = new Map<number, number>();
+    for (let i = 0; i < N; i++) if (g[i] < 5 && (!lowest.has(g[i]) || v[i] < v[lowest.get(g[i])!])) lowest.set(g[i], i);
+    const picked = await frame.sort("v").withColumns(col("v").mul(-1)).select("g", col("w").as("x")).filter(col("g").lt(5)).groupBy("g").agg(col("x").first().as("x")).sort("g").collect();
+    expect(picked.toRecords()).toEqual([...lowest].sort(([a], [b]) => a - b).map(([key, i]) => ({ g: key, x: w[i] })));
+    const global = (await frame.sort("v", { descending: true }).select(col("w").first().as("w")).collect()).toRecords();
+    expect(global).toEqual([{ w: v.indexOf(N - 1) }]);
   });
 
   it("select with only aggregations is a global aggregation", async () => {

@@ -5,7 +5,7 @@ import { typeOf } from "../../plan/infer.js";
 import type { Plan, Source } from "../../plan/nodes.js";
 import { joinColumns, schemaOf } from "../../plan/schema.js";
 import type { Schema } from "../../plan/types.js";
-import { AGGREGATE_SQL, SCALAR_SQL, renderCall } from "./dialect.js";
+import { AGGREGATE_SQL, SCALAR_SQL, orderList, renderCall } from "./dialect.js";
 import { quoteIdent, quoteLiteral, quoteString, quoteType } from "./quote.js";
 import { compileExtension } from "./extensions.js";
 import { renderWindow } from "./window.js";
@@ -93,9 +93,7 @@ class Compiler {
 
   private orderBy(p: Extract<Plan, { kind: "sort" }>): string {
     const input = schemaOf(p.input);
-    return p.keys
-      .map((k) => `${this.expr(k.expr, input)} ${k.descending ? "DESC" : "ASC"} NULLS ${k.nullsLast ? "LAST" : "FIRST"}`)
-      .join(", ");
+    return orderList(p.keys, (e) => this.expr(e, input));
   }
 
   private selectList(exprs: readonly Expr[], input: Schema): string {
@@ -182,7 +180,10 @@ class Compiler {
       case "window":
         return renderWindow(e, q, typeOf(e, schema));
       case "agg": {
-        const sql = renderCall(AGGREGATE_SQL, e.fn, e.args.map(q), e.options);
+        const args = e.args.map(q);
+        // An ordered aggregate (src/plan/aggregateOrder.ts): first(x ORDER BY k DESC NULLS LAST).
+        if (e.orderBy?.length) args[args.length - 1] += ` ORDER BY ${orderList(e.orderBy, q)}`;
+        const sql = renderCall(AGGREGATE_SQL, e.fn, args, e.options);
         // DuckDB widens integer sums to HUGEINT; keep BIGINT like Polars so results stay plain numbers.
         return e.fn === "sum" && typeOf(e, schema) === "BIGINT" ? `CAST(${sql} AS BIGINT)` : sql;
       }

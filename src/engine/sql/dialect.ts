@@ -1,7 +1,7 @@
 // How each IR function is spelled in DuckDB SQL (the shape of Ibis' SIMPLE_OPS): most functions are a
 // name; the few that need arranging are small functions. A second engine is a second table.
 import { InvalidArgumentError } from "../../plan/errors.js";
-import type { Options } from "../../plan/expr.js";
+import type { Expr, Options } from "../../plan/expr.js";
 import { quoteIdent, quoteLiteral, quoteString } from "./quote.js";
 import { jaccardSql } from "./tokens.js";
 import { parseEvery } from "../../plan/duration.js";
@@ -83,6 +83,11 @@ export const AGGREGATE_SQL: Record<string, Render> = {
   collectList: "list",
   valueCounts: "histogram",
 };
+
+/** `k1 DESC NULLS LAST, k2 ASC NULLS FIRST`: the order of a sort, a window or an ordered aggregate. */
+export function orderList(keys: readonly { expr: Expr; descending: boolean; nullsLast: boolean }[], q: (e: Expr) => string): string {
+  return keys.map((k) => `${q(k.expr)} ${k.descending ? "DESC" : "ASC"} NULLS ${k.nullsLast ? "LAST" : "FIRST"}`).join(", ");
+}
 
 export function renderCall(table: Record<string, Render>, fn: string, args: string[], options: Options | undefined): string {
   const r = table[fn];

@@ -2,7 +2,7 @@
 // Window-only functions are spelled here; aggregates reuse the aggregate table of ./dialect.ts.
 import type { WindowExpr, WindowFrame } from "../../plan/expr.js";
 import type { DataType } from "../../plan/types.js";
-import { AGGREGATE_SQL, renderCall } from "./dialect.js";
+import { AGGREGATE_SQL, orderList, renderCall } from "./dialect.js";
 import { quoteLiteral } from "./quote.js";
 
 type Render = (args: string[], e: WindowExpr) => string;
@@ -37,9 +37,7 @@ export function renderWindow(e: WindowExpr, q: (x: WindowExpr["args"][number]) =
   const special = WINDOW_SQL[e.fn];
   const call = special ? special(args, e) : renderCall(AGGREGATE_SQL, e.fn, args, e.options);
   const partition = e.partitionBy.length ? `PARTITION BY ${e.partitionBy.map(q).join(", ")}` : "";
-  const order = e.orderBy.length
-    ? ` ORDER BY ${e.orderBy.map((o) => `${q(o.expr)} ${o.descending ? "DESC" : "ASC"} NULLS ${o.nullsLast ? "LAST" : "FIRST"}`).join(", ")}`
-    : "";
+  const order = e.orderBy.length ? ` ORDER BY ${orderList(e.orderBy, q)}` : "";
   const frame = e.frame && !special ? frameSql(e.frame) : "";
   const sql = `${call} OVER (${partition}${order}${frame})`;
   // DuckDB widens integer sums to HUGEINT; keep BIGINT like the grouped sum does.
