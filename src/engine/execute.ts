@@ -2,12 +2,14 @@
 import * as A from "./apache_arrow.js";
 import { createWriteStream } from "node:fs";
 import { rename, rm } from "node:fs/promises";
+import { devNull } from "node:os";
 import type { Plan } from "../plan/nodes.js";
 import { InvalidArgumentError } from "../plan/errors.js";
 import { MEMORY_SCHEMA, compile } from "./sql/compiler.js";
 import { quoteIdent, quoteString } from "./sql/quote.js";
 import { resultToBatches, resultToTable } from "./arrow.js";
-import { runJob, startJob, toEngineError } from "./jobs.js";
+import { runJob, startJob, toEngineError, type RunningJob } from "./jobs.js";
+import { CancelledError, EngineError } from "./errors.js";
 import { connect } from "./instance.js";
 import { ensureLoaded } from "./memory.js";
 import type { Field } from "../plan/types.js";
@@ -89,14 +91,35 @@ export async function* streamBatches(plan: Plan, info: ActionInfo): AsyncGenerat
   const { sql, memorySources, params } = compile(plan);
   const job = await startJob({ description: info.description, plan: info.planTree, memorySources });
   try {
+    // DuckDB's streaming result ends a query that fails part-way exactly like one that finished (an empty
+    // chunk; node-api does not expose duckdb_result_error). Inside an explicit transaction the failure
+    // aborts the transaction, which the next statement on this (the job's own) connection reports.
+    await job.conn.run("BEGIN TRANSACTION");
     const result = await job.conn.stream(sql, params as DuckDBValue[] | undefined);
     yield* resultToBatches(result);
+    await checkStreamCompleted(job, sql, params as DuckDBValue[] | undefined);
   } catch (err) {
     throw job.fail(err);
   } finally {
     // Also reached when the consumer stops early: it got what it asked for (a no-op after fail()).
     job.finish("succeeded");
   }
+}
+
+/** Throws the engine's error if the streamed query stopped on an error rather than at its end. */
+async function checkStreamCompleted(job: RunningJob, sql: string, params: DuckDBValue[] | undefined): Promise<void> {
+  try {
+    await job.conn.run("SELECT 1");
+    await job.conn.run("COMMIT");
+    return;
+  } catch (err) {
+    if (!/transaction is aborted/i.test(String((err as Error)?.message ?? err))) throw err;
+  }
+  await job.conn.run("ROLLBACK");
+  if (job.cancelled()) throw new CancelledError(job.jobId);
+  // The reason is only in the lost result: run the query again without keeping its rows to get DuckDB's error.
+  await job.conn.run(`COPY (${sql}) TO ${quoteString(devNull)} (FORMAT csv)`, params);
+  throw new EngineError("the query failed part-way through and then succeeded when run again (DuckDB's streaming API does not report why); run it again, or use collect() to see the error");
 }
 
 /** Runs a plan with DuckDB's profiler and returns the operator tree with rows and time. */

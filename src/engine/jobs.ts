@@ -47,6 +47,8 @@ export interface RunningJob {
   finish(status: "succeeded"): void;
   /** Ends the job as failed or cancelled; returns the error to throw. */
   fail(err: unknown): Error;
+  /** Whether a cancel request reached this job. */
+  cancelled(): boolean;
 }
 
 export async function startJob(spec: JobSpec): Promise<RunningJob> {
@@ -114,7 +116,7 @@ export async function startJob(spec: JobSpec): Promise<RunningJob> {
   } catch (err) {
     throw fail(err);
   }
-  return { jobId, conn, finish: (s) => end(s), fail };
+  return { jobId, conn, finish: (s) => end(s), fail, cancelled: () => cancelled };
 }
 
 function isInterrupt(err: unknown): boolean {
