@@ -34,7 +34,10 @@ export class Expression {
   mod(o: ExprInput) { return this.call("mod", [o]); }
   neg() { return this.call("neg"); }
   abs() { return this.call("abs"); }
-  round(decimals = 0) { return this.call("round", [], { decimals }); }
+  round(decimals = 0) {
+    if (!Number.isInteger(decimals)) throw new InvalidArgumentError(`round(decimals): decimals must be an integer, got ${JSON.stringify(decimals)}`);
+    return this.call("round", [], { decimals });
+  }
 
   // comparison and logic
   eq(o: ExprInput) { return this.call("eq", [o]); }
@@ -56,7 +59,7 @@ export class Expression {
   // nulls and types
   isNull() { return this.call("isNull"); }
   isNotNull() { return this.call("isNotNull"); }
-  fillNull(value: ExprInput) { return this.call("coalesce", [value]); }
+  fillNull(value: ExprInput) { return this.call("fillNull", [value]); }
   cast(type: string) { return new Expression({ kind: "cast", expr: this.node, to: normalizeType(type) }); }
 
   // strings

@@ -2,14 +2,14 @@
 // nothing runs until an action (collect, count, stream, write, explain, profile).
 import type * as A from "apache-arrow";
 import { InvalidArgumentError, TypeMismatchError, checkOptionNames } from "../plan/errors.js";
-import { colRef, containsAgg, containsWindow, exprToString, mapChildren, outputName, type Expr } from "../plan/expr.js";
+import { children, colRef, containsAgg, containsWindow, exprToString, mapChildren, outputName, type Expr } from "../plan/expr.js";
 import { typeOf } from "../plan/infer.js";
 import type { JoinHow, Plan, SortKey } from "../plan/nodes.js";
 import { optimize, type OptimizerFlags } from "../plan/optimizer.js";
 import { orderAggregates } from "../plan/aggregateOrder.js";
 import { schemaOf } from "../plan/schema.js";
 import { planText, planTree } from "../plan/tree.js";
-import { comparable, isBoolean, type Field } from "../plan/types.js";
+import { comparable, isBoolean, isNumeric, type Field } from "../plan/types.js";
 import { collectTable, countRows, explainPhysical, streamBatches, writeFile, type WriteOptions } from "../engine/execute.js";
 import { DataFrame } from "./dataframe.js";
 import { Explain, Profile } from "./explain.js";
@@ -133,8 +133,12 @@ export class LazyFrame {
 
   /** @internal */
   aggregate(keys: Expr[], aggs: Expr[]): LazyFrame {
-    for (const a of aggs)
+    for (const a of aggs) {
       if (!containsAgg(a)) throw new InvalidArgumentError(`agg(${exprToString(a)}): expected an aggregation such as col("x").sum() or count()`);
+      const nested = innerAggregation(a);
+      if (nested) throw new InvalidArgumentError(`agg(${exprToString(a)}): ${exprToString(nested)} is an aggregation inside another; aggregate once per groupBy (group again for a second level)`);
+      typeOf(a, schemaOf(this.plan));
+    }
     uniqueNames([...keys, ...aggs], "agg");
     const ordered = orderAggregates(this.plan, aggs);
     return this.derive({ kind: "aggregate", input: ordered.input, keys, aggs: ordered.aggs });
@@ -147,6 +151,8 @@ export class LazyFrame {
     if (!kinds.includes(how)) throw new InvalidArgumentError(`join how must be one of ${kinds.join(", ")}; got ${JSON.stringify(how)}`);
     let leftOn: Expr[] = [];
     let rightOn: Expr[] = [];
+    if (how === "cross" && (options.on ?? options.leftOn ?? options.rightOn) !== undefined)
+      throw new InvalidArgumentError(`join: a cross join pairs every row with every row and takes no keys; drop on/leftOn/rightOn, or use how: "inner"`);
     if (how !== "cross") {
       if (options.on !== undefined) leftOn = rightOn = flat([options.on]).map(toColumnExpr);
       else if (options.leftOn !== undefined && options.rightOn !== undefined) {
@@ -189,8 +195,8 @@ export class LazyFrame {
   }
 
   slice(offset: number, length: number): LazyFrame {
-    if (!Number.isInteger(offset) || offset < 0) throw new InvalidArgumentError(`slice: offset must be a non-negative integer, got ${JSON.stringify(offset)}`);
-    if (!Number.isInteger(length) || length < 0) throw new InvalidArgumentError(`slice/limit: length must be a non-negative integer, got ${JSON.stringify(length)}`);
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new InvalidArgumentError(`slice: offset must be a non-negative integer, got ${JSON.stringify(offset)}`);
+    if (!Number.isSafeInteger(length) || length < 0) throw new InvalidArgumentError(`slice/limit: length must be a non-negative integer, got ${JSON.stringify(length)}`);
     return this.derive({ kind: "limit", input: this.plan, n: length, offset });
   }
 
@@ -223,7 +229,9 @@ export class LazyFrame {
       if (a !== b) throw new InvalidArgumentError(`union needs the same columns on every side: [${a}] vs [${b}]`);
       for (const f of mine) {
         const t = theirs.find((x) => x.name === f.name)!.type;
-        if (!comparable(f.type, t)) throw new TypeMismatchError(`union: column '${f.name}' is ${f.type} on one side and ${t} on the other`);
+        // Numbers widen (BIGINT and DOUBLE give DOUBLE); other types must match, as in Polars.
+        const fits = f.type === t || f.type === "NULL" || t === "NULL" || (isNumeric(f.type) && isNumeric(t));
+        if (!fits) throw new TypeMismatchError(`union: column '${f.name}' is ${f.type} on one side and ${t} on the other; cast one side, e.g. col(${JSON.stringify(f.name)}).cast("${f.type}")`);
       }
     }
     return this.derive({ kind: "union", inputs: [this.plan, ...others.map((o) => o.plan)] });
@@ -234,7 +242,9 @@ export class LazyFrame {
     const { n, fraction, seed = 42 } = options;
     if ((n === undefined) === (fraction === undefined)) throw new InvalidArgumentError("sample needs exactly one of { n } or { fraction }");
     if (n !== undefined && !(Number.isInteger(n) && n >= 0)) throw new InvalidArgumentError(`sample: n must be a non-negative integer, got ${JSON.stringify(n)}`);
-    if (fraction !== undefined && !(fraction >= 0 && fraction <= 1)) throw new InvalidArgumentError(`sample: fraction must be in [0, 1], got ${fraction}`);
+    if (fraction !== undefined && !(typeof fraction === "number" && fraction >= 0 && fraction <= 1)) throw new InvalidArgumentError(`sample: fraction must be a number in [0, 1], got ${JSON.stringify(fraction)}`);
+    // DuckDB's REPEATABLE takes a 32-bit signed seed; silently wrapping would repeat other seeds' rows.
+    if (!(Number.isInteger(seed) && seed >= 0 && seed <= 2147483647)) throw new InvalidArgumentError(`sample: seed must be an integer from 0 to 2147483647, got ${JSON.stringify(seed)}`);
     return this.derive({ kind: "sample", input: this.plan, n, fraction, seed });
   }
 
@@ -328,6 +338,17 @@ export class GroupBy {
     if (list.length === 0) throw new InvalidArgumentError("agg() needs at least one aggregation");
     return this.frame.aggregate(this.keys, list);
   }
+}
+
+/** The first aggregation found inside another aggregation's arguments (sum().sum()), if any. */
+function innerAggregation(e: Expr): Expr | undefined {
+  if (e.kind === "window") return undefined;
+  if (e.kind === "agg") return e.args.find(containsAgg);
+  for (const c of children(e)) {
+    const found = innerAggregation(c);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 function uniqueNames(exprs: readonly Expr[], verb: string): void {

@@ -13,6 +13,8 @@ export function parseEvery(every: string): { n: number; unit: string } {
   const unit = m ? UNITS[m[2]] : undefined;
   if (!m || !unit)
     throw new InvalidArgumentError(`floor(${JSON.stringify(every)}): expected a duration like "1h", "15m", "1d", "1mo", "1y"`);
-  return { n: m[1] ? Number(m[1]) : 1, unit };
+  const n = m[1] ? Number(m[1]) : 1;
+  if (n < 1) throw new InvalidArgumentError(`floor(${JSON.stringify(every)}): the duration must be at least 1 ${unit}`);
+  return { n, unit };
 }
 

@@ -1,6 +1,6 @@
 // What each function accepts and returns. One row per function; the SQL spelling of each lives in
 // the engine's dialect table (src/engine/sql/dialect.ts), so a second engine never touches this file.
-import { commonType, comparable, isBoolean, isInteger, isNumeric, isString, isTemporal, widerNumeric, type DataType } from "./types.js";
+import { arithmeticType, commonType, comparable, decimalShape, isBoolean, isDecimal, isInteger, isNumeric, isString, isTemporal, type DataType } from "./types.js";
 import type { Options } from "./expr.js";
 import { nestedResult } from "./nested.js";
 
@@ -17,23 +17,29 @@ export interface FunctionSpec {
 
 const same = (t: readonly DataType[]) => t[0];
 const bool = () => "BOOLEAN";
-const arith = (t: readonly DataType[]) => widerNumeric(t[0], t[1]);
+const arith = (op: "add" | "sub" | "mul" | "mod"): FunctionSpec => ({ args: ["numeric", "numeric"], result: (t) => arithmeticType(op, t[0], t[1]) });
 const comparableCheck = (t: readonly DataType[]) => (comparable(t[0], t[1]) ? undefined : "the two sides cannot be compared");
-const numeric2: FunctionSpec = { args: ["numeric", "numeric"], result: arith };
 const compare: FunctionSpec = { args: ["any", "any"], result: bool, check: comparableCheck };
 const str2str: FunctionSpec = { args: ["string"], result: () => "VARCHAR" };
 const str2bool: FunctionSpec = { args: ["string"], result: bool };
 const datePart: FunctionSpec = { args: ["temporal"], result: () => "BIGINT" };
 
 export const SCALAR_FUNCTIONS: Record<string, FunctionSpec> = {
-  add: numeric2,
-  sub: numeric2,
-  mul: numeric2,
+  add: arith("add"),
+  sub: arith("sub"),
+  mul: arith("mul"),
   div: { args: ["numeric", "numeric"], result: () => "DOUBLE" },
-  mod: numeric2,
+  mod: arith("mod"),
   neg: { args: ["numeric"], result: same },
   abs: { args: ["numeric"], result: same },
-  round: { args: ["numeric"], result: same },
+  round: {
+    args: ["numeric"],
+    // A DECIMAL keeps its precision and drops the digits rounded away.
+    result: (t, o) => {
+      const d = decimalShape(t[0]);
+      return isDecimal(t[0]) && d ? `DECIMAL(${d.p},${Math.max(0, Math.min(d.s, Number(o?.decimals ?? 0)))})` : t[0];
+    },
+  },
   eq: compare,
   neq: compare,
   lt: compare,
@@ -45,13 +51,14 @@ export const SCALAR_FUNCTIONS: Record<string, FunctionSpec> = {
   not: { args: ["boolean"], result: bool },
   isNull: { args: ["any"], result: bool },
   isNotNull: { args: ["any"], result: bool },
-  isIn: { args: ["any"], result: bool },
+  isIn: { args: ["any"], result: bool, check: (t) => (t.every((x) => comparable(t[0], x)) ? undefined : "every value must be comparable with the column") },
   coalesce: {
     args: ["any"],
     variadic: true,
     result: (t) => t.reduce(commonType),
     check: (t) => (t.every((x) => comparable(t[0], x)) ? undefined : "all values need one common type"),
   },
+  fillNull: { args: ["any", "any"], result: (t) => t.reduce(commonType), check: (t) => (comparable(t[0], t[1]) ? undefined : "the fill value must have the column's type") },
   lower: str2str,
   upper: str2str,
   trim: str2str,
@@ -91,7 +98,7 @@ export const AGGREGATE_FUNCTIONS: Record<string, FunctionSpec> = {
   count_star: { args: [], result: () => "BIGINT" },
   count: { args: ["any"], result: () => "BIGINT" },
   nUnique: { args: ["any"], result: () => "BIGINT" },
-  sum: { args: ["numeric"], result: (t) => (isInteger(t[0]) ? "BIGINT" : "DOUBLE") },
+  sum: { args: ["numeric"], result: (t) => (isInteger(t[0]) ? "BIGINT" : isDecimal(t[0]) ? `DECIMAL(38,${decimalShape(t[0])!.s})` : "DOUBLE") },
   mean: { args: ["numeric"], result: () => "DOUBLE" },
   min: { args: ["any"], result: same },
   max: { args: ["any"], result: same },

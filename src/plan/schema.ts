@@ -2,7 +2,7 @@
 import { outputName, type Expr } from "./expr.js";
 import { typeOf } from "./infer.js";
 import type { Plan } from "./nodes.js";
-import type { Field, Schema } from "./types.js";
+import { commonType, type Field, type Schema } from "./types.js";
 import { extensionOp } from "./extensions.js";
 
 const cache = new WeakMap<Plan, Schema>();
@@ -32,8 +32,11 @@ function compute(plan: Plan): Schema {
     case "distinct":
     case "sample":
       return schemaOf(plan.input);
-    case "union":
-      return schemaOf(plan.inputs[0]);
+    case "union": {
+      // Columns match by name; numbers widen across the inputs (checked when the union was made).
+      const all = plan.inputs.map(schemaOf);
+      return all[0].map((f) => ({ name: f.name, type: all.map((s) => s.find((x) => x.name === f.name)?.type ?? f.type).reduce(commonType) }));
+    }
     case "join":
       return joinColumns(plan).map((c) => ({ name: c.name, type: c.type }));
     case "extension":

@@ -18,6 +18,9 @@ const FLOATS = new Set(["FLOAT", "DOUBLE"]);
 export function isInteger(t: DataType): boolean {
   return t in INTEGER_RANK;
 }
+export function isFloat(t: DataType): boolean {
+  return FLOATS.has(t);
+}
 export function isNumeric(t: DataType): boolean {
   return isInteger(t) || FLOATS.has(t) || t.startsWith("DECIMAL");
 }
@@ -40,6 +43,35 @@ export function widerNumeric(a: DataType, b: DataType): DataType {
   if (isNull(b)) return a;
   if (FLOATS.has(a) || FLOATS.has(b) || a.startsWith("DECIMAL") || b.startsWith("DECIMAL")) return "DOUBLE";
   return INTEGER_RANK[a] >= INTEGER_RANK[b] ? a : b;
+}
+
+const INTEGER_DIGITS: Record<string, number> = {
+  TINYINT: 3, UTINYINT: 3, SMALLINT: 5, USMALLINT: 5, INTEGER: 10, UINTEGER: 10, BIGINT: 19, UBIGINT: 20, HUGEINT: 38, UHUGEINT: 38,
+};
+
+export function isDecimal(t: DataType): boolean {
+  return t.startsWith("DECIMAL");
+}
+
+/** Precision and scale of a DECIMAL, or of an integer type as DuckDB widens it to one (INTEGER → 10,0). */
+export function decimalShape(t: DataType): { p: number; s: number } | undefined {
+  const m = /^DECIMAL(?:\((\d+),\s*(\d+)\))?$/.exec(t);
+  if (m) return m[1] ? { p: Number(m[1]), s: Number(m[2]) } : { p: 18, s: 3 };
+  return t in INTEGER_DIGITS ? { p: INTEGER_DIGITS[t], s: 0 } : undefined;
+}
+
+/**
+ * The result type of a + b, a - b, a * b or a % b, by DuckDB's rules: floats win; with a DECIMAL, the
+ * result keeps every digit (add: one more integer digit; multiply: precisions and scales add up).
+ */
+export function arithmeticType(op: "add" | "sub" | "mul" | "mod", a: DataType, b: DataType): DataType {
+  if (isNull(a) || isNull(b) || FLOATS.has(a) || FLOATS.has(b) || !(isDecimal(a) || isDecimal(b))) return widerNumeric(a, b);
+  const x = decimalShape(a)!;
+  const y = decimalShape(b)!;
+  const scale = op === "mul" ? x.s + y.s : Math.max(x.s, y.s);
+  const digits = Math.max(x.p - x.s, y.p - y.s);
+  const precision = op === "mul" ? x.p + y.p : op === "mod" ? digits + scale : digits + scale + 1;
+  return scale > 38 ? "DOUBLE" : `DECIMAL(${Math.min(38, Math.max(precision, scale))},${scale})`;
 }
 
 /** Whether two types can be compared or unified (numbers with numbers, text with text, ...). */

@@ -4,13 +4,15 @@ import { outputName, stripAlias, type Expr } from "../../plan/expr.js";
 import { typeOf } from "../../plan/infer.js";
 import type { Plan, Source } from "../../plan/nodes.js";
 import { joinColumns, schemaOf } from "../../plan/schema.js";
-import type { Schema } from "../../plan/types.js";
+import { isDecimal, isFloat, isInteger, type Schema } from "../../plan/types.js";
 import { AGGREGATE_SQL, SCALAR_SQL, orderList, renderCall } from "./dialect.js";
 import { quoteIdent, quoteLiteral, quoteString, quoteType } from "./quote.js";
 import { compileExtension } from "./extensions.js";
 import { renderWindow } from "./window.js";
 
 export const MEMORY_SCHEMA = "sluice_mem";
+
+const ARITHMETIC = new Set(["add", "sub", "mul", "mod"]);
 
 export interface CompiledQuery {
   sql: string;
@@ -63,20 +65,28 @@ class Compiler {
         const sort = p.input.kind === "sort" ? p.input : undefined;
         const from = sort ? sort.input : p.input;
         const order = sort ? ` ORDER BY ${this.orderBy(sort)}` : "";
-        const offset = p.offset ? ` OFFSET ${p.offset | 0}` : "";
-        return `SELECT * FROM (${this.plan(from)}) AS ${this.alias()}${order} LIMIT ${p.n | 0}${offset}`;
+        // n and offset are checked integers (slice()); `| 0` would wrap them past 2^31.
+        const offset = p.offset ? ` OFFSET ${integerText(p.offset)}` : "";
+        return `SELECT * FROM (${this.plan(from)}) AS ${this.alias()}${order} LIMIT ${integerText(p.n)}${offset}`;
       }
       case "distinct": {
         const on = p.subset ? ` ON (${p.subset.map(quoteIdent).join(", ")})` : "";
         return `SELECT DISTINCT${on} * FROM (${this.plan(p.input)}) AS ${this.alias()}`;
       }
       case "union": {
-        const names = schemaOf(p).map((f) => quoteIdent(f.name)).join(", ");
-        return p.inputs.map((i) => `(SELECT ${names} FROM (${this.plan(i)}) AS ${this.alias()})`).join(" UNION ALL ");
+        const fields = schemaOf(p);
+        const list = (input: Plan) => {
+          const own = schemaOf(input);
+          return fields
+            .map((f) => (own.find((x) => x.name === f.name)?.type === f.type ? quoteIdent(f.name) : `CAST(${quoteIdent(f.name)} AS ${quoteType(f.type)}) AS ${quoteIdent(f.name)}`))
+            .join(", ");
+        };
+        return p.inputs.map((i) => `(SELECT ${list(i)} FROM (${this.plan(i)}) AS ${this.alias()})`).join(" UNION ALL ");
       }
       case "sample": {
-        const how = p.n !== undefined ? `reservoir(${p.n | 0} ROWS)` : `bernoulli(${quoteLiteral(Number(p.fraction) * 100)} PERCENT)`;
-        return `SELECT * FROM (${this.plan(p.input)}) AS ${this.alias()} USING SAMPLE ${how} REPEATABLE (${p.seed | 0})`;
+        // DuckDB's sample clause takes number tokens only (no cast expression), so the checked numbers are written out.
+        const how = p.n !== undefined ? `reservoir(${integerText(p.n)} ROWS)` : `bernoulli(${numberText(Number(p.fraction) * 100)} PERCENT)`;
+        return `SELECT * FROM (${this.plan(p.input)}) AS ${this.alias()} USING SAMPLE ${how} REPEATABLE (${integerText(p.seed)})`;
       }
       case "join":
         return this.join(p);
@@ -143,14 +153,20 @@ class Compiler {
     switch (s.kind) {
       case "parquet": {
         const list = (files ?? s.files).map((f) => quoteString(f.path)).join(", ");
-        if (!s.hive) return `read_parquet([${list}])`;
-        const types = s.partitionColumns.map((c) => `${quoteString(c.name)}: ${quoteString(c.type)}`).join(", ");
-        return `read_parquet([${list}], hive_partitioning = TRUE, hive_types = {${types}})`;
+        const union = s.unionByName ? ", union_by_name = TRUE" : "";
+        if (!s.hive) return `read_parquet([${list}], hive_partitioning = FALSE${union})`;
+        // DuckDB names a partition column by its key as written in the folder (not URL-decoded), and adds one
+        // for every key=value folder in the path, even above the scan root: select our columns by name.
+        const key = (name: string) => s.hiveKeys?.[name] ?? name;
+        const types = s.partitionColumns.map((c) => `${quoteString(key(c.name))}: ${quoteString(c.type)}`).join(", ");
+        const partitions = new Set(s.partitionColumns.map((c) => c.name));
+        const select = s.schema.map((f) => (partitions.has(f.name) ? `${quoteIdent(key(f.name))} AS ${quoteIdent(f.name)}` : quoteIdent(f.name)));
+        return `(SELECT ${select.join(", ")} FROM read_parquet([${list}], hive_partitioning = TRUE, hive_types = {${types}}${union}))`;
       }
       case "csv":
-        return `read_csv(${quoteString(s.path)}, ${csvArgs(s.options, s.schema)})`;
+        return `read_csv(${fileList(s)}, ${csvArgs(s.options, s.schema)})`;
       case "ndjson":
-        return `read_json(${quoteString(s.path)}, format = 'newline_delimited', columns = ${structOfTypes(s.schema)})`;
+        return `read_json(${fileList(s)}, format = 'newline_delimited', hive_partitioning = FALSE, columns = ${structOfTypes(s.schema)})`;
       case "memory":
         this.memory.add(s.id);
         return `${quoteIdent(MEMORY_SCHEMA)}.${quoteIdent(s.id)}`;
@@ -168,15 +184,24 @@ class Compiler {
         return quoteLiteral(e.value);
       case "alias":
         return q(e.expr);
-      case "cast":
-        return `CAST(${q(e.expr)} AS ${quoteType(e.to)})`;
+      case "cast": {
+        // DuckDB rounds a fraction cast to an integer; Polars (like Math.trunc) cuts toward zero.
+        const from = typeOf(e.expr, schema);
+        const inner = isInteger(e.to) && (isFloat(from) || isDecimal(from)) ? `trunc(${q(e.expr)})` : q(e.expr);
+        return `CAST(${inner} AS ${quoteType(e.to)})`;
+      }
       case "struct":
         return `struct_pack(${e.fields.map((f) => `${quoteIdent(f.name)} := ${q(f.expr)}`).join(", ")})`;
       case "case":
         return `CASE ${e.branches.map((b) => `WHEN ${q(b.when)} THEN ${q(b.then)}`).join(" ")} ELSE ${q(e.otherwise)} END`;
-      case "call":
+      case "call": {
         if (e.fn === "udf") this.memory.add(String(e.options?.name)); // registered with the engine before the query
-        return renderCall(SCALAR_SQL, e.fn, e.args.map(q), e.options);
+        // DuckDB types a bare integer literal as narrowly as the other operand (TINYINT * 100 overflows in
+        // TINYINT); the schema says INTEGER, so the literal is written with its type.
+        const args = e.args.map((a) => (ARITHMETIC.has(e.fn) && a.kind === "lit" && isInteger(a.type) ? `CAST(${quoteLiteral(a.value)} AS ${a.type})` : q(a)));
+        const options = e.fn === "floor" ? { ...e.options, inputType: typeOf(e.args[0], schema) } : e.options;
+        return this.decimalResult(e, schema, renderCall(SCALAR_SQL, e.fn, args, options));
+      }
       case "window":
         return renderWindow(e, q, typeOf(e, schema));
       case "agg": {
@@ -185,14 +210,37 @@ class Compiler {
         if (e.orderBy?.length) args[args.length - 1] += ` ORDER BY ${orderList(e.orderBy, q)}`;
         const sql = renderCall(AGGREGATE_SQL, e.fn, args, e.options);
         // DuckDB widens integer sums to HUGEINT; keep BIGINT like Polars so results stay plain numbers.
-        return e.fn === "sum" && typeOf(e, schema) === "BIGINT" ? `CAST(${sql} AS BIGINT)` : sql;
+        return e.fn === "sum" && typeOf(e, schema) === "BIGINT" ? `CAST(${sql} AS BIGINT)` : this.decimalResult(e, schema, sql);
       }
     }
   }
+
+  /** DuckDB's DECIMAL result types have corner cases; a call over a DECIMAL is cast to the type the schema shows. */
+  private decimalResult(e: Extract<Expr, { kind: "call" | "agg" }>, schema: Schema, sql: string): string {
+    if (!e.args.some((a) => isDecimal(typeOf(a, schema)))) return sql;
+    return `CAST(${sql} AS ${quoteType(typeOf(e, schema))})`;
+  }
+}
+
+/** A checked non-negative integer as SQL text (never in exponent form). */
+function integerText(n: number): string {
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`internal: expected a non-negative integer, got ${n}`);
+  return BigInt(n).toString();
+}
+
+/** A checked finite number as a plain SQL number token (no exponent: "0.00001", not "1e-5"). */
+function numberText(x: number): string {
+  if (!Number.isFinite(x)) throw new Error(`internal: expected a finite number, got ${x}`);
+  return x.toFixed(12).replace(/\.?0+$/, "");
 }
 
 function structOfTypes(schema: Schema): string {
   return `{${schema.map((f) => `${quoteString(f.name)}: ${quoteString(f.type)}`).join(", ")}}`;
+}
+
+/** The files a CSV/NDJSON scan listed when it was created, or its path. */
+function fileList(s: { path: string; files?: readonly string[] }): string {
+  return s.files ? `[${s.files.map(quoteString).join(", ")}]` : quoteString(s.path);
 }
 
 export function csvArgs(o: import("../../plan/nodes.js").CsvOptions, schema?: Schema): string {
@@ -200,9 +248,16 @@ export function csvArgs(o: import("../../plan/nodes.js").CsvOptions, schema?: Sc
     `header = ${o.header === false ? "FALSE" : "TRUE"}`,
     `delim = ${quoteString(o.delimiter ?? ",")}`,
     `quote = ${quoteString(o.quote ?? '"')}`,
+    // key=value folders are not columns of a CSV scan (read_csv would add them on its own).
+    "hive_partitioning = FALSE",
   ];
   if (o.nullString !== undefined) args.push(`nullstr = ${quoteString(o.nullString)}`);
+  if (o.ignoreErrors) args.push("ignore_errors = TRUE");
   if (schema) args.push(`columns = ${structOfTypes(schema)}`);
-  else if (o.columns) args.push(`types = {${Object.entries(o.columns).map(([k, v]) => `${quoteString(k)}: ${quoteString(v)}`).join(", ")}}`);
+  else if (o.columns) {
+    // Without a header the file has no names to match: `columns` names the columns in order.
+    if (o.header === false) args.push(`names = [${Object.keys(o.columns).map(quoteString).join(", ")}]`);
+    args.push(`types = {${Object.entries(o.columns).map(([k, v]) => `${quoteString(k)}: ${quoteString(v)}`).join(", ")}}`);
+  }
   return args.join(", ");
 }

@@ -32,9 +32,11 @@ export const SCALAR_SQL: Record<string, Render> = {
   isNotNull: (a) => `(${a[0]} IS NOT NULL)`,
   isIn: (a) => (a.length > 1 ? `(${a[0]} IN (${a.slice(1).join(", ")}))` : "FALSE"),
   coalesce: "coalesce",
+  fillNull: "coalesce",
   lower: "lower",
   upper: "upper",
-  trim: "trim",
+  // Whitespace, like Polars' strip_chars() (DuckDB's one-argument trim removes spaces only).
+  trim: (a) => `trim(${a[0]}, ${quoteString(" \t\n\r\v\f")})`,
   length: "length",
   contains: "contains",
   startsWith: "starts_with",
@@ -44,7 +46,7 @@ export const SCALAR_SQL: Record<string, Render> = {
   regexpExtract: (a, o) => `regexp_extract(${a[0]}, ${a[1]}, ${Number(o?.group ?? 0) | 0})`,
   split: "string_split",
   concatStr: (a, o) => `concat_ws(${quoteString(String(o?.sep ?? ""))}, ${a.join(", ")})`,
-  floor: (a, o) => floorTime(a[0], String(o?.every ?? "")),
+  floor: (a, o) => floorTime(a[0], String(o?.every ?? ""), String(o?.inputType ?? "TIMESTAMP")),
   year: "year",
   month: "month",
   day: "day",
@@ -95,8 +97,16 @@ export function renderCall(table: Record<string, Render>, fn: string, args: stri
   return typeof r === "string" ? `${r}(${args.join(", ")})` : r(args, options);
 }
 
-function floorTime(x: string, every: string): string {
+/**
+ * Rounds down to a multiple of `every`. Buckets count from the Unix epoch, like Polars (DuckDB's own
+ * default origin is 2000-01-03, which shifts "2d" or "5h" buckets); weeks start on Monday. A DATE stays a DATE.
+ */
+function floorTime(x: string, every: string, inputType: string): string {
   const { n, unit } = parseEvery(every);
-  if (n === 1) return `date_trunc(${quoteString(unit)}, ${x})`;
-  return `time_bucket(INTERVAL ${quoteString(`${n} ${unit}`)}, ${x})`;
+  const origin = inputType === "DATE" ? "DATE '1970-01-01'" : inputType.startsWith("TIMESTAMP WITH TIME ZONE") ? "TIMESTAMPTZ '1970-01-01 00:00:00+00'" : "TIMESTAMP '1970-01-01 00:00:00'";
+  const sql =
+    n === 1 ? `date_trunc(${quoteString(unit)}, ${x})`
+    : unit === "week" ? `time_bucket(INTERVAL ${quoteString(`${n} ${unit}`)}, ${x})`
+    : `time_bucket(INTERVAL ${quoteString(`${n} ${unit}`)}, ${x}, ${origin})`;
+  return inputType === "DATE" ? `CAST(${sql} AS DATE)` : sql;
 }
