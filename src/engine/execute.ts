@@ -1,7 +1,7 @@
 // The actions the frame layer asks for, each one job: plan in, Arrow (or files) out.
 import * as A from "./apache_arrow.js";
-import { createWriteStream } from "node:fs";
-import { rename, rm } from "node:fs/promises";
+import { lstat, open, rename, rm, stat } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
 import { devNull } from "node:os";
 import type { Plan } from "../plan/nodes.js";
 import { InvalidArgumentError } from "../plan/errors.js";
@@ -9,7 +9,7 @@ import { MEMORY_SCHEMA, compile } from "./sql/compiler.js";
 import { quoteIdent, quoteString } from "./sql/quote.js";
 import { resultToBatches, resultToTable } from "./arrow.js";
 import { runJob, startJob, toEngineError, type RunningJob } from "./jobs.js";
-import { CancelledError, EngineError } from "./errors.js";
+import { CancelledError, EngineError, SourceError } from "./errors.js";
 import { connect } from "./instance.js";
 import { ensureLoaded } from "./memory.js";
 import type { Field } from "../plan/types.js";
@@ -43,31 +43,81 @@ export interface WriteOptions {
   overwrite?: boolean;
 }
 
-/** Writes with DuckDB's COPY, so rows never pass through JS (Arrow IPC excepted: DuckDB has no core writer). */
+/** Formats whose DuckDB COPY writer takes PARTITION_BY. */
+const PARTITIONED_FORMATS: readonly WriteFormat[] = ["parquet", "csv"];
+let writeCounter = 0;
+
+/**
+ * Writes with DuckDB's COPY, so rows never pass through JS (Arrow IPC excepted: DuckDB has no core writer).
+ * Everything is written to a temporary name next to `path` and swapped in only on success, so a failed
+ * write leaves what was at `path` untouched, and overwriting a partitioned dataset replaces all of it.
+ */
 export async function writeFile(plan: Plan, path: string, format: WriteFormat, options: WriteOptions, info: ActionInfo): Promise<void> {
-  const { sql, memorySources, params } = compile(plan);
-  if (format === "arrow") {
-    if (options.partitionBy?.length) throw new InvalidArgumentError("write.arrow does not support partitionBy; use write.parquet");
-    return writeArrowFile(plan, path, info);
+  const partitioned = (options.partitionBy?.length ?? 0) > 0;
+  if (partitioned && !PARTITIONED_FORMATS.includes(format))
+    throw new InvalidArgumentError(`write.${format} does not support partitionBy (DuckDB's ${format} writer cannot partition); use write.parquet or write.csv for hive-partitioned folders`);
+  const target = resolve(path);
+  const existing = await lstat(target).catch(() => undefined);
+  if (existing && options.overwrite === false)
+    throw new SourceError(`write.${format}: ${path} already exists and overwrite is false; remove it, choose another path, or pass { overwrite: true } to replace it`);
+  if (existing?.isDirectory() && !partitioned)
+    throw new SourceError(`write.${format}: ${path} is a folder; give a file path (or partitionBy to write a partitioned folder)`);
+  const folder = dirname(target);
+  const folderStat = await stat(folder).catch(() => undefined);
+  if (!folderStat?.isDirectory())
+    throw new SourceError(`write.${format}: folder ${folder} does not exist; create it first (mkdir -p ${JSON.stringify(folder)}) or write somewhere else`);
+  writeCounter += 1;
+  // Same folder (so renames stay on one file system); the name keeps the extension DuckDB reads compression from.
+  const tmp = join(folder, `.sluice-tmp-${process.pid}-${writeCounter}.${basename(target)}`);
+  try {
+    if (format === "arrow") await writeArrowFile(plan, tmp, info);
+    else await copyTo(plan, tmp, format, options, info);
+    await swapIn(tmp, target, existing !== undefined);
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
   }
-  const opts = [{ parquet: "FORMAT parquet", csv: "FORMAT csv, HEADER true", ndjson: "FORMAT json" }[format]];
+}
+
+async function copyTo(plan: Plan, path: string, format: WriteFormat, options: WriteOptions, info: ActionInfo): Promise<void> {
+  const { sql, memorySources, params } = compile(plan);
+  const opts = [{ parquet: "FORMAT parquet", csv: "FORMAT csv, HEADER true", ndjson: "FORMAT json", arrow: "" }[format]];
   if (options.partitionBy?.length) opts.push(`PARTITION_BY (${options.partitionBy.map(quoteIdent).join(", ")})`);
-  if (options.partitionBy?.length && options.overwrite !== false) opts.push("OVERWRITE_OR_IGNORE true");
   return runJob({ description: info.description, plan: info.planTree, memorySources }, async ({ conn }) => {
     await conn.run(`COPY (${sql}) TO ${quoteString(path)} (${opts.join(", ")})`, params as DuckDBValue[] | undefined);
   });
 }
 
+/** Puts the finished `tmp` at `target`: a file replaces a file in one rename; anything else moves the old one aside first. */
+async function swapIn(tmp: string, target: string, targetExists: boolean): Promise<void> {
+  const tmpIsFile = (await stat(tmp)).isFile();
+  const targetIsFile = targetExists && (await lstat(target)).isFile();
+  if (!targetExists || (tmpIsFile && targetIsFile)) return rename(tmp, target);
+  const old = `${tmp}.old`;
+  await rename(target, old);
+  try {
+    await rename(tmp, target);
+  } catch (err) {
+    await rename(old, target);
+    throw err;
+  }
+  await rm(old, { recursive: true, force: true });
+}
+
 async function writeArrowFile(plan: Plan, path: string, info: ActionInfo): Promise<void> {
-  // Written to a temporary name and renamed, so a failed write never leaves half a file at `path`.
-  const tmp = `${path}.tmp-${process.pid}`;
-  const out = createWriteStream(tmp);
+  // Opened (and failing) here, before any row is read: a stream's own open error would arrive as an event
+  // that nothing awaits yet, which is an unhandled rejection.
+  const handle = await open(path, "wx").catch((err: Error) => {
+    throw new SourceError(`write.arrow: cannot create ${path}: ${err.message}`);
+  });
+  const out = handle.createWriteStream();
   const duplex = A.RecordBatchFileWriter.throughNode() as unknown as NodeJS.ReadWriteStream;
   const done = new Promise<void>((resolve, reject) => {
     out.on("finish", resolve);
     out.on("error", reject);
     duplex.on("error", reject);
   });
+  done.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
   duplex.pipe(out);
   try {
     let wrote = false;
@@ -78,11 +128,9 @@ async function writeArrowFile(plan: Plan, path: string, info: ActionInfo): Promi
     if (!wrote) duplex.write((await collectTable(plan, info)) as never); // empty: still a file with the schema
     duplex.end();
     await done;
-    await rename(tmp, path);
   } catch (err) {
     duplex.end();
     out.destroy();
-    await rm(tmp, { force: true });
     throw err;
   }
 }
