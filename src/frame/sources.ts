@@ -11,6 +11,7 @@ import { SourceError } from "../engine/errors.js";
 import { registerMemoryTable, schemaOfArrow } from "../engine/memory.js";
 import { csvArgs } from "../engine/sql/compiler.js";
 import { quoteString } from "../engine/sql/quote.js";
+import { HIVE_NULL } from "../plan/passes/partitionPruning.js";
 import { LazyFrame } from "./lazy.js";
 
 const schemaCache = new Map<string, Field[]>();
@@ -65,8 +66,11 @@ function partitionOf(path: string): Record<string, string> {
   return out;
 }
 
-/** Partition column types from every value: integers, dates, else text (no file is opened). */
-function partitionType(values: string[]): string {
+/** Partition column types from every value: integers, dates, else text (no file is opened). Null partitions
+ *  (__HIVE_DEFAULT_PARTITION__, which DuckDB writes for nulls) do not count. */
+function partitionType(all: string[]): string {
+  const values = all.filter((v) => v !== HIVE_NULL);
+  if (values.length === 0) return "VARCHAR";
   if (values.every((v) => /^-?\d{1,18}$/.test(v))) return "BIGINT";
   if (values.every((v) => /^\d{4}-\d{2}-\d{2}$/.test(v))) return "DATE";
   return "VARCHAR";
