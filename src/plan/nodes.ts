@@ -16,14 +16,28 @@ export interface CsvOptions {
   header?: boolean;
   quote?: string;
   nullString?: string;
-  /** Column name → DuckDB type, overriding detection. */
+  /** Column name → DuckDB type, overriding detection. With `header: false` it names the columns, in order. */
   columns?: Record<string, string>;
+  /** Skip rows that do not parse (wrong number of fields, values of the wrong type) instead of failing. */
+  ignoreErrors?: boolean;
 }
 
 export type Source =
-  | { kind: "parquet"; files: readonly HiveFile[]; hive: boolean; partitionColumns: readonly Field[]; schema: Schema; label: string }
-  | { kind: "csv"; path: string; options: CsvOptions; schema: Schema; label: string }
-  | { kind: "ndjson"; path: string; schema: Schema; label: string }
+  | {
+      kind: "parquet";
+      files: readonly HiveFile[];
+      hive: boolean;
+      partitionColumns: readonly Field[];
+      /** Partition column → its key as written in the folders (DuckDB names the column so; ours is URL-decoded). */
+      hiveKeys?: Readonly<Record<string, string>>;
+      /** Files with different columns are read by name (DuckDB union_by_name). */
+      unionByName?: boolean;
+      schema: Schema;
+      label: string;
+    }
+  /** `files`: the files listed when the scan was created (a directory or glob is read as exactly these). */
+  | { kind: "csv"; path: string; files?: readonly string[]; options: CsvOptions; schema: Schema; label: string }
+  | { kind: "ndjson"; path: string; files?: readonly string[]; schema: Schema; label: string }
   /** In-memory data (Arrow, records, danfo): copied into the engine once, on first use. */
   | { kind: "memory"; id: string; schema: Schema; label: string }
   /** A table already in the engine (cache()). */
