@@ -4,7 +4,12 @@
 // through node-api's JS values (measured: see README).
 import * as A from "./apache_arrow.js";
 import {
+  DuckDBBitValue,
   DuckDBTypeId,
+  intervalValue,
+  timeTZValue,
+  timeValue,
+  type DuckDBUnionType,
   type DuckDBListType,
   type DuckDBMapType,
   type DuckDBResult,
@@ -122,8 +127,38 @@ function toArrowValue(v: unknown, t: DuckDBType): unknown {
     case DuckDBTypeId.BLOB:
       return v;
     default:
-      return typeof v === "string" ? v : String(v);
+      return textOf(v, t);
   }
+}
+
+/**
+ * A value that Arrow gets as Utf8 (TIME, TIME_TZ, INTERVAL, UNION, UUID, BIT, BIGNUM, …), spelled as DuckDB
+ * prints it: node-api's JS values for these are microsecond counts or objects that String() makes unreadable.
+ */
+function textOf(v: unknown, t: DuckDBType): string | null {
+  if (v === null || v === undefined) return null;
+  switch (t.typeId) {
+    case DuckDBTypeId.TIME:
+      return String(timeValue(v as bigint));
+    case DuckDBTypeId.TIME_TZ: {
+      const x = v as { micros: bigint; offset: number };
+      return String(timeTZValue(x.micros, x.offset));
+    }
+    case DuckDBTypeId.INTERVAL: {
+      const x = v as { months: number; days: number; micros: bigint };
+      return String(intervalValue(x.months, x.days, x.micros));
+    }
+    case DuckDBTypeId.BIT:
+      return String(new DuckDBBitValue(v as Uint8Array));
+    case DuckDBTypeId.UNION: {
+      const x = v as { tag: string; value: unknown };
+      const u = t as DuckDBUnionType;
+      return textOf(x.value, u.memberTypes[u.memberIndexForTag(x.tag)]);
+    }
+  }
+  if (typeof v === "string") return v;
+  if (typeof v === "object") return JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x));
+  return String(v);
 }
 
 export function arrowSchemaOf(result: DuckDBResult): A.Schema {
@@ -132,11 +167,6 @@ export function arrowSchemaOf(result: DuckDBResult): A.Schema {
   return new A.Schema(
     result.deduplicatedColumnNames().map((n, i) => new A.Field(n, arrowType(types[i]), true, new Map([["duckdb_type", String(types[i])]]))),
   );
-}
-
-function toBatches(schema: A.Schema, columns: unknown[][]): A.RecordBatch[] {
-  const vectors = Object.fromEntries(schema.fields.map((f, i) => [f.name, A.vectorFromArray(columns[i] as never[], f.type)]));
-  return new A.Table(vectors).batches.map((b) => new A.RecordBatch(schema, b.data));
 }
 
 /** Reads a whole result into one Arrow table (one record batch). */
@@ -405,25 +435,26 @@ function padBitmap(b: Uint8Array, length: number): Uint8Array {
   return b.length >= bytesNeeded ? b.slice(0, bytesNeeded) : growBitmap(b, length).slice(0, bytesNeeded);
 }
 
-const NEEDS_CONVERSION = new Set<DuckDBTypeId>([
-  DuckDBTypeId.HUGEINT, DuckDBTypeId.UHUGEINT, DuckDBTypeId.DECIMAL, DuckDBTypeId.LIST, DuckDBTypeId.ARRAY,
-  DuckDBTypeId.STRUCT, DuckDBTypeId.MAP, DuckDBTypeId.UUID, DuckDBTypeId.ENUM, DuckDBTypeId.INTERVAL, DuckDBTypeId.TIME,
-  DuckDBTypeId.TIME_TZ, DuckDBTypeId.BIT, DuckDBTypeId.BIGNUM, DuckDBTypeId.UNION,
-]);
-
-/** Streams a result as Arrow record batches, one per DuckDB chunk group of at least `minRows` rows. */
+/** Streams a result as Arrow record batches of at least `minRows` rows (the last may be shorter), converted as resultToTable does. */
 export async function* resultToBatches(result: DuckDBResult, minRows = 8192): AsyncGenerator<A.RecordBatch> {
   const schema = arrowSchemaOf(result);
   const types = result.columnTypes();
-  let columns: unknown[][] = schema.fields.map(() => []);
+  if (schema.fields.length === 0) return;
+  let builders: ColumnBuilder[] | undefined;
+  let length = 0;
   const flush = () => {
-    const batches = toBatches(schema, columns);
-    columns = schema.fields.map(() => []);
-    return batches;
+    const data = A.makeData({ type: new A.Struct(schema.fields), length, nullCount: 0, children: builders!.map((b) => b.finish()) });
+    builders = undefined;
+    length = 0;
+    return new A.RecordBatch(schema, data);
   };
-  for await (const rows of result.yieldRowsJs()) {
-    for (const row of rows) row.forEach((v, i) => columns[i].push(toArrowValue(v, types[i])));
-    if ((columns[0]?.length ?? 0) >= minRows) yield* flush();
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    builders ??= types.map((t, i) => columnBuilder(t, schema.fields[i].type));
+    builders.forEach((b, i) => b.append(chunk, i));
+    length += chunk.rowCount;
+    if (length >= minRows) yield flush();
   }
-  if (columns[0]?.length) yield* flush();
+  if (length > 0) yield flush();
 }
