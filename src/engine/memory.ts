@@ -2,8 +2,8 @@
 // needs them; then the table is appended into the engine once and reused by later queries.
 import * as A from "./apache_arrow.js";
 import {
-  BIGINT, BOOLEAN, DATE, DOUBLE, FLOAT, INTEGER, LIST, SMALLINT, STRUCT, TIMESTAMP, TINYINT, UBIGINT, UINTEGER, USMALLINT, UTINYINT, VARCHAR,
-  DuckDBDataChunk, DuckDBDateValue, DuckDBTimestampValue, listValue, structValue,
+  BIGINT, BOOLEAN, DATE, DECIMAL, DOUBLE, FLOAT, INTEGER, LIST, SMALLINT, STRUCT, TIMESTAMP, TINYINT, UBIGINT, UINTEGER, USMALLINT, UTINYINT, VARCHAR,
+  DuckDBDataChunk, DuckDBDateValue, DuckDBTimestampValue, decimalValue, listValue, structValue,
   type DuckDBConnection, type DuckDBType, type DuckDBValue,
 } from "@duckdb/node-api";
 import type { Field } from "../plan/types.js";
@@ -91,7 +91,7 @@ function duckdbTypeObject(t: A.DataType, column: string): DuckDBType {
     return isSigned ? signed : unsigned;
   }
   if (A.DataType.isFloat(t)) return (t as A.Float).precision === A.Precision.SINGLE ? FLOAT : DOUBLE;
-  if (A.DataType.isDecimal(t)) return DOUBLE;
+  if (A.DataType.isDecimal(t)) return exactDecimal(t as A.Decimal) ? DECIMAL((t as A.Decimal).precision, (t as A.Decimal).scale) : DOUBLE;
   if (A.DataType.isUtf8(t) || A.DataType.isLargeUtf8(t) || A.DataType.isDictionary(t)) return VARCHAR;
   if (A.DataType.isDate(t)) return DATE;
   if (A.DataType.isTimestamp(t)) return TIMESTAMP;
@@ -113,10 +113,23 @@ function converterFor(t: A.DataType): (v: unknown) => DuckDBValue {
   }
   if (A.DataType.isBool(t)) return orNull(Boolean);
   if (A.DataType.isInt(t)) return (t as A.Int).bitWidth === 64 ? orNull((v) => BigInt(v as number | bigint)) : orNull(Number);
-  if (A.DataType.isFloat(t) || A.DataType.isDecimal(t)) return orNull(Number);
+  if (A.DataType.isDecimal(t)) {
+    // Arrow holds a decimal as its unscaled integer (1.25 in DECIMAL(10,2) is 125).
+    const { precision, scale } = t as A.Decimal;
+    // (bigNumToString: apache-arrow 21's bigNumToBigInt returns a string for 128-bit decimals.)
+    const unscaled = (v: unknown) => A.util.bigNumToString(v as never);
+    if (exactDecimal(t as A.Decimal)) return orNull((v) => decimalValue(BigInt(unscaled(v)), precision, scale));
+    return orNull((v) => Number(unscaled(v)) / 10 ** scale);
+  }
+  if (A.DataType.isFloat(t)) return orNull(Number);
   if (A.DataType.isDate(t)) return orNull((v) => new DuckDBDateValue(Math.floor(toMs(v) / 86_400_000)));
   if (A.DataType.isTimestamp(t)) return orNull((v) => new DuckDBTimestampValue(BigInt(Math.round(toMs(v))) * 1000n));
   return orNull(String);
+}
+
+/** DuckDB's DECIMAL holds up to 38 digits; wider Arrow decimals (Decimal256) are loaded as DOUBLE. */
+function exactDecimal(t: A.Decimal): boolean {
+  return t.precision >= 1 && t.precision <= 38 && t.scale >= 0 && t.scale <= t.precision;
 }
 
 function toMs(v: unknown): number {
