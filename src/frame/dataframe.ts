@@ -54,6 +54,8 @@ export class DataFrame {
   /** A danfojs-node DataFrame with the same columns (loads danfojs-node on first use). */
   toDanfo(): unknown {
     const dfd = createRequire(import.meta.url)("danfojs-node") as { DataFrame: new (data: unknown, opts?: unknown) => unknown };
+    // danfo refuses a dict of empty columns ("end must be greater than start") but takes no rows with column names.
+    if (this.numRows === 0) return new dfd.DataFrame([], { columns: this.columns });
     const data: Record<string, unknown[]> = {};
     for (const name of this.columns) data[name] = this.column(name).map((v) => (typeof v === "bigint" ? Number(v) : v));
     return new dfd.DataFrame(data, { columns: this.columns });

@@ -136,3 +136,13 @@ describe("Arrow results", () => {
     expect(arrow.getChild("t")!.type.toString()).toBe("Timestamp<MICROSECOND>");
   });
 });
+
+describe("toDanfo", () => {
+  it("a 0-row result gives an empty danfo frame with the columns (danfo threw 'end must be greater than start')", async () => {
+    const df = await fromRecords(ROWS).filter(col("v").gt(100)).collect();
+    expect(df.numRows).toBe(0);
+    const ddf = df.toDanfo() as { shape: number[]; columns: string[] };
+    expect(ddf.shape).toEqual([0, 4]);
+    expect(ddf.columns).toEqual(["k", "day", "v", "f"]);
+  });
+});
