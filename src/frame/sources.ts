@@ -2,7 +2,7 @@
 // metadata read, no rows); in-memory data stays in JS until the first query needs it.
 import * as A from "../engine/apache_arrow.js";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, relative, sep } from "node:path";
 import { InvalidArgumentError, checkOptionNames } from "../plan/errors.js";
 import type { CsvOptions, HiveFile, Source } from "../plan/nodes.js";
 import type { Field } from "../plan/types.js";
@@ -11,7 +11,7 @@ import { SourceError } from "../engine/errors.js";
 import { registerMemoryTable, schemaOfArrow } from "../engine/memory.js";
 import { csvArgs } from "../engine/sql/compiler.js";
 import { quoteString } from "../engine/sql/quote.js";
-import { HIVE_NULL } from "../plan/passes/partitionPruning.js";
+import { HIVE_NULL, dateMs } from "../plan/passes/partitionPruning.js";
 import { LazyFrame } from "./lazy.js";
 
 const schemaCache = new Map<string, Field[]>();
@@ -29,20 +29,23 @@ async function cachedDescribe(files: readonly string[], sql: string): Promise<Fi
 
 const GLOB = /[*?[{]/;
 
-async function resolveFiles(pathOrGlob: string, extension: string): Promise<string[]> {
+/** The listed files and the folder they were listed from (key=value folders below it are partitions). */
+async function resolveFiles(pathOrGlob: string, extension: string): Promise<{ files: string[]; root: string }> {
   if (typeof pathOrGlob !== "string" || pathOrGlob === "") throw new InvalidArgumentError("a path or glob is required");
-  let pattern = pathOrGlob;
   if (!GLOB.test(pathOrGlob)) {
     if (!existsSync(pathOrGlob)) throw new SourceError(`file not found: ${pathOrGlob} (check the path; relative paths start at ${process.cwd()})`);
-    if (!statSync(pathOrGlob).isDirectory()) return [pathOrGlob];
+    if (!statSync(pathOrGlob).isDirectory()) return { files: [pathOrGlob], root: dirname(pathOrGlob) };
     // A directory is listed here (no engine round trip): every *.<extension> below it, sorted.
     const found = filesBelow(pathOrGlob, `.${extension}`, []).sort();
     if (found.length === 0) throw new SourceError(`no .${extension} files under ${pathOrGlob}`);
-    return found;
+    return { files: found, root: pathOrGlob };
   }
-  const files = await globFiles(pattern);
-  if (files.length === 0) throw new SourceError(`no files match ${pattern}`);
-  return files;
+  const files = await globFiles(pathOrGlob);
+  if (files.length === 0) throw new SourceError(`no files match ${pathOrGlob}`);
+  // The folders before the first wildcard are the root: data/day=*/x.parquet has the partition day.
+  const segments = pathOrGlob.split(/[\\/]/);
+  const firstGlob = segments.findIndex((s) => GLOB.test(s));
+  return { files, root: segments.slice(0, firstGlob).join(sep) || "." };
 }
 
 /** Files below `dir` whose names end with `suffix`. A walk with file types: about 1.5x faster than
@@ -56,55 +59,88 @@ function filesBelow(dir: string, suffix: string, out: string[]): string[] {
   return out;
 }
 
-/** key=value folders of a hive-partitioned path. */
-function partitionOf(path: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const segment of path.split(/[\\/]/).slice(0, -1)) {
-    const m = /^([^=]+)=(.*)$/.exec(segment);
-    if (m) out[decodeURIComponent(m[1])] = decodeURIComponent(m[2]);
-  }
-  return out;
+/** URL-decodes like DuckDB's hive reader: valid %XX sequences are decoded, anything else ('100%') is kept as written. */
+function decodeHive(text: string): string {
+  return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (m) => {
+    try {
+      return decodeURIComponent(m);
+    } catch {
+      return m;
+    }
+  });
 }
 
-/** Partition column types from every value: integers, dates, else text (no file is opened). Null partitions
- *  (__HIVE_DEFAULT_PARTITION__, which DuckDB writes for nulls) do not count. */
-function partitionType(all: string[]): string {
-  const values = all.filter((v) => v !== HIVE_NULL);
+/** key=value folders of a file below `root`: partition column → value, and column → key as written. */
+function partitionOf(path: string, root: string): { values: Record<string, string>; keys: Record<string, string> } {
+  const values: Record<string, string> = {};
+  const keys: Record<string, string> = {};
+  for (const segment of relative(root, path).split(/[\\/]/).slice(0, -1)) {
+    const m = /^([^=]+)=(.*)$/.exec(segment);
+    if (!m || m[1] === "..") continue;
+    const name = decodeHive(m[1]);
+    values[name] = decodeHive(m[2]);
+    keys[name] = m[1];
+  }
+  return { values, keys };
+}
+
+/** Partition column types from every value: integers, dates, else text (no file is opened). Nulls do not count. */
+function partitionType(name: string, files: readonly HiveFile[]): string {
+  const present = files.filter((f) => f.partition[name] !== HIVE_NULL);
+  const values = present.map((f) => f.partition[name]);
   if (values.length === 0) return "VARCHAR";
   if (values.every((v) => /^-?\d{1,18}$/.test(v))) return "BIGINT";
-  if (values.every((v) => /^\d{4}-\d{2}-\d{2}$/.test(v))) return "DATE";
+  if (values.every((v) => /^\d{4}-\d{2}-\d{2}$/.test(v))) {
+    const bad = present.find((f) => {
+      const [y, m, d] = f.partition[name].split("-").map(Number);
+      return dateMs(y, m, d) === undefined;
+    });
+    if (bad) throw new SourceError(`partition ${name}=${bad.partition[name]} is not a valid date (in ${dirname(bad.path)}); fix or remove that folder`);
+    return "DATE";
+  }
   return "VARCHAR";
 }
 
 export const scan = {
-  /** Parquet files: a path, a directory (all *.parquet below it) or a glob; `hive` turns key=value folders into columns. */
+  /**
+   * Parquet files: a path, a directory (all *.parquet below it) or a glob. key=value folders below the
+   * directory (or below the glob's first wildcard) become columns; `hive: false` turns that off.
+   */
   async parquet(pathOrGlob: string, options: { hive?: boolean } = {}): Promise<LazyFrame> {
     checkOptionNames("scan.parquet", options, { hive: true });
-    const paths = await resolveFiles(pathOrGlob, "parquet");
-    const hive = options.hive ?? paths.some((p) => Object.keys(partitionOf(p)).length > 0);
-    const files: HiveFile[] = paths.map((path) => ({ path, partition: hive ? partitionOf(path) : {}, bytes: statSync(path).size }));
+    const { files: paths, root } = await resolveFiles(pathOrGlob, "parquet");
+    const parsed = paths.map((p) => partitionOf(p, root));
+    const hive = options.hive ?? parsed.some((p) => Object.keys(p.values).length > 0);
+    const files: HiveFile[] = paths.map((path, i) => ({ path, partition: hive ? parsed[i].values : {}, bytes: statSync(path).size }));
     const keys = hive ? Object.keys(files[0].partition) : [];
     for (const f of files) {
       const k = Object.keys(f.partition);
       if (k.join("/") !== keys.join("/"))
         throw new SourceError(`hive partitions differ: ${f.path} has [${k.join(", ")}] but ${files[0].path} has [${keys.join(", ")}]`);
     }
-    const partitionColumns = keys.map((name) => ({ name, type: partitionType(files.map((f) => f.partition[name])) }));
+    const partitionColumns = keys.map((name) => ({ name, type: partitionType(name, files) }));
+    const hiveKeys = hive ? parsed[0].keys : {};
+    for (const p of parsed)
+      for (const name of keys)
+        if (p.keys[name] !== hiveKeys[name])
+          throw new SourceError(`partition folders spell the key '${name}' two ways ('${hiveKeys[name]}' and '${p.keys[name]}'); rename them to one spelling`);
     // Only the first file's footer is read for the data columns.
-    const data = await cachedDescribe([paths[0]], `SELECT * FROM read_parquet(${quoteString(paths[0])})`).catch((err) => {
+    const data = await cachedDescribe([paths[0]], `SELECT * FROM read_parquet(${quoteString(paths[0])}, hive_partitioning = FALSE)`).catch((err) => {
       throw new SourceError(`cannot read the schema of ${paths[0]}: ${(err as Error).message}`);
     });
     const schema = [...data.filter((f) => !keys.includes(f.name)), ...partitionColumns];
     return new LazyFrame({
       kind: "scan",
-      source: { kind: "parquet", files, hive, partitionColumns, schema, label: pathOrGlob },
+      source: { kind: "parquet", files, hive, partitionColumns, hiveKeys, schema, label: pathOrGlob },
       filters: [],
     });
   },
 
   async csv(path: string, options: CsvOptions = {}): Promise<LazyFrame> {
-    checkOptionNames("scan.csv", options, { delimiter: true, header: true, quote: true, nullString: true, columns: true } satisfies Record<keyof CsvOptions, true>);
-    const files = await resolveFiles(path, "csv");
+    checkOptionNames("scan.csv", options, {
+      delimiter: true, header: true, quote: true, nullString: true, columns: true, ignoreErrors: true,
+    } satisfies Record<keyof CsvOptions, true>);
+    const { files } = await resolveFiles(path, "csv");
     const schema = await cachedDescribe(files, `SELECT * FROM read_csv(${quoteString(path)}, ${csvArgs(options)})`).catch((err) => {
       throw new SourceError(`cannot read CSV ${path}: ${(err as Error).message}`);
     });
@@ -112,7 +148,7 @@ export const scan = {
   },
 
   async ndjson(path: string): Promise<LazyFrame> {
-    const files = await resolveFiles(path, "ndjson");
+    const { files } = await resolveFiles(path, "ndjson");
     const schema = await cachedDescribe(files, `SELECT * FROM read_json(${quoteString(path)}, format = 'newline_delimited')`).catch((err) => {
       throw new SourceError(`cannot read NDJSON ${path}: ${(err as Error).message}`);
     });

@@ -1,0 +1,87 @@
+// File scans against real files written in a temp folder and a real DuckDB: hive folders (URL-encoded keys,
+// nulls, odd values, folders above the scan root), CSV/NDJSON inside key=value folders, NDJSON folders,
+// Parquet files whose columns differ, and CSV options and errors.
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { InvalidArgumentError, SourceError, col, fromRecords, scan } from "../../src/index.js";
+import type { Plan } from "../../src/plan/nodes.js";
+
+let dir = "";
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "sluice-sources-"));
+});
+
+function scanOf(p: Plan): Extract<Plan, { kind: "scan" }> {
+  return p.kind === "scan" ? p : scanOf("input" in p ? p.input : (p as { left: Plan }).left);
+}
+
+const byV = (rows: Record<string, unknown>[]) => [...rows].sort((a, b) => Number(a.v) - Number(b.v));
+
+describe("hive partition folders", () => {
+  it("partition keys that need URL-encoding (a space, quotes, SQL) round-trip through write and scan", async () => {
+    const root = join(dir, "encoded");
+    const evil = 'a"; DROP TABLE t; --';
+    const rows = [
+      { "country code": "DE", [evil]: 5, v: 1 },
+      { "country code": "a b/c%d", [evil]: 7, v: 2 },
+      { "country code": null, [evil]: null, v: 3 },
+    ];
+    await fromRecords(rows).write.parquet(root, { partitionBy: ["country code", evil] });
+    const f = await scan.parquet(root);
+    expect(f.schema).toEqual([
+      { name: "v", type: "BIGINT" },
+      { name: "country code", type: "VARCHAR" },
+      { name: evil, type: "BIGINT" },
+    ]);
+    expect(byV((await f.collect()).toRecords())).toEqual(rows);
+    const q = f.filter(col("country code").eq("a b/c%d"));
+    expect(scanOf(q.optimizedPlan()).files).toHaveLength(1);
+    expect((await q.collect()).toRecords()).toEqual([rows[1]]);
+    expect((await f.filter(col(evil).isNull()).select("v").collect()).column("v")).toEqual([3]);
+  });
+
+  it("a null partition (__HIVE_DEFAULT_PARTITION__) keeps an integer column integer and reads as null", async () => {
+    const root = join(dir, "nulls");
+    await fromRecords([{ n: 1, v: 1 }, { n: null, v: 2 }, { n: 3, v: 3 }]).write.parquet(root, { partitionBy: ["n"] });
+    const f = await scan.parquet(root);
+    expect(f.schema).toEqual([{ name: "v", type: "BIGINT" }, { name: "n", type: "BIGINT" }]);
+    expect(byV((await f.collect()).toRecords())).toEqual([{ n: 1, v: 1 }, { n: null, v: 2 }, { n: 3, v: 3 }]);
+    expect((await f.filter(col("n").gt(1)).select("v").collect()).column("v")).toEqual([3]);
+  });
+
+  it("a value with a bare % (k=100%) is read as written, not a URIError", async () => {
+    const root = join(dir, "percent");
+    mkdirSync(join(root, "k=100%"), { recursive: true });
+    mkdirSync(join(root, "k=50%25"), { recursive: true });
+    await fromRecords([{ v: 1 }]).write.parquet(join(root, "k=100%", "a.parquet"));
+    await fromRecords([{ v: 2 }]).write.parquet(join(root, "k=50%25", "b.parquet"));
+    const f = await scan.parquet(root);
+    expect(byV((await f.collect()).toRecords())).toEqual([{ v: 1, k: "100%" }, { v: 2, k: "50%" }]);
+    expect((await f.filter(col("k").eq("100%")).collect()).toRecords()).toEqual([{ v: 1, k: "100%" }]);
+  });
+
+  it("only folders below the scan root are partitions (run=5 above it is not a column)", async () => {
+    const data = join(dir, "run=5", "data");
+    mkdirSync(join(dir, "run=5"));
+    await fromRecords([{ x: 1, v: 1 }, { x: 2, v: 2 }]).write.parquet(data, { partitionBy: ["x"] });
+    for (const path of [data, join(data, "x=*", "*.parquet")]) {
+      const f = await scan.parquet(path);
+      expect(f.schema.map((c) => c.name)).toEqual(["v", "x"]);
+      expect(byV((await f.collect()).toRecords())).toEqual([{ v: 1, x: 1 }, { v: 2, x: 2 }]);
+    }
+    // One file: no folder below it, so no partition columns.
+    const one = await scan.parquet(join(data, "x=1", (await import("node:fs")).readdirSync(join(data, "x=1"))[0]));
+    expect((await one.collect()).toRecords()).toEqual([{ v: 1 }]);
+  });
+
+  it("an impossible date folder (day=2024-02-30) fails at scan time naming the folder", async () => {
+    const root = join(dir, "baddate");
+    for (const day of ["2024-01-01", "2024-02-30"]) mkdirSync(join(root, `day=${day}`), { recursive: true });
+    for (const day of ["2024-01-01", "2024-02-30"]) await fromRecords([{ v: 1 }]).write.parquet(join(root, `day=${day}`, "f.parquet"));
+    const err = await scan.parquet(root).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SourceError);
+    expect(String((err as Error).message)).toContain("day=2024-02-30");
+  });
+});
