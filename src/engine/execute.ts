@@ -67,8 +67,10 @@ export async function writeFile(plan: Plan, path: string, format: WriteFormat, o
   if (!folderStat?.isDirectory())
     throw new SourceError(`write.${format}: folder ${folder} does not exist; create it first (mkdir -p ${JSON.stringify(folder)}) or write somewhere else`);
   writeCounter += 1;
-  // Same folder (so renames stay on one file system); the name keeps the extension DuckDB reads compression from.
-  const tmp = join(folder, `.sluice-tmp-${process.pid}-${writeCounter}.${basename(target)}`);
+  // Same folder (so renames stay on one file system). The name keeps the extension DuckDB reads compression
+  // from (.csv.gz) but no "key=value", so a leftover from a killed process is not read as a hive partition.
+  const extension = /(\.[A-Za-z0-9]{1,8}){0,2}$/.exec(basename(target))?.[0] ?? "";
+  const tmp = join(folder, `.sluice-tmp-${process.pid}-${writeCounter}${extension}`);
   try {
     if (format === "arrow") await writeArrowFile(plan, tmp, info);
     else await copyTo(plan, tmp, format, options, info);

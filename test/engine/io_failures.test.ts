@@ -121,6 +121,14 @@ describe("writes replace their target only on success", () => {
     expect(existsSync(join(d, "x.csv"))).toBe(true);
   });
 
+  it("the temporary name keeps the extension DuckDB reads compression from (.csv.gz is gzip) and nothing is left behind", async () => {
+    const d = dir();
+    await fromRecords([{ k: "a", v: 1 }]).write.csv(join(d, "x.csv.gz"));
+    expect([...readFileSync(join(d, "x.csv.gz")).subarray(0, 2)]).toEqual([0x1f, 0x8b]);
+    expect((await (await scan.csv(join(d, "x.csv.gz"))).collect()).toRecords()).toEqual([{ k: "a", v: 1 }]);
+    expect(readdirSync(d)).toEqual(["x.csv.gz"]);
+  });
+
   it("write.ndjson and write.arrow refuse partitionBy up front, naming the formats that support it", async () => {
     const d = dir();
     for (const format of ["ndjson", "arrow"] as const) {
