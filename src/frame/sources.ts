@@ -27,6 +27,44 @@ async function cachedDescribe(files: readonly string[], sql: string): Promise<Fi
   return schema;
 }
 
+/** Data columns of Parquet files. Every footer is read (one query): files whose columns differ are an
+ *  error naming them, unless `unionByName`, where the columns are matched by name across files. */
+async function parquetColumns(paths: readonly string[], unionByName: boolean): Promise<Field[]> {
+  const describe = (files: readonly string[], union: boolean) =>
+    cachedDescribe(files, `SELECT * FROM read_parquet([${files.map(quoteString).join(", ")}], hive_partitioning = FALSE${union ? ", union_by_name = TRUE" : ""})`);
+  // The first readable file: an unreadable one fails when a query opens it (pruning may never open it).
+  let first: Field[] | undefined;
+  let firstPath = paths[0];
+  let firstError: Error | undefined;
+  for (const path of paths) {
+    first = await describe([path], false).catch((err) => void (firstError ??= err as Error));
+    firstPath = path;
+    if (first) break;
+  }
+  if (!first) throw new SourceError(`cannot read the schema of ${paths[0]}: ${firstError?.message}`);
+  if (paths.length === 1) return first;
+  const all = await describe(paths, true).catch(() => undefined);
+  if (unionByName) {
+    if (all) return all;
+  } else if (all && sameColumns(all, first)) return first;
+  // They differ, cannot be unified, or a file is unreadable: name the files and columns, reading each footer.
+  // An unreadable file is left to fail when a query opens it (pruning may never open it).
+  const show = (fs: Field[]) => fs.map((f) => `${f.name} ${f.type}`).join(", ");
+  const differing: string[] = [];
+  for (const path of paths.slice(0, 200)) {
+    const cols = await describe([path], false).catch(() => undefined);
+    if (cols && !sameColumns(cols, first)) differing.push(`${path} has [${show(cols)}]`);
+    if (differing.length === 3) break;
+  }
+  if (differing.length === 0) return first;
+  const fix = unionByName ? "their types cannot be unified; cast or rewrite those files" : "pass { unionByName: true } to match columns by name (missing ones read as null)";
+  throw new SourceError(`Parquet files have different columns: ${firstPath} has [${show(first)}] but ${differing.join("; ")}; ${fix}`);
+}
+
+function sameColumns(a: readonly Field[], b: readonly Field[]): boolean {
+  return a.length === b.length && a.every((f, i) => f.name === b[i].name && f.type === b[i].type);
+}
+
 const GLOB = /[*?[{]/;
 
 /** The listed files and the folder they were listed from (key=value folders below it are partitions). */
@@ -105,9 +143,11 @@ export const scan = {
   /**
    * Parquet files: a path, a directory (all *.parquet below it) or a glob. key=value folders below the
    * directory (or below the glob's first wildcard) become columns; `hive: false` turns that off.
+   * Files must have the same columns unless `unionByName` is set (columns are then matched by name, a
+   * column missing from a file reads as null).
    */
-  async parquet(pathOrGlob: string, options: { hive?: boolean } = {}): Promise<LazyFrame> {
-    checkOptionNames("scan.parquet", options, { hive: true });
+  async parquet(pathOrGlob: string, options: { hive?: boolean; unionByName?: boolean } = {}): Promise<LazyFrame> {
+    checkOptionNames("scan.parquet", options, { hive: true, unionByName: true });
     const { files: paths, root } = await resolveFiles(pathOrGlob, "parquet");
     const parsed = paths.map((p) => partitionOf(p, root));
     const hive = options.hive ?? parsed.some((p) => Object.keys(p.values).length > 0);
@@ -124,14 +164,12 @@ export const scan = {
       for (const name of keys)
         if (p.keys[name] !== hiveKeys[name])
           throw new SourceError(`partition folders spell the key '${name}' two ways ('${hiveKeys[name]}' and '${p.keys[name]}'); rename them to one spelling`);
-    // Only the first file's footer is read for the data columns.
-    const data = await cachedDescribe([paths[0]], `SELECT * FROM read_parquet(${quoteString(paths[0])}, hive_partitioning = FALSE)`).catch((err) => {
-      throw new SourceError(`cannot read the schema of ${paths[0]}: ${(err as Error).message}`);
-    });
+    const data = await parquetColumns(paths, options.unionByName === true);
     const schema = [...data.filter((f) => !keys.includes(f.name)), ...partitionColumns];
+    const unionByName = options.unionByName === true ? true : undefined;
     return new LazyFrame({
       kind: "scan",
-      source: { kind: "parquet", files, hive, partitionColumns, hiveKeys, schema, label: pathOrGlob },
+      source: { kind: "parquet", files, hive, partitionColumns, hiveKeys, unionByName, schema, label: pathOrGlob },
       filters: [],
     });
   },

@@ -85,3 +85,30 @@ describe("hive partition folders", () => {
     expect(String((err as Error).message)).toContain("day=2024-02-30");
   });
 });
+
+describe("Parquet files with different columns", () => {
+  it("a column only in a later file is an error naming the files and columns; unionByName reads it", async () => {
+    const root = join(dir, "drift");
+    mkdirSync(root);
+    await fromRecords([{ a: 1 }]).write.parquet(join(root, "1.parquet"));
+    await fromRecords([{ a: 2, b: "x" }]).write.parquet(join(root, "2.parquet"));
+    const err = await scan.parquet(root).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SourceError);
+    expect((err as Error).message).toContain(join(root, "2.parquet"));
+    expect((err as Error).message).toContain("b VARCHAR");
+    expect((err as Error).message).toContain("unionByName");
+    const f = await scan.parquet(root, { unionByName: true });
+    expect(f.schema).toEqual([{ name: "a", type: "BIGINT" }, { name: "b", type: "VARCHAR" }]);
+    expect((await f.sort("a").collect()).toRecords()).toEqual([{ a: 1, b: null }, { a: 2, b: "x" }]);
+  });
+
+  it("a type clash between files is a SourceError naming both types", async () => {
+    const root = join(dir, "clash");
+    mkdirSync(root);
+    await fromRecords([{ a: 1 }]).write.parquet(join(root, "1.parquet"));
+    await fromRecords([{ a: "one" }]).write.parquet(join(root, "2.parquet"));
+    const err = await scan.parquet(root).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SourceError);
+    expect((err as Error).message).toMatch(/a BIGINT.*a VARCHAR/);
+  });
+});
