@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { fromRecords, scan, sql } from "../../src/index.js";
+import { fromRecords, onProgress, requestCancel, scan, sql } from "../../src/index.js";
 
 const dir = () => mkdtempSync(join(tmpdir(), "sluice-io-fail-"));
 
@@ -30,6 +30,27 @@ describe("a query that fails part-way", () => {
   it("stream() raises error() hit late in a large sql query", async () => {
     const q = await sql`SELECT CASE WHEN range > 3000000 THEN error('boom') ELSE range END AS x FROM range(5000000)`;
     await expect(drain(q.stream())).rejects.toMatchObject({ name: "EngineError", message: expect.stringMatching(/boom/) });
+  });
+
+  it("stream() cancelled part-way raises CancelledError, not a short success", async () => {
+    let jobId: string | undefined;
+    const stop = onProgress((e) => {
+      if (e.type === "job.start") jobId = e.jobId;
+    });
+    try {
+      const q = await sql`SELECT range AS x, md5(range::VARCHAR) AS h FROM range(20000000)`;
+      let rows = 0;
+      const run = async () => {
+        for await (const b of q.stream()) {
+          rows += b.numRows;
+          if (rows >= 100_000 && rows - b.numRows < 100_000) requestCancel(jobId!);
+        }
+      };
+      await expect(run()).rejects.toMatchObject({ name: "CancelledError" });
+      expect(rows).toBeLessThan(20_000_000);
+    } finally {
+      stop();
+    }
   });
 
   it("stream() of a query that succeeds still yields every row", async () => {
