@@ -65,6 +65,37 @@ function sameColumns(a: readonly Field[], b: readonly Field[]): boolean {
   return a.length === b.length && a.every((f, i) => f.name === b[i].name && f.type === b[i].type);
 }
 
+/** Values DuckDB would accept in ways we do not mean, refused before any file is read. */
+function checkCsvOptions(o: CsvOptions): void {
+  const bad = (name: string, why: string) => new InvalidArgumentError(`scan.csv: ${name} ${why}`);
+  if (o.delimiter !== undefined && (typeof o.delimiter !== "string" || o.delimiter === ""))
+    throw bad("delimiter", `must be a non-empty string, e.g. "," or "\\t" (got ${JSON.stringify(o.delimiter)})`);
+  if (o.quote !== undefined && typeof o.quote !== "string") throw bad("quote", `must be a string, e.g. '"' (got ${JSON.stringify(o.quote)})`);
+  if (o.header !== undefined && typeof o.header !== "boolean") throw bad("header", `must be true or false (got ${JSON.stringify(o.header)})`);
+  if (o.ignoreErrors !== undefined && typeof o.ignoreErrors !== "boolean") throw bad("ignoreErrors", `must be true or false (got ${JSON.stringify(o.ignoreErrors)})`);
+  if (o.nullString !== undefined && typeof o.nullString !== "string") throw bad("nullString", `must be a string (got ${JSON.stringify(o.nullString)})`);
+  if (o.columns !== undefined && (typeof o.columns !== "object" || o.columns === null || Object.values(o.columns).some((t) => typeof t !== "string")))
+    throw bad("columns", `must map column names to type names, e.g. { id: "BIGINT" } (got ${JSON.stringify(o.columns)})`);
+}
+
+/** DuckDB's CSV errors suggest its own options; say which file failed and what scan.csv offers instead. */
+function csvError(path: string, files: readonly string[], err: Error): string {
+  const message = err.message;
+  const file = files.find((f) => message.includes(f)) ?? (files.length === 1 ? files[0] : undefined);
+  // DuckDB's explanation, without its list of read_csv settings (scan.csv does not take those).
+  const lines: string[] = [];
+  for (const line of message.replace(/^[A-Za-z ]*Error: /, "").split("\n")) {
+    if (/^\s*(Possible fixes|The search space|LINE \d+:)/.test(line)) break;
+    if (line.trim()) lines.push(line.trim().replace(/\.$/, ""));
+  }
+  const where = file && file !== path ? ` (file ${file})` : "";
+  return (
+    `cannot read CSV ${path}${where}: ${lines.join("; ") || message}. ` +
+    "scan.csv options that may help: delimiter, quote, header (false when the first row is data), nullString, " +
+    "columns (name → type, e.g. { id: \"BIGINT\" }), ignoreErrors: true (skip rows that do not parse)"
+  );
+}
+
 const GLOB = /[*?[{]/;
 
 /** The listed files and the folder they were listed from (key=value folders below it are partitions). */
@@ -178,19 +209,23 @@ export const scan = {
     checkOptionNames("scan.csv", options, {
       delimiter: true, header: true, quote: true, nullString: true, columns: true, ignoreErrors: true,
     } satisfies Record<keyof CsvOptions, true>);
+    checkCsvOptions(options);
     const { files } = await resolveFiles(path, "csv");
-    const schema = await cachedDescribe(files, `SELECT * FROM read_csv(${quoteString(path)}, ${csvArgs(options)})`).catch((err) => {
-      throw new SourceError(`cannot read CSV ${path}: ${(err as Error).message}`);
+    const list = `[${files.map(quoteString).join(", ")}]`;
+    const schema = await cachedDescribe(files, `SELECT * FROM read_csv(${list}, ${csvArgs(options)})`).catch((err) => {
+      throw new SourceError(csvError(path, files, err as Error));
     });
-    return new LazyFrame({ kind: "scan", source: { kind: "csv", path, options, schema, label: path }, filters: [] });
+    return new LazyFrame({ kind: "scan", source: { kind: "csv", path, files, options, schema, label: path }, filters: [] });
   },
 
-  async ndjson(path: string): Promise<LazyFrame> {
+  async ndjson(path: string, options: Record<string, never> = {}): Promise<LazyFrame> {
+    checkOptionNames("scan.ndjson", options, {});
     const { files } = await resolveFiles(path, "ndjson");
-    const schema = await cachedDescribe(files, `SELECT * FROM read_json(${quoteString(path)}, format = 'newline_delimited')`).catch((err) => {
+    const list = `[${files.map(quoteString).join(", ")}]`;
+    const schema = await cachedDescribe(files, `SELECT * FROM read_json(${list}, format = 'newline_delimited', hive_partitioning = FALSE)`).catch((err) => {
       throw new SourceError(`cannot read NDJSON ${path}: ${(err as Error).message}`);
     });
-    return new LazyFrame({ kind: "scan", source: { kind: "ndjson", path, schema, label: path }, filters: [] });
+    return new LazyFrame({ kind: "scan", source: { kind: "ndjson", path, files, schema, label: path }, filters: [] });
   },
 
   /** An Arrow IPC file (read into memory). */

@@ -86,6 +86,62 @@ describe("hive partition folders", () => {
   });
 });
 
+describe("CSV and NDJSON scans", () => {
+  it("a CSV or NDJSON file inside a key=value folder: the schema and collect() agree (no partition column)", async () => {
+    const folder = join(dir, "hv", "day=1");
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, "x.csv"), "a,b\n1,2\n");
+    writeFileSync(join(folder, "x.ndjson"), '{"a":1}\n');
+    for (const f of [await scan.csv(join(folder, "x.csv")), await scan.csv(join(dir, "hv"))]) {
+      expect(f.schema.map((c) => c.name)).toEqual(["a", "b"]);
+      expect((await f.collect()).toRecords()).toEqual([{ a: 1, b: 2 }]);
+    }
+    for (const f of [await scan.ndjson(join(folder, "x.ndjson")), await scan.ndjson(join(dir, "hv"))]) {
+      expect(f.schema.map((c) => c.name)).toEqual(["a"]);
+      expect((await f.collect()).toRecords()).toEqual([{ a: 1 }]);
+    }
+  });
+
+  it("scan.ndjson(directory) reads the files it listed; unknown options are refused with did-you-mean", async () => {
+    const folder = join(dir, "nj");
+    mkdirSync(join(folder, "sub"), { recursive: true });
+    writeFileSync(join(folder, "a.ndjson"), '{"v":1}\n{"v":2}\n');
+    writeFileSync(join(folder, "sub", "b.ndjson"), '{"v":3}\n');
+    writeFileSync(join(folder, "notes.txt"), "not json");
+    const f = await scan.ndjson(folder);
+    expect((await f.sort("v").collect()).column("v")).toEqual([1, 2, 3]);
+    await expect(scan.ndjson(join(folder, "a.ndjson"), { fromat: "array" } as never)).rejects.toThrow(InvalidArgumentError);
+    await expect(scan.ndjson(join(folder, "a.ndjson"), { fromat: "array" } as never)).rejects.toThrow(/unknown option "fromat"/);
+  });
+
+  it("a malformed CSV names the file and the scan.csv options that can help; ignoreErrors skips bad rows", async () => {
+    const path = join(dir, "bad.csv");
+    writeFileSync(path, "a,b\n1,2\n3\n4,5,6,7\n8,9\n");
+    const err = await scan.csv(path).then((f) => f.collect()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SourceError);
+    const message = (err as Error).message;
+    expect(message).toContain(path);
+    expect(message).toContain("ignoreErrors");
+    expect(message).not.toMatch(/strict_mode|null_padding/);
+    const f = await scan.csv(path, { ignoreErrors: true });
+    expect((await f.collect()).toRecords()).toEqual([{ a: 1, b: 2 }, { a: 8, b: 9 }]);
+  });
+
+  it("header: false with columns names the columns in order", async () => {
+    const path = join(dir, "noheader.csv");
+    writeFileSync(path, "1,x\n2,y\n");
+    const f = await scan.csv(path, { header: false, columns: { id: "INTEGER", name: "VARCHAR" } });
+    expect(f.schema).toEqual([{ name: "id", type: "INTEGER" }, { name: "name", type: "VARCHAR" }]);
+    expect((await f.collect()).toRecords()).toEqual([{ id: 1, name: "x" }, { id: 2, name: "y" }]);
+  });
+
+  it("an empty delimiter is refused", async () => {
+    const path = join(dir, "ok.csv");
+    writeFileSync(path, "a,b\n1,2\n");
+    await expect(scan.csv(path, { delimiter: "" })).rejects.toThrow(/delimiter must be a non-empty string/);
+  });
+});
+
 describe("Parquet files with different columns", () => {
   it("a column only in a later file is an error naming the files and columns; unionByName reads it", async () => {
     const root = join(dir, "drift");
