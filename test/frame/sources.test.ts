@@ -158,6 +158,18 @@ describe("Parquet files with different columns", () => {
     expect((await f.sort("a").collect()).toRecords()).toEqual([{ a: 1, b: null }, { a: 2, b: "x" }]);
   });
 
+  it("a column missing from a later file is an error too (not a failure at query time)", async () => {
+    const root = join(dir, "shrink");
+    mkdirSync(root);
+    await fromRecords([{ a: 1, extra: "e" }]).write.parquet(join(root, "1.parquet"));
+    await fromRecords([{ a: 2 }]).write.parquet(join(root, "2.parquet"));
+    const err = await scan.parquet(root).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SourceError);
+    expect((err as Error).message).toContain(`${join(root, "2.parquet")} has [a BIGINT]`);
+    const f = await scan.parquet(root, { unionByName: true });
+    expect((await f.sort("a").collect()).toRecords()).toEqual([{ a: 1, extra: "e" }, { a: 2, extra: null }]);
+  });
+
   it("a type clash between files is a SourceError naming both types", async () => {
     const root = join(dir, "clash");
     mkdirSync(root);
