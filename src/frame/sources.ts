@@ -174,7 +174,8 @@ function partitionOf(path: string, root: string): { values: Record<string, strin
     const m = /^([^=]+)=(.*)$/.exec(segment);
     if (!m || m[1] === "..") continue;
     const name = decodeHive(m[1]);
-    values[name] = decodeHive(m[2]);
+    // DuckDB reads these as null (the text as written, before decoding).
+    values[name] = m[2] === HIVE_NULL || /^null$/i.test(m[2]) ? HIVE_NULL : decodeHive(m[2]);
     keys[name] = m[1];
   }
   return { values, keys };
@@ -182,7 +183,8 @@ function partitionOf(path: string, root: string): { values: Record<string, strin
 
 /** Partition column types from every value: integers, dates, else text (no file is opened). Nulls do not count. */
 function partitionType(name: string, files: readonly HiveFile[]): string {
-  const present = files.filter((f) => f.partition[name] !== HIVE_NULL);
+  // Nulls do not count, nor empty values (null for every type but text).
+  const present = files.filter((f) => f.partition[name] !== HIVE_NULL && f.partition[name] !== "");
   const values = present.map((f) => f.partition[name]);
   if (values.length === 0) return "VARCHAR";
   if (values.every((v) => /^-?\d{1,18}$/.test(v))) return "BIGINT";

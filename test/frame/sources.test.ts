@@ -51,6 +51,34 @@ describe("hive partition folders", () => {
     expect((await f.filter(col("n").gt(1)).select("v").collect()).column("v")).toEqual([3]);
   });
 
+  it("NULL/null folders read as null like DuckDB reads them; an empty value is null except in text columns", async () => {
+    const ints = join(dir, "nullspellings");
+    const texts = join(dir, "nullspellings-text");
+    for (const [i, k] of ["NULL", "null", "", "5", "__HIVE_DEFAULT_PARTITION__"].entries()) {
+      mkdirSync(join(ints, `n=${k}`), { recursive: true });
+      await fromRecords([{ v: i + 1 }]).write.parquet(join(ints, `n=${k}`, "f.parquet"));
+    }
+    for (const [i, k] of ["NULL", "", "a", "%4EULL"].entries()) {
+      mkdirSync(join(texts, `s=${k}`), { recursive: true });
+      await fromRecords([{ v: i + 1 }]).write.parquet(join(texts, `s=${k}`, "f.parquet"));
+    }
+    const n = await scan.parquet(ints);
+    expect(n.schema).toEqual([{ name: "v", type: "BIGINT" }, { name: "n", type: "BIGINT" }]);
+    const s = await scan.parquet(texts);
+    expect(byV((await s.collect()).toRecords())).toEqual([{ v: 1, s: null }, { v: 2, s: "" }, { v: 3, s: "a" }, { v: 4, s: "NULL" }]);
+    const checks: [typeof n, ReturnType<typeof col>][] = [
+      [n, col("n").isNull()], [n, col("n").isNotNull()], [n, col("n").eq(5)], [n, col("n").neq(5)],
+      [s, col("s").isNull()], [s, col("s").eq("")], [s, col("s").eq("NULL")], [s, col("s").neq("a")],
+    ];
+    for (const [frame, pred] of checks) {
+      const on = frame.filter(pred).select("v").sort("v");
+      const off = frame.filter(pred).select("v").sort("v");
+      off.optimizerFlags = { partitionPruning: false };
+      expect((await on.collect()).column("v")).toEqual((await off.collect()).column("v"));
+    }
+    expect((await n.filter(col("n").isNull()).select("v").sort("v").collect()).column("v")).toEqual([1, 2, 3, 5]);
+  });
+
   it("a value with a bare % (k=100%) is read as written, not a URIError", async () => {
     const root = join(dir, "percent");
     mkdirSync(join(root, "k=100%"), { recursive: true });

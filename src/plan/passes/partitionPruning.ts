@@ -12,11 +12,12 @@ type Value = number | string | boolean | null;
 
 /** A partition value as its column type reads it (numbers for integer columns, ISO dates as text). */
 export function partitionValue(raw: string | undefined, type: string): Value {
-  if (raw === undefined || raw === HIVE_NULL) return null;
+  if (raw === undefined || raw === HIVE_NULL || (raw === "" && type !== "VARCHAR")) return null;
   if (type === "BIGINT") return Number(raw);
   return raw;
 }
 
+/** A null partition value: DuckDB writes this folder value for nulls, and reads it (and NULL, null, …) as null. */
 export const HIVE_NULL = "__HIVE_DEFAULT_PARTITION__";
 
 const UNKNOWN = Symbol("unknown");
@@ -48,7 +49,8 @@ export function dateMs(year: number, month: number, day: number): number | undef
 
 /** A partition folder's text as its column type reads it; undefined when it is not a value of that type. */
 function typedPartition(raw: string | undefined, type: string): Typed | null | undefined {
-  if (raw === undefined || raw === HIVE_NULL) return null;
+  // An empty value reads as null for every type but text.
+  if (raw === undefined || raw === HIVE_NULL || (raw === "" && type !== "VARCHAR")) return null;
   if (type === "BIGINT") return /^-?\d{1,18}$/.test(raw) ? { t: "int", v: BigInt(raw) } : undefined;
   if (type === "DATE") {
     const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(raw);
