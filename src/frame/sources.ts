@@ -210,7 +210,8 @@ export const scan = {
     checkOptionNames("scan.parquet", options, { hive: true, unionByName: true });
     const { files: paths, root } = await resolveFiles(pathOrGlob, "parquet");
     const parsed = paths.map((p) => partitionOf(p, root));
-    const hive = options.hive ?? parsed.some((p) => Object.keys(p.values).length > 0);
+    // hive: true with no key=value folder below the root has no partition column to add.
+    const hive = (options.hive ?? true) && parsed.some((p) => Object.keys(p.values).length > 0);
     const files: HiveFile[] = paths.map((path, i) => ({ path, partition: hive ? parsed[i].values : {}, bytes: statSync(path).size }));
     const keys = hive ? Object.keys(files[0].partition) : [];
     for (const f of files) {

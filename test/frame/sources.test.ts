@@ -104,6 +104,12 @@ describe("hive partition folders", () => {
     expect((await one.collect()).toRecords()).toEqual([{ v: 1 }]);
   });
 
+  it("hive: true on files without key=value folders reads them (no partition columns)", async () => {
+    const path = join(dir, "plain.parquet");
+    await fromRecords([{ v: 1 }]).write.parquet(path);
+    expect((await (await scan.parquet(path, { hive: true })).collect()).toRecords()).toEqual([{ v: 1 }]);
+  });
+
   it("an impossible date folder (day=2024-02-30) fails at scan time naming the folder", async () => {
     const root = join(dir, "baddate");
     for (const day of ["2024-01-01", "2024-02-30"]) mkdirSync(join(root, `day=${day}`), { recursive: true });
