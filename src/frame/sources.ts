@@ -27,6 +27,11 @@ async function cachedDescribe(files: readonly string[], sql: string): Promise<Fi
   return schema;
 }
 
+/** DuckDB's message without the echo of our generated SQL (LINE 1: DESCRIBE …), which names nothing the user wrote. */
+function engineText(err: unknown): string {
+  return String((err as Error | undefined)?.message ?? err).split(/\n\s*LINE \d+:/)[0].trim();
+}
+
 /** Data columns of Parquet files. Every footer is read (one query): files whose columns differ are an
  *  error naming them, unless `unionByName`, where the columns are matched by name across files. */
 async function parquetColumns(paths: readonly string[], unionByName: boolean): Promise<Field[]> {
@@ -41,7 +46,7 @@ async function parquetColumns(paths: readonly string[], unionByName: boolean): P
     firstPath = path;
     if (first) break;
   }
-  if (!first) throw new SourceError(`cannot read the schema of ${paths[0]}: ${firstError?.message}`);
+  if (!first) throw new SourceError(`cannot read the schema of ${paths[0]}: ${engineText(firstError)}`);
   if (paths.length === 1) return first;
   if (unionByName) {
     const all = await describe(paths, true).catch(() => undefined);
@@ -107,7 +112,7 @@ function checkCsvOptions(o: CsvOptions): void {
 
 /** DuckDB's CSV errors suggest its own options; say which file failed and what scan.csv offers instead. */
 function csvError(path: string, files: readonly string[], err: Error): string {
-  const message = err.message;
+  const message = engineText(err);
   const file = files.find((f) => message.includes(f)) ?? (files.length === 1 ? files[0] : undefined);
   // DuckDB's explanation, without its list of read_csv settings (scan.csv does not take those).
   const lines: string[] = [];
@@ -253,7 +258,7 @@ export const scan = {
     const { files } = await resolveFiles(path, "ndjson");
     const list = `[${files.map(quoteString).join(", ")}]`;
     const schema = await cachedDescribe(files, `SELECT * FROM read_json(${list}, format = 'newline_delimited', hive_partitioning = FALSE)`).catch((err) => {
-      throw new SourceError(`cannot read NDJSON ${path}: ${(err as Error).message}`);
+      throw new SourceError(`cannot read NDJSON ${path}: ${engineText(err)}`);
     });
     return new LazyFrame({ kind: "scan", source: { kind: "ndjson", path, files, schema, label: path }, filters: [] });
   },

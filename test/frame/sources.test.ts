@@ -161,6 +161,19 @@ describe("CSV and NDJSON scans", () => {
     expect((await f.collect()).toRecords()).toEqual([{ a: 1, b: 2 }, { a: 8, b: 9 }]);
   });
 
+  it("a malformed NDJSON or Parquet file: a SourceError with DuckDB's reason, not our generated SQL", async () => {
+    const nd = join(dir, "broken.ndjson");
+    writeFileSync(nd, '{"a":1}\n{"a":\n');
+    const pq = join(dir, "broken.parquet");
+    writeFileSync(pq, "nope");
+    for (const attempt of [scan.ndjson(nd), scan.parquet(pq)]) {
+      const err = await attempt.catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SourceError);
+      expect((err as Error).message).toContain("broken.");
+      expect((err as Error).message).not.toContain("DESCRIBE");
+    }
+  });
+
   it("header: false with columns names the columns in order", async () => {
     const path = join(dir, "noheader.csv");
     writeFileSync(path, "1,x\n2,y\n");
