@@ -104,6 +104,18 @@ describe("hive partition folders", () => {
     expect((await one.collect()).toRecords()).toEqual([{ v: 1 }]);
   });
 
+  it("a folder above the root named like a file column (run=5 over a file with a run column) does not replace it", async () => {
+    const data = join(dir, "shadow", "run=5", "data");
+    for (const x of [1, 2]) {
+      mkdirSync(join(data, `x=${x}`), { recursive: true });
+      await fromRecords([{ run: 90 + x, v: x }]).write.parquet(join(data, `x=${x}`, "f.parquet"));
+    }
+    const f = await scan.parquet(data);
+    expect(f.schema.map((c) => c.name)).toEqual(["run", "v", "x"]);
+    expect(byV((await f.collect()).toRecords())).toEqual([{ run: 91, v: 1, x: 1 }, { run: 92, v: 2, x: 2 }]);
+    expect((await f.filter(col("x").eq(2).and(col("run").gt(0))).collect()).toRecords()).toEqual([{ run: 92, v: 2, x: 2 }]);
+  });
+
   it("hive: true on files without key=value folders reads them (no partition columns)", async () => {
     const path = join(dir, "plain.parquet");
     await fromRecords([{ v: 1 }]).write.parquet(path);

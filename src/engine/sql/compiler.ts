@@ -2,7 +2,8 @@
 // flattens the nesting, so the text stays simple and every identifier/literal is quoted in one place.
 import { outputName, stripAlias, type Expr } from "../../plan/expr.js";
 import { typeOf } from "../../plan/infer.js";
-import type { Plan, Source } from "../../plan/nodes.js";
+import type { HiveFile, Plan, Source } from "../../plan/nodes.js";
+import { HIVE_NULL } from "../../plan/passes/partitionPruning.js";
 import { joinColumns, schemaOf } from "../../plan/schema.js";
 import { isDecimal, isFloat, isInteger, type Schema } from "../../plan/types.js";
 import { AGGREGATE_SQL, SCALAR_SQL, orderList, renderCall } from "./dialect.js";
@@ -149,7 +150,7 @@ class Compiler {
     return `SELECT ${cols} FROM ${this.source(p.source, p.files)}${where}`;
   }
 
-  private source(s: Source, files: readonly { path: string }[] | undefined): string {
+  private source(s: Source, files: readonly HiveFile[] | undefined): string {
     switch (s.kind) {
       case "parquet": {
         const list = (files ?? s.files).map((f) => quoteString(f.path)).join(", ");
@@ -160,6 +161,8 @@ class Compiler {
         const key = (name: string) => s.hiveKeys?.[name] ?? name;
         const types = s.partitionColumns.map((c) => `${quoteString(key(c.name))}: ${quoteString(c.type)}`).join(", ");
         const partitions = new Set(s.partitionColumns.map((c) => c.name));
+        const read = files ?? s.files;
+        if (shadowsDataColumn(read[0].path, s.schema, partitions)) return hiveByGroups(s, read, union);
         const select = s.schema.map((f) => (partitions.has(f.name) ? `${quoteIdent(key(f.name))} AS ${quoteIdent(f.name)}` : quoteIdent(f.name)));
         return `(SELECT ${select.join(", ")} FROM read_parquet([${list}], hive_partitioning = TRUE, hive_types = {${types}}${union}))`;
       }
@@ -236,6 +239,39 @@ function numberText(x: number): string {
 
 function structOfTypes(schema: Schema): string {
   return `{${schema.map((f) => `${quoteString(f.name)}: ${quoteString(f.type)}`).join(", ")}}`;
+}
+
+/** Whether a key=value folder in the path (one above the scan root: ours are partition columns) is named like
+ *  a column of the files: DuckDB's hive reader would put the folder's value in place of the file's column. */
+function shadowsDataColumn(path: string, schema: Schema, partitions: ReadonlySet<string>): boolean {
+  const data = new Set(schema.filter((f) => !partitions.has(f.name)).map((f) => f.name.toLowerCase()));
+  return path.split(/[\\/]/).slice(0, -1).some((segment) => {
+    const m = /^([^=]+)=/.exec(segment);
+    return m !== null && data.has(m[1].toLowerCase());
+  });
+}
+
+/** Hive partitions without DuckDB's hive reader: one read per partition value, each with its values as
+ *  literals, glued with UNION ALL (only used when a folder above the root would shadow a file column). */
+function hiveByGroups(s: Extract<Source, { kind: "parquet" }>, files: readonly HiveFile[], union: string): string {
+  const groups = new Map<string, HiveFile[]>();
+  for (const f of files) {
+    const k = JSON.stringify(s.partitionColumns.map((c) => f.partition[c.name]));
+    (groups.get(k) ?? groups.set(k, []).get(k)!).push(f);
+  }
+  const types = new Map(s.partitionColumns.map((c) => [c.name, c.type]));
+  const branches = [...groups.values()].map((group) => {
+    const select = s.schema.map((f) => {
+      const type = types.get(f.name);
+      if (type === undefined) return quoteIdent(f.name);
+      const raw = group[0].partition[f.name];
+      const isNull = raw === undefined || raw === HIVE_NULL || (raw === "" && type !== "VARCHAR");
+      return `${isNull ? `CAST(NULL AS ${quoteType(type)})` : `CAST(${quoteString(raw)} AS ${quoteType(type)})`} AS ${quoteIdent(f.name)}`;
+    });
+    const list = group.map((f) => quoteString(f.path)).join(", ");
+    return `SELECT ${select.join(", ")} FROM read_parquet([${list}], hive_partitioning = FALSE${union})`;
+  });
+  return `(${branches.join(" UNION ALL ")})`;
 }
 
 /** The files a CSV/NDJSON scan listed when it was created, or its path. */
