@@ -102,7 +102,10 @@ function checkCsvOptions(o: CsvOptions): void {
   const bad = (name: string, why: string) => new InvalidArgumentError(`scan.csv: ${name} ${why}`);
   if (o.delimiter !== undefined && (typeof o.delimiter !== "string" || o.delimiter === ""))
     throw bad("delimiter", `must be a non-empty string, e.g. "," or "\\t" (got ${JSON.stringify(o.delimiter)})`);
-  if (o.quote !== undefined && typeof o.quote !== "string") throw bad("quote", `must be a string, e.g. '"' (got ${JSON.stringify(o.quote)})`);
+  if (o.delimiter !== undefined && Buffer.byteLength(o.delimiter) > 4)
+    throw bad("delimiter", `can be at most 4 bytes long (got ${JSON.stringify(o.delimiter)})`);
+  if (o.quote !== undefined && (typeof o.quote !== "string" || Buffer.byteLength(o.quote) > 1))
+    throw bad("quote", `must be one character, e.g. '"', or "" for no quoting (got ${JSON.stringify(o.quote)})`);
   if (o.header !== undefined && typeof o.header !== "boolean") throw bad("header", `must be true or false (got ${JSON.stringify(o.header)})`);
   if (o.ignoreErrors !== undefined && typeof o.ignoreErrors !== "boolean") throw bad("ignoreErrors", `must be true or false (got ${JSON.stringify(o.ignoreErrors)})`);
   if (o.nullString !== undefined && typeof o.nullString !== "string") throw bad("nullString", `must be a string (got ${JSON.stringify(o.nullString)})`);

@@ -194,10 +194,13 @@ describe("CSV and NDJSON scans", () => {
     expect((await f.collect()).toRecords()).toEqual([{ id: 1, name: "x" }, { id: 2, name: "y" }]);
   });
 
-  it("an empty delimiter is refused", async () => {
+  it("an empty or too long delimiter and a quote longer than one character are refused", async () => {
     const path = join(dir, "ok.csv");
     writeFileSync(path, "a,b\n1,2\n");
     await expect(scan.csv(path, { delimiter: "" })).rejects.toThrow(/delimiter must be a non-empty string/);
+    await expect(scan.csv(path, { delimiter: "abcde" })).rejects.toThrow(/delimiter can be at most 4 bytes/);
+    await expect(scan.csv(path, { quote: "ab" })).rejects.toThrow(InvalidArgumentError);
+    expect((await (await scan.csv(path, { quote: "" })).collect()).toRecords()).toEqual([{ a: 1, b: 2 }]);
   });
 });
 
