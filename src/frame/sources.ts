@@ -156,6 +156,8 @@ async function resolveFiles(pathOrGlob: string, extension: string): Promise<{ fi
  *  readdirSync's `recursive` option, which matters when a scan lists thousands of partition files. */
 function filesBelow(dir: string, suffix: string, out: string[]): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    // Hidden and underscore entries are not data (as in Hive and Spark): _SUCCESS, a write's .sluice-tmp-* folder.
+    if (entry.name.startsWith(".") || entry.name.startsWith("_")) continue;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) filesBelow(path, suffix, out);
     else if (entry.name.endsWith(suffix)) out.push(path);
@@ -308,6 +310,8 @@ export function fromColumns(columns: Record<string, ColumnValues>, label = "colu
 export function fromRecords(records: readonly object[]): LazyFrame {
   if (!Array.isArray(records)) throw new InvalidArgumentError("fromRecords(rows): expected an array of objects");
   const rows = records as readonly Record<string, unknown>[];
+  const bad = rows.findIndex((r) => typeof r !== "object" || r === null || Array.isArray(r));
+  if (bad >= 0) throw new InvalidArgumentError(`fromRecords: row ${bad} is ${rows[bad] === null ? "null" : Array.isArray(rows[bad]) ? "an array" : JSON.stringify(rows[bad])}; every row must be an object like { a: 1 }`);
   const names: string[] = [];
   const seen = new Set<string>();
   for (const r of rows) for (const k of Object.keys(r)) if (!seen.has(k)) (seen.add(k), names.push(k));
@@ -337,16 +341,28 @@ function arrowTypeOf(path: string, values: readonly unknown[]): A.DataType {
   const all = (p: (v: unknown) => boolean) => present.every(p);
   if (present.length === 0) return new A.Utf8();
   if (all((v) => typeof v === "boolean")) return new A.Bool();
-  if (all((v) => typeof v === "bigint" || (typeof v === "number" && Number.isSafeInteger(v)))) return new A.Int64();
+  if (all((v) => typeof v === "bigint" || (typeof v === "number" && Number.isSafeInteger(v)))) {
+    const wide = values.findIndex((v) => typeof v === "bigint" && BigInt.asIntN(64, v) !== v);
+    if (wide >= 0) throw new InvalidArgumentError(`column '${path}', row ${wide}: ${String(values[wide])} does not fit a 64-bit integer; pass it as a string (or a number, if rounding is fine)`);
+    return new A.Int64();
+  }
   if (all((v) => typeof v === "number" || typeof v === "bigint")) return new A.Float64();
   if (all((v) => typeof v === "string")) return new A.Utf8();
-  if (all((v) => v instanceof Date)) return new A.TimestampMicrosecond();
+  if (all((v) => v instanceof Date)) {
+    const invalid = values.findIndex((v) => v instanceof Date && Number.isNaN(v.getTime()));
+    if (invalid >= 0) throw new InvalidArgumentError(`column '${path}', row ${invalid}: Invalid Date (new Date(...) could not read its input); use null for a missing date`);
+    return new A.TimestampMicrosecond();
+  }
   if (all(Array.isArray)) return new A.List(new A.Field("item", arrowTypeOf(`${path}[]`, (present as unknown[][]).flat()), true));
   if (all(isPlainObject)) {
     const keys = [...new Set((present as Record<string, unknown>[]).flatMap((o) => Object.keys(o)))];
     return new A.Struct(keys.map((k) => new A.Field(k, arrowTypeOf(`${path}.${k}`, (present as Record<string, unknown>[]).map((o) => o[k] ?? null)), true)));
   }
   const kinds = [...new Set(present.map((v) => (v instanceof Date ? "Date" : Array.isArray(v) ? "array" : typeof v)))];
+  if (kinds.length === 1 && kinds[0] === "object") {
+    const other = present.find((v) => !isPlainObject(v)) as object;
+    throw new InvalidArgumentError(`column '${path}' holds ${other.constructor?.name ?? "non-plain"} objects; only plain { key: value } objects become structs, so convert them first (e.g. Object.fromEntries(map), buffer.toString())`);
+  }
   throw new InvalidArgumentError(`column '${path}' mixes value types (${kinds.join(", ")}); give every value in a column one type`);
 }
 

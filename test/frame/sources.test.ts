@@ -1,7 +1,7 @@
 // File scans against real files written in a temp folder and a real DuckDB: hive folders (URL-encoded keys,
 // nulls, odd values, folders above the scan root), CSV/NDJSON inside key=value folders, NDJSON folders,
 // Parquet files whose columns differ, and CSV options and errors.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -240,5 +240,28 @@ describe("Parquet files with different columns", () => {
     const err = await scan.parquet(root).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SourceError);
     expect((err as Error).message).toMatch(/a BIGINT.*a VARCHAR/);
+  });
+});
+
+describe("what a scan leaves out, and in-memory values that cannot load", () => {
+  it("hidden and underscore entries under a scanned folder are not data (_SUCCESS, a crashed write's temp folder)", async () => {
+    const root = join(dir, "with-hidden");
+    await fromRecords([{ k: "a", v: 1 }]).write.parquet(root, { partitionBy: ["k"] });
+    await fromRecords([{ v: 99 }]).write.parquet(join(dir, "stray.parquet"));
+    for (const hidden of [".sluice-tmp-123", "_temporary"]) {
+      mkdirSync(join(root, hidden, "k=z"), { recursive: true });
+      writeFileSync(join(root, hidden, "k=z", "data_0.parquet"), readFileSync(join(dir, "stray.parquet")));
+    }
+    writeFileSync(join(root, "_SUCCESS"), "");
+    const f = await scan.parquet(root);
+    expect((await f.collect()).toRecords()).toEqual([{ v: 1, k: "a" }]);
+  });
+
+  it("rows that are not objects, invalid dates, integers past 64 bits and non-plain objects get errors naming the value", () => {
+    expect(() => fromRecords([{ a: 1 }, null as never])).toThrow("fromRecords: row 1 is null; every row must be an object like { a: 1 }");
+    expect(() => fromRecords([{ d: new Date("2024-01-01") }, { d: new Date("nope") }])).toThrow("column 'd', row 1: Invalid Date");
+    expect(() => fromRecords([{ a: 2n ** 64n + 5n }])).toThrow("column 'a', row 0: 18446744073709551621 does not fit a 64-bit integer");
+    expect(() => fromRecords([{ m: new Map([["x", 1]]) }])).toThrow("column 'm' holds Map objects; only plain { key: value } objects become structs");
+    expect(fromRecords([{ a: 2n ** 63n - 1n }]).schema).toEqual([{ name: "a", type: "BIGINT" }]);
   });
 });
