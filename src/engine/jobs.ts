@@ -126,6 +126,9 @@ function isInterrupt(err: unknown): boolean {
 export function toEngineError(err: unknown): Error {
   if (err instanceof Error && err.name !== "Error") return err; // already one of ours
   const message = String((err as Error)?.message ?? err);
+  const missing = /schema mismatch in glob: column "(.*)" was read from the original file "(.*)", but could not be found in file "(.*)"/.exec(message);
+  if (missing)
+    return new SourceError(`Parquet files have different columns: ${missing[3]} has no column '${missing[1]}' that ${missing[2]} has; pass { unionByName: true } to scan.parquet to read missing columns as null`);
   if (/No files found|Could not open file|cannot open file|IO Error|Error when sniffing|CSV Error|Invalid Input Error: .*(CSV|parquet|JSON)|Malformed JSON|not a parquet file|magic bytes/i.test(message))
     return new SourceError(message);
   return new EngineError(message);

@@ -220,14 +220,17 @@ describe("Parquet files with different columns", () => {
     expect((await f.sort("a").collect()).toRecords()).toEqual([{ a: 1, b: null }, { a: 2, b: "x" }]);
   });
 
-  it("a column missing from a later file is an error too (not a failure at query time)", async () => {
+  it("a column missing from a later file is a SourceError naming both files and the fix when a query reads it", async () => {
+    // (Checked by DuckDB as it reads each file: checking every footer up front cost 40–90 ms per scan.)
     const root = join(dir, "shrink");
     mkdirSync(root);
     await fromRecords([{ a: 1, extra: "e" }]).write.parquet(join(root, "1.parquet"));
     await fromRecords([{ a: 2 }]).write.parquet(join(root, "2.parquet"));
-    const err = await scan.parquet(root).catch((e: unknown) => e);
+    const err = await (await scan.parquet(root)).collect().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SourceError);
-    expect((err as Error).message).toContain(`${join(root, "2.parquet")} has [a BIGINT]`);
+    expect((err as Error).message).toBe(
+      `Parquet files have different columns: ${join(root, "2.parquet")} has no column 'extra' that ${join(root, "1.parquet")} has; pass { unionByName: true } to scan.parquet to read missing columns as null`,
+    );
     const f = await scan.parquet(root, { unionByName: true });
     expect((await f.sort("a").collect()).toRecords()).toEqual([{ a: 1, extra: "e" }, { a: 2, extra: null }]);
   });
