@@ -9,7 +9,7 @@ import { emitProgress, newJobId, onCancelRequest, type OperatorMetric } from "..
 import { getHost } from "../host/index.js";
 import { connect } from "./instance.js";
 import { ensureLoaded } from "./memory.js";
-import { CancelledError, EngineError, SourceError } from "./errors.js";
+import { CSV_OPTIONS_HINT, CancelledError, EngineError, SourceError, csvErrorFile, csvReason } from "./errors.js";
 import { quoteString } from "./sql/quote.js";
 
 const POLL_MS = 250;
@@ -127,6 +127,9 @@ export function toEngineError(err: unknown): Error {
   if (err instanceof Error && err.name !== "Error") return err; // already one of ours
   const message = String((err as Error)?.message ?? err);
   const missing = /schema mismatch in glob: column "(.*)" was read from the original file "(.*)", but could not be found in file "(.*)"/.exec(message);
+  // A row past DuckDB's detection sample fails while the query runs: same wording as scan.csv's own errors.
+  if (/CSV Error on Line/.test(message))
+    return new SourceError(`cannot read CSV ${csvErrorFile(message) ?? ""}: ${csvReason(message)}. ${CSV_OPTIONS_HINT}`.replace("CSV : ", "CSV: "));
   if (missing)
     return new SourceError(`Parquet files have different columns: ${missing[3]} has no column '${missing[1]}' that ${missing[2]} has; pass { unionByName: true } to scan.parquet to read missing columns as null`);
   if (/No files found|Could not open file|cannot open file|IO Error|Error when sniffing|CSV Error|Invalid Input Error: .*(CSV|parquet|JSON)|Malformed JSON|not a parquet file|magic bytes/i.test(message))

@@ -7,7 +7,7 @@ import { InvalidArgumentError, checkOptionNames } from "../plan/errors.js";
 import type { CsvOptions, HiveFile, Source } from "../plan/nodes.js";
 import type { Field } from "../plan/types.js";
 import { describeQuery, globFiles } from "../engine/execute.js";
-import { SourceError } from "../engine/errors.js";
+import { CSV_OPTIONS_HINT, SourceError, csvReason } from "../engine/errors.js";
 import { registerMemoryTable, schemaOfArrow } from "../engine/memory.js";
 import { csvArgs } from "../engine/sql/compiler.js";
 import { quoteString } from "../engine/sql/quote.js";
@@ -96,18 +96,8 @@ function checkCsvOptions(o: CsvOptions): void {
 function csvError(path: string, files: readonly string[], err: Error): string {
   const message = engineText(err);
   const file = files.find((f) => message.includes(f)) ?? (files.length === 1 ? files[0] : undefined);
-  // DuckDB's explanation, without its list of read_csv settings (scan.csv does not take those).
-  const lines: string[] = [];
-  for (const line of message.replace(/^[A-Za-z ]*Error: /, "").split("\n")) {
-    if (/^\s*(Possible fixes|The search space|LINE \d+:)/.test(line)) break;
-    if (line.trim()) lines.push(line.trim().replace(/\.$/, ""));
-  }
   const where = file && file !== path ? ` (file ${file})` : "";
-  return (
-    `cannot read CSV ${path}${where}: ${lines.join("; ") || message}. ` +
-    "scan.csv options that may help: delimiter, quote, header (false when the first row is data), nullString, " +
-    "columns (name → type, e.g. { id: \"BIGINT\" }), ignoreErrors: true (skip rows that do not parse)"
-  );
+  return `cannot read CSV ${path}${where}: ${csvReason(message)}. ${CSV_OPTIONS_HINT}`;
 }
 
 const GLOB = /[*?[{]/;

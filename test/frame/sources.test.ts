@@ -268,3 +268,18 @@ describe("what a scan leaves out, and in-memory values that cannot load", () => 
     expect(fromRecords([{ a: 2n ** 63n - 1n }]).schema).toEqual([{ name: "a", type: "BIGINT" }]);
   });
 });
+
+describe("CSV errors while a query runs", () => {
+  it("a bad row past DuckDB's detection sample names the file and line and offers scan.csv's options, not read_csv's", async () => {
+    const path = join(dir, "late-bad-row.csv");
+    writeFileSync(path, "a,b\n" + "1,2\n".repeat(30_000) + "7,8,9,10\n");
+    const f = await scan.csv(path);
+    const err = await f.collect().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SourceError);
+    const message = (err as Error).message;
+    expect(message).toContain(`cannot read CSV ${path}: CSV Error on Line: 30002; Original Line: 7,8,9,10; Expected Number of Columns: 2 Found: 3`);
+    expect(message).toContain("ignoreErrors: true");
+    expect(message).not.toMatch(/strict_mode|null_padding|sample_size/);
+    expect(await (await scan.csv(path, { ignoreErrors: true })).count()).toBe(30_000);
+  });
+});
