@@ -262,16 +262,20 @@ export function fromArrow(table: A.Table, label = "arrow table"): LazyFrame {
 
 type ColumnValues = readonly unknown[];
 
-export function fromColumns(columns: Record<string, ColumnValues>, label = "columns"): LazyFrame {
+type NumericArray = Float64Array | Float32Array | Int8Array | Int16Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
+
+export function fromColumns(columns: Record<string, ColumnValues | NumericArray>, label = "columns"): LazyFrame {
   const names = Object.keys(columns);
   if (names.length === 0) throw new InvalidArgumentError("fromColumns needs at least one column");
   const length = columns[names[0]].length;
   const vectors: Record<string, A.Vector> = {};
   for (const name of names) {
-    const values = columns[name];
-    if (!Array.isArray(values)) throw new InvalidArgumentError(`column '${name}': expected an array of values`);
+    const values = columns[name] as ColumnValues | NumericArray;
+    const typed = ArrayBuffer.isView(values) && !(values instanceof DataView);
+    if (!Array.isArray(values) && !typed) throw new InvalidArgumentError(`column '${name}': expected an array (or a typed array such as Float64Array) of values`);
     if (values.length !== length) throw new InvalidArgumentError(`column '${name}' has ${values.length} values but '${names[0]}' has ${length}`);
-    vectors[name] = toVector(name, values);
+    // A typed array is already Arrow's memory layout: it becomes a vector without a copy.
+    vectors[name] = typed ? A.makeVector(values as NumericArray) : toVector(name, values as ColumnValues);
   }
   return fromArrow(new A.Table(vectors), label);
 }

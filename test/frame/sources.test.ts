@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { InvalidArgumentError, SourceError, col, fromRecords, scan } from "../../src/index.js";
+import { InvalidArgumentError, SourceError, col, fromColumns, fromRecords, scan } from "../../src/index.js";
 import type { Plan } from "../../src/plan/nodes.js";
 
 let dir = "";
@@ -281,5 +281,23 @@ describe("CSV errors while a query runs", () => {
     expect(message).toContain("ignoreErrors: true");
     expect(message).not.toMatch(/strict_mode|null_padding|sample_size/);
     expect(await (await scan.csv(path, { ignoreErrors: true })).count()).toBe(30_000);
+  });
+});
+
+describe("typed arrays", () => {
+  it("fromColumns takes typed arrays as they are (Arrow's layout, no copy) next to plain arrays", async () => {
+    const f = fromColumns({ f: new Float64Array([1.5, 2.5]), i: new Int32Array([1, -2]), b: new BigInt64Array([2n ** 60n, -1n]), u: new Uint8Array([255, 0]), s: ["x", "y"] });
+    expect(f.schema).toEqual([
+      { name: "f", type: "DOUBLE" },
+      { name: "i", type: "INTEGER" },
+      { name: "b", type: "BIGINT" },
+      { name: "u", type: "UTINYINT" },
+      { name: "s", type: "VARCHAR" },
+    ]);
+    const df = await f.collect();
+    expect(df.schema).toEqual(f.schema);
+    expect(df.toRecords()).toEqual([{ f: 1.5, i: 1, b: 2n ** 60n, u: 255, s: "x" }, { f: 2.5, i: -2, b: -1, u: 0, s: "y" }]);
+    expect(() => fromColumns({ a: new Float64Array(3), b: [1, 2] })).toThrow("column 'b' has 2 values but 'a' has 3");
+    expect(() => fromColumns({ a: new DataView(new ArrayBuffer(8)) as never })).toThrow("expected an array (or a typed array such as Float64Array)");
   });
 });
