@@ -12,5 +12,11 @@
 import "./arrow_concat_guard.js";
 export * from "apache-arrow";
 import { restoreSymbol } from "./arrow_concat_guard.js";
+import { CompressionType, compressionRegistry } from "apache-arrow";
+import { lz4FrameCodec, zstdCodec } from "./ipc_codecs.js";
 
 restoreSymbol();
+
+// Compressed IPC files (Polars' write_ipc(compression="zstd" | "lz4")): codecs for every reader in the process.
+if (!compressionRegistry.get(CompressionType.ZSTD)) compressionRegistry.set(CompressionType.ZSTD, zstdCodec);
+if (!compressionRegistry.get(CompressionType.LZ4_FRAME)) compressionRegistry.set(CompressionType.LZ4_FRAME, lz4FrameCodec);

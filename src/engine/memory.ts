@@ -2,8 +2,10 @@
 // needs them; then the table is appended into the engine once and reused by later queries.
 import * as A from "./apache_arrow.js";
 import {
-  BIGINT, BOOLEAN, DATE, DECIMAL, DOUBLE, FLOAT, INTEGER, LIST, SMALLINT, STRUCT, TIMESTAMP, TINYINT, UBIGINT, UINTEGER, USMALLINT, UTINYINT, VARCHAR,
-  DuckDBDataChunk, DuckDBDateValue, DuckDBTimestampValue, decimalValue, listValue, structValue,
+  ARRAY, BIGINT, BLOB, BOOLEAN, DATE, DECIMAL, DOUBLE, FLOAT, INTEGER, INTERVAL, LIST, SMALLINT, STRUCT, TIME, TIMESTAMP, TIMESTAMPTZ, TINYINT,
+  UBIGINT, UINTEGER, USMALLINT, UTINYINT, VARCHAR,
+  DuckDBDataChunk, DuckDBDateValue, DuckDBTimestampValue, arrayValue, blobValue, decimalValue, intervalValue, listValue, structValue,
+  timeValue, timestampTZValue,
   type DuckDBConnection, type DuckDBType, type DuckDBValue,
 } from "@duckdb/node-api";
 import type { Field } from "../plan/types.js";
@@ -79,9 +81,14 @@ function columnValues(vector: A.Vector): DuckDBValue[] {
   return out;
 }
 
-/** node-api's type object for an Arrow type (the appender and data chunks need it); `column` names it in errors. */
+/**
+ * node-api's type object for an Arrow type (the appender and data chunks need it); `column` names it in errors.
+ * Covers what Polars writes by default (string and binary views, large lists, zoned timestamps, durations,
+ * times, categoricals and enums as dictionaries) as well as pyarrow's and apache-arrow's own types.
+ */
 function duckdbTypeObject(t: A.DataType, column: string): DuckDBType {
-  if (A.DataType.isList(t)) return LIST(duckdbTypeObject((t as A.List).valueType, `${column}[]`));
+  if (A.DataType.isList(t) || A.DataType.isLargeList(t)) return LIST(duckdbTypeObject((t as A.List).valueType, `${column}[]`));
+  if (A.DataType.isFixedSizeList(t)) return ARRAY(duckdbTypeObject((t as A.FixedSizeList).valueType, `${column}[]`), (t as A.FixedSizeList).listSize);
   if (A.DataType.isStruct(t)) return STRUCT(Object.fromEntries((t as A.Struct).children.map((f) => [f.name, duckdbTypeObject(f.type, `${column}.${f.name}`)])));
   if (A.DataType.isBool(t)) return BOOLEAN;
   if (A.DataType.isInt(t)) {
@@ -92,21 +99,35 @@ function duckdbTypeObject(t: A.DataType, column: string): DuckDBType {
   }
   if (A.DataType.isFloat(t)) return (t as A.Float).precision === A.Precision.SINGLE ? FLOAT : DOUBLE;
   if (A.DataType.isDecimal(t)) return exactDecimal(t as A.Decimal) ? DECIMAL((t as A.Decimal).precision, (t as A.Decimal).scale) : DOUBLE;
-  if (A.DataType.isUtf8(t) || A.DataType.isLargeUtf8(t) || A.DataType.isDictionary(t)) return VARCHAR;
+  if (A.DataType.isUtf8(t) || A.DataType.isLargeUtf8(t) || A.DataType.isUtf8View(t)) return VARCHAR;
+  if (A.DataType.isBinary(t) || A.DataType.isLargeBinary(t) || A.DataType.isBinaryView(t) || A.DataType.isFixedSizeBinary(t)) return BLOB;
+  // Categoricals and enums (Polars) and pandas categories arrive dictionary-encoded: stored as their values.
+  if (A.DataType.isDictionary(t)) return duckdbTypeObject((t as A.Dictionary).dictionary, column);
   if (A.DataType.isDate(t)) return DATE;
-  if (A.DataType.isTimestamp(t)) return TIMESTAMP;
+  // A zoned timestamp holds the UTC instant; DuckDB's TIMESTAMPTZ does too (the zone name itself is not kept).
+  if (A.DataType.isTimestamp(t)) return (t as A.Timestamp).timezone ? TIMESTAMPTZ : TIMESTAMP;
+  if (A.DataType.isTime(t)) return TIME;
+  if (A.DataType.isDuration(t)) return INTERVAL;
   throw new InvalidArgumentError(
-    `column '${column}': Arrow type ${t} is not supported for in-memory frames yet (use numbers, strings, booleans, dates, timestamps, and lists or structs of them)`,
+    `column '${column}': Arrow type ${t} is not supported for in-memory frames yet (supported: numbers, booleans, strings, binary, ` +
+      `decimals, dates, times, timestamps, durations, dictionaries, and lists or structs of them); cast the column first, ` +
+      `e.g. in Polars df.with_columns(pl.col("${column.split(/[.[]/)[0]}").cast(pl.String))`,
   );
 }
 
 /** Converts an Arrow value (a Vector for a list, a row object for a struct) to a node-api value of duckdbTypeObject(t); chosen once per column. */
 function converterFor(t: A.DataType): (v: unknown) => DuckDBValue {
   const orNull = (f: (v: unknown) => DuckDBValue) => (v: unknown) => (v === null || v === undefined ? null : f(v));
-  if (A.DataType.isList(t)) {
+  if (A.DataType.isList(t) || A.DataType.isLargeList(t)) {
     const item = converterFor((t as A.List).valueType);
     return orNull((v) => listValue(Array.from(v as Iterable<unknown>, item)));
   }
+  if (A.DataType.isFixedSizeList(t)) {
+    const item = converterFor((t as A.FixedSizeList).valueType);
+    return orNull((v) => arrayValue(Array.from(v as Iterable<unknown>, item)));
+  }
+  // Arrow's iterator gives a dictionary column's decoded values.
+  if (A.DataType.isDictionary(t)) return converterFor((t as A.Dictionary).dictionary);
   if (A.DataType.isStruct(t)) {
     const fields = (t as A.Struct).children.map((f) => [f.name, converterFor(f.type)] as const);
     return orNull((v) => structValue(Object.fromEntries(fields.map(([name, convert]) => [name, convert((v as Record<string, unknown>)[name])]))));
@@ -123,13 +144,37 @@ function converterFor(t: A.DataType): (v: unknown) => DuckDBValue {
   }
   if (A.DataType.isFloat(t)) return orNull(Number);
   if (A.DataType.isDate(t)) return orNull((v) => new DuckDBDateValue(Math.floor(toMs(v) / 86_400_000)));
-  if (A.DataType.isTimestamp(t)) return orNull((v) => new DuckDBTimestampValue(BigInt(Math.round(toMs(v))) * 1000n));
+  if (A.DataType.isTimestamp(t)) {
+    // Arrow gives milliseconds with the microseconds as a fraction (exact to the microsecond within ±285 years of 1970).
+    const micros = (v: unknown) => BigInt(Math.round(toMs(v) * 1000));
+    return (t as A.Timestamp).timezone ? orNull((v) => timestampTZValue(micros(v))) : orNull((v) => new DuckDBTimestampValue(micros(v)));
+  }
+  if (A.DataType.isTime(t)) {
+    const toMicros = microsFrom((t as A.Time).unit);
+    return orNull((v) => timeValue(toMicros(BigInt(v as number | bigint))));
+  }
+  if (A.DataType.isDuration(t)) {
+    const toMicros = microsFrom((t as A.Duration).unit);
+    return orNull((v) => intervalValue(0, 0, toMicros(BigInt(v as number | bigint))));
+  }
+  if (A.DataType.isBinary(t) || A.DataType.isLargeBinary(t) || A.DataType.isBinaryView(t) || A.DataType.isFixedSizeBinary(t))
+    return orNull((v) => blobValue(v as Uint8Array));
   return orNull(String);
 }
 
 /** DuckDB's DECIMAL holds up to 38 digits; wider Arrow decimals (Decimal256) are loaded as DOUBLE. */
 function exactDecimal(t: A.Decimal): boolean {
   return t.precision >= 1 && t.precision <= 38 && t.scale >= 0 && t.scale <= t.precision;
+}
+
+/** A count of `unit` (Arrow's times and durations are integers of their unit) as microseconds; nanoseconds are truncated. */
+function microsFrom(unit: A.TimeUnit): (n: bigint) => bigint {
+  switch (unit) {
+    case A.TimeUnit.SECOND: return (n) => n * 1_000_000n;
+    case A.TimeUnit.MILLISECOND: return (n) => n * 1000n;
+    case A.TimeUnit.MICROSECOND: return (n) => n;
+    default: return (n) => n / 1000n;
+  }
 }
 
 function toMs(v: unknown): number {
