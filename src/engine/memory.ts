@@ -38,6 +38,35 @@ export function schemaOfArrow(table: A.Table): Field[] {
   return table.schema.fields.map((f) => ({ name: f.name, type: duckdbTypeOfArrow(f.type, f.name) }));
 }
 
+/**
+ * Why apache-arrow could not read IPC `bytes`, by column and with a cast that avoids it, when its schema names a type it has no reader
+ * for (Polars' Int128: "Unrecognized Int type"); undefined when the schema gives no such column.
+ */
+export function unreadableArrowColumn(bytes: Uint8Array): string | undefined {
+  let schema: A.Schema;
+  try {
+    schema = A.RecordBatchReader.from(bytes).open().schema;
+  } catch {
+    return undefined;
+  }
+  const find = (fields: readonly A.Field[], prefix: string): string | undefined => {
+    for (const f of fields) {
+      const name = `${prefix}${f.name}`;
+      try {
+        void f.type.ArrayType; // throws for a type apache-arrow cannot hold (e.g. a 128-bit integer)
+      } catch {
+        const top = prefix ? name.split(".")[0] : name;
+        return `column '${name}' has Arrow type ${f.type}, which apache-arrow cannot read; cast it before writing, e.g. in Polars ` +
+          (A.DataType.isInt(f.type) ? `df.with_columns(pl.col("${top}").cast(pl.Int64)) (or pl.String to keep every digit)` : `df.with_columns(pl.col("${top}").cast(pl.String))`);
+      }
+      const inner = find(f.type.children ?? [], `${name}.`);
+      if (inner) return inner;
+    }
+    return undefined;
+  };
+  return find(schema.fields, "");
+}
+
 export async function ensureLoaded(conn: DuckDBConnection, id: string): Promise<void> {
   if (isUdfId(id)) return ensureUdfRegistered(id); // a JS function (src/engine/udf.ts), not a table
   let p = loaded.get(id);
@@ -91,13 +120,15 @@ function duckdbTypeObject(t: A.DataType, column: string): DuckDBType {
   if (A.DataType.isFixedSizeList(t)) return ARRAY(duckdbTypeObject((t as A.FixedSizeList).valueType, `${column}[]`), (t as A.FixedSizeList).listSize);
   if (A.DataType.isStruct(t)) return STRUCT(Object.fromEntries((t as A.Struct).children.map((f) => [f.name, duckdbTypeObject(f.type, `${column}.${f.name}`)])));
   if (A.DataType.isBool(t)) return BOOLEAN;
+  // An all-null column (Polars' Null dtype): INTEGER, as DuckDB types a table column made from a bare NULL.
+  if (A.DataType.isNull(t)) return INTEGER;
   if (A.DataType.isInt(t)) {
     const { bitWidth, isSigned } = t as A.Int;
     const signed = { 8: TINYINT, 16: SMALLINT, 32: INTEGER, 64: BIGINT }[bitWidth] ?? BIGINT;
     const unsigned = { 8: UTINYINT, 16: USMALLINT, 32: UINTEGER, 64: UBIGINT }[bitWidth] ?? UBIGINT;
     return isSigned ? signed : unsigned;
   }
-  if (A.DataType.isFloat(t)) return (t as A.Float).precision === A.Precision.SINGLE ? FLOAT : DOUBLE;
+  if (A.DataType.isFloat(t)) return (t as A.Float).precision === A.Precision.DOUBLE ? DOUBLE : FLOAT;
   if (A.DataType.isDecimal(t)) return exactDecimal(t as A.Decimal) ? DECIMAL((t as A.Decimal).precision, (t as A.Decimal).scale) : DOUBLE;
   if (A.DataType.isUtf8(t) || A.DataType.isLargeUtf8(t) || A.DataType.isUtf8View(t)) return VARCHAR;
   if (A.DataType.isBinary(t) || A.DataType.isLargeBinary(t) || A.DataType.isBinaryView(t) || A.DataType.isFixedSizeBinary(t)) return BLOB;
@@ -133,6 +164,7 @@ function converterFor(t: A.DataType): (v: unknown) => DuckDBValue {
     return orNull((v) => structValue(Object.fromEntries(fields.map(([name, convert]) => [name, convert((v as Record<string, unknown>)[name])]))));
   }
   if (A.DataType.isBool(t)) return orNull(Boolean);
+  if (A.DataType.isNull(t)) return () => null;
   if (A.DataType.isInt(t)) return (t as A.Int).bitWidth === 64 ? orNull((v) => BigInt(v as number | bigint)) : orNull(Number);
   if (A.DataType.isDecimal(t)) {
     // Arrow holds a decimal as its unscaled integer (1.25 in DECIMAL(10,2) is 125).

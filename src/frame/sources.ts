@@ -8,7 +8,7 @@ import type { CsvOptions, HiveFile, Source } from "../plan/nodes.js";
 import type { Field } from "../plan/types.js";
 import { describeQuery, globFiles } from "../engine/execute.js";
 import { CSV_OPTIONS_HINT, SourceError, csvReason } from "../engine/errors.js";
-import { registerMemoryTable, schemaOfArrow } from "../engine/memory.js";
+import { registerMemoryTable, schemaOfArrow, unreadableArrowColumn } from "../engine/memory.js";
 import { csvArgs } from "../engine/sql/compiler.js";
 import { quoteString } from "../engine/sql/quote.js";
 import { HIVE_NULL, dateMs } from "../plan/passes/partitionPruning.js";
@@ -242,12 +242,22 @@ export const scan = {
 
   /** An Arrow IPC file (read into memory). */
   async arrow(path: string): Promise<LazyFrame> {
+    if (typeof path !== "string") throw new InvalidArgumentError(`scan.arrow(path): expected a file path, got ${JSON.stringify(path)}`);
+    if (/[*?[]/.test(path) && !existsSync(path))
+      throw new SourceError(`scan.arrow reads one Arrow IPC file; globs are not supported (${path}): scan each file and combine them with frame.union(...others), or write Parquet and use scan.parquet`);
     if (!existsSync(path)) throw new SourceError(`file not found: ${path}`);
+    if (statSync(path).isDirectory()) throw new SourceError(`scan.arrow reads one Arrow IPC file, ${path} is a directory: scan each file and combine them with frame.union(...others), or write Parquet and use scan.parquet`);
     let table: A.Table;
+    const bytes = readFileSync(path);
     try {
-      table = A.tableFromIPC(readFileSync(path));
+      // IPC file or stream format, compressed (zstd, lz4) or not: apache-arrow tells them apart.
+      table = A.tableFromIPC(bytes);
     } catch (err) {
-      throw new SourceError(`cannot read Arrow IPC file ${path}: ${(err as Error).message}`);
+      const column = unreadableArrowColumn(bytes);
+      if (column) throw new SourceError(`cannot read Arrow IPC file ${path}: ${column}`);
+      throw new SourceError(
+        `cannot read Arrow IPC file ${path}: ${(err as Error).message} (if Polars wrote it, writing with df.write_ipc(path, compat_level=pl.CompatLevel.oldest()) avoids the newest Arrow types)`,
+      );
     }
     return fromArrow(table, path);
   },
