@@ -4,11 +4,11 @@
 // by the real Polars in the project venv.
 import * as A from "apache-arrow";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fromArrow, scan, sql, type LazyFrame } from "../../src/index.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -52,7 +52,14 @@ df.write_ipc_stream(out + "/lz4.arrows", compression="lz4")
 df.write_ipc(out + "/oldest.arrow", compat_level=pl.CompatLevel.oldest())
 df.write_ipc(out + "/oldest_lz4.arrow", compat_level=pl.CompatLevel.oldest(), compression="lz4")
 n = 200_000
-big = pl.DataFrame({"i": pl.int_range(0, n, eager=True), "s": pl.int_range(0, n, eager=True).map_elements(lambda i: f"row {i % 977} text", return_dtype=pl.String)})
+# r: random bits that do not compress (LZ4 stores such blocks as they are, flagged uncompressed).
+import random
+rng = random.Random(7)
+big = pl.DataFrame({
+    "i": pl.int_range(0, n, eager=True),
+    "s": pl.int_range(0, n, eager=True).map_elements(lambda i: f"row {i % 977} text", return_dtype=pl.String),
+    "r": pl.Series([rng.getrandbits(62) for _ in range(n)], dtype=pl.Int64),
+})
 for c in ["zstd", "lz4"]:
     big.write_ipc(out + f"/big_{c}.arrow", compression=c, record_batch_size=50_000)
 pl.DataFrame({
@@ -62,16 +69,19 @@ pl.DataFrame({
     "lst_st": [[{"a": 1}], []],
 }).write_ipc(out + "/more.arrow")
 pl.DataFrame({"a": [1, 2], "i128": pl.Series([1, None], dtype=pl.Int128)}).write_ipc(out + "/int128.arrow")
-print(json.dumps({"n": n, "sum_i": int(big["i"].sum()), "sum_len": int(big["s"].str.len_bytes().sum()), "s_last": big["s"][-1]}))
+print(json.dumps({"n": n, "sum_i": int(big["i"].sum()), "sum_len": int(big["s"].str.len_bytes().sum()), "s_last": big["s"][-1],
+    "xor_r": str(big["r"].to_list()[0] ^ big["r"].to_list()[-1]), "sum_r": str(sum(big["r"].to_list()))}))
 `;
 
-let big: { n: number; sum_i: number; sum_len: number; s_last: string };
+let big: { n: number; sum_i: number; sum_len: number; s_last: string; xor_r: string; sum_r: string };
 
 beforeAll(() => {
   const r = spawnSync(python, ["-c", WRITE, dir], { encoding: "utf8", timeout: 120_000 });
   if (r.status !== 0) throw new Error(`polars failed to write the test files (${python}): ${r.stderr || r.error}`);
   big = JSON.parse(r.stdout);
 }, 150_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const SCHEMA = [
   { name: "i8", type: "TINYINT" },
@@ -165,9 +175,10 @@ describe("fromArrow takes a table apache-arrow read from a Polars file", () => {
 describe("compressed files larger than one LZ4 block or zstd window", () => {
   it.each(["big_zstd.arrow", "big_lz4.arrow"])("%s: every row, as Polars wrote it", async (file) => {
     const frame = await scan.arrow(join(dir, file));
-    expect(frame.schema).toEqual([{ name: "i", type: "BIGINT" }, { name: "s", type: "VARCHAR" }]);
+    expect(frame.schema).toEqual([{ name: "i", type: "BIGINT" }, { name: "s", type: "VARCHAR" }, { name: "r", type: "BIGINT" }]);
     const [row] = (await (await sql`SELECT count(*)::INTEGER AS n, sum(i)::DOUBLE AS sum_i, sum(strlen(s))::DOUBLE AS sum_len,
-      max_by(s, i) AS s_last FROM ${frame}`).collect()).toRecords();
+      max_by(s, i) AS s_last, xor(first(r ORDER BY i), last(r ORDER BY i))::VARCHAR AS xor_r, sum(r::HUGEINT)::VARCHAR AS sum_r
+      FROM ${frame}`).collect()).toRecords();
     expect(row).toEqual(big);
   });
 });
