@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { setHost } from "../src/host/index.js";
 import { startProgressPublisher } from "../src/progress/publisher.js";
+import { cancelRunningJobs } from "../src/progress/bus.js";
 import { makeMessage, type Channel, type Message } from "../src/jupyter/wire.js";
 import type { FromWire, ToWire, WireData } from "./wire/thread.js";
 import { Publisher } from "./output/publisher.js";
@@ -197,6 +198,9 @@ function interrupt(): void {
     pending.reject(new KeyboardInterrupt());
   }
   runner.interrupt();
+  // The cell stops waiting at once; its queries (and pipeline runs) must stop too, or DuckDB keeps
+  // working for a cell that has already failed.
+  cancelRunningJobs();
 }
 
 // Until the wire thread says whether it watches SIGINT, a Ctrl+C must not kill the kernel.

@@ -12,7 +12,12 @@ export function onProgress(listener: Listener): () => void {
   return () => listeners.delete(listener);
 }
 
+/** Jobs started and not yet ended, so an interrupt can cancel whatever is running. */
+const running = new Set<string>();
+
 export function emitProgress(event: ProgressEvent): void {
+  if (event.type === "job.start") running.add(event.jobId);
+  else if (event.type === "job.end") running.delete(event.jobId);
   for (const listener of listeners) {
     try {
       listener(event);
@@ -32,6 +37,13 @@ export function requestCancel(jobId: string): boolean {
   let known = false;
   for (const handler of cancelHandlers) known = handler(jobId) || known;
   return known;
+}
+
+/** Cancels every running job (the kernel's interrupt: Ctrl-C stops the queries, not only the wait for them). */
+export function cancelRunningJobs(): string[] {
+  const ids = [...running];
+  for (const id of ids) requestCancel(id);
+  return ids;
 }
 
 let jobCounter = 0;

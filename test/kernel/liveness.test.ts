@@ -53,6 +53,11 @@ describe("kernel liveness (jupyter_client)", () => {
     expect(r.kernel_log).not.toMatch(/DeprecationWarning/);
   });
 
+  it("an interrupt cancels the cell's running query, not only the wait for it", () => {
+    expect(r.query_interrupt).toMatchObject({ status: "error", ename: "KeyboardInterrupt" });
+    expect(r.query_job_ends).toMatch(/^['"]?cancelled['"]?$/);
+  });
+
   it("keeps state and runs later cells after all those interrupts", () => {
     expect(r.state_after_interrupts).toBe("43");
     expect(r.cells_after_interrupts).toBe(String(1 + (999 * 1000) / 2));

@@ -103,6 +103,18 @@ def main():
     after = execute(kc, "let later = 1; for (let i = 0; i < 1000; i++) later += i; later")
     results["cells_after_interrupts"] = result_of(after)
 
+    step("interrupt a query")
+    # Interrupting a cell that waits on a DuckDB query cancels the query itself (job.end "cancelled"),
+    # not only the cell's wait: ~15 s of cross join otherwise keeps running for a failed cell.
+    execute(kc, 'import { onProgress, sql } from "sluice"; const ends: string[] = []; onProgress((e) => { if (e.type === "job.end") ends.push(e.status) })')
+    query_id = kc.execute("await (await sql`select count(*) from range(60000) a, range(60000) b where a.range + b.range = 7`).collect()")
+    time.sleep(1.5)
+    km.interrupt_kernel()
+    reply = kc.get_shell_msg(timeout=10)
+    collect(kc, query_id, timeout=5)
+    results["query_interrupt"] = {"status": reply["content"]["status"], "ename": reply["content"].get("ename")}
+    results["query_job_ends"] = result_of(execute(kc, "await new Promise((r) => setTimeout(r, 1000)); ends.join(\" \") || \"none\""))
+
     step("forged")
     # a message signed with the wrong key: dropped and logged, never executed
     forger = Session(key=b"not-the-key")
