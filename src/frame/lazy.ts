@@ -9,7 +9,7 @@ import { optimize, type OptimizerFlags } from "../plan/optimizer.js";
 import { orderAggregates } from "../plan/aggregateOrder.js";
 import { schemaOf } from "../plan/schema.js";
 import { planText, planTree } from "../plan/tree.js";
-import { comparable, isBoolean, isNumeric, type Field } from "../plan/types.js";
+import { comparable, isBoolean, isNumeric, nameClash, type Field } from "../plan/types.js";
 import { collectTable, countRows, explainPhysical, streamBatches, writeFile, type WriteOptions } from "../engine/execute.js";
 import { DataFrame } from "./dataframe.js";
 import { Explain, Profile } from "./explain.js";
@@ -45,7 +45,16 @@ export class LazyFrame {
   optimizerFlags: OptimizerFlags = {};
 
   constructor(readonly plan: Plan) {
-    schemaOf(plan); // every verb is checked when it is written, not when it runs
+    const schema = schemaOf(plan); // every verb is checked when it is written, not when it runs
+    // DuckDB resolves column names ignoring case, even quoted: with "tea" and "Tea" in one frame it
+    // would read one of them for both, so such a frame is refused before any query runs.
+    const clash = nameClash(schema.map((f) => f.name));
+    if (clash)
+      throw new InvalidArgumentError(
+        clash[0] === clash[1]
+          ? `two columns would be named '${clash[0]}'; rename one (rename(), .as(), or the verb's naming option)`
+          : `columns '${clash[0]}' and '${clash[1]}' differ only in case, and DuckDB treats column names case-insensitively, so it would read one for the other; rename one (rename(), .as(), or the verb's naming option)`,
+      );
   }
 
   get schema(): Field[] {

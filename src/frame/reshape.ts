@@ -2,11 +2,12 @@
 // (list and map columns), unnest (struct columns). Added to LazyFrame here by declaration merging.
 import { InvalidArgumentError, TypeMismatchError, checkOptionNames } from "../plan/errors.js";
 import { colRef } from "../plan/expr.js";
-import type { PivotParams, UnnestParams, UnpivotParams, ExplodeParams } from "../plan/extensions.js";
+import { pivotColumnName, type PivotParams, type UnnestParams, type UnpivotParams, type ExplodeParams } from "../plan/extensions.js";
 import { AGGREGATE_FUNCTIONS } from "../plan/functions.js";
 import { typeOf } from "../plan/infer.js";
+import { schemaOf } from "../plan/schema.js";
 import type { ExtensionParams, Plan } from "../plan/nodes.js";
-import { comparable } from "../plan/types.js";
+import { comparable, nameClash } from "../plan/types.js";
 import { col } from "./expr.js";
 import { LazyFrame } from "./lazy.js";
 
@@ -91,6 +92,15 @@ function pivot(this: LazyFrame, options: PivotOptions): LazyFrame | Promise<Lazy
       if (names.has(String(pv))) throw new InvalidArgumentError(`pivot({ columns }): ${JSON.stringify(pv)} is listed twice`);
       names.add(String(pv));
     }
+    // DuckDB reads names that differ only in case as one column ("tea" and "Tea"), and a value named
+    // like an index column would shadow it.
+    const outNames = [...index, ...values.flatMap((v) => pivotValues.map((pv) => pivotColumnName(pv, v, values.length > 1)))];
+    const clash = nameClash(outNames);
+    if (clash)
+      throw new InvalidArgumentError(
+        `pivot: the output columns '${clash[0]}' and '${clash[1]}' ${clash[0] === clash[1] ? "have the same name" : "differ only in case, which DuckDB reads as one column"}; ` +
+          `rename the index column, or map the values of '${options.on}' first (e.g. col("${options.on}").lower()), or leave one out of columns`,
+      );
     const params: PivotParams & { discovered: boolean } = { index, on: options.on, values, agg, pivotValues: [...pivotValues], valueTypes, discovered };
     return extension(this, "pivot", [this.plan], params);
   };
@@ -117,8 +127,11 @@ LazyFrame.prototype.unpivot = function (this: LazyFrame, options: UnpivotOptions
     if (!comparable(types[0], t)) throw new TypeMismatchError(`unpivot: '${on[0]}' is ${types[0]} but '${on[i]}' is ${t}; unpivot columns of one kind, or cast them first`);
   });
   const params: UnpivotParams = { index, on, variableName: options.variableName ?? "variable", valueName: options.valueName ?? "value" };
-  if (index.includes(params.variableName) || index.includes(params.valueName) || params.variableName === params.valueName)
-    throw new InvalidArgumentError(`unpivot: variableName '${params.variableName}' and valueName '${params.valueName}' must differ from each other and from the index columns`);
+  // Compared ignoring case: DuckDB reads "id" and "ID" as one column.
+  if (nameClash([...index, params.variableName, params.valueName]))
+    throw new InvalidArgumentError(
+      `unpivot: variableName '${params.variableName}' and valueName '${params.valueName}' must differ from each other and from the index columns [${index.join(", ")}], also ignoring case (DuckDB reads names that differ only in case as one column); set variableName/valueName to other names`,
+    );
   return extension(this, "unpivot", [this.plan], params);
 };
 
@@ -132,9 +145,11 @@ LazyFrame.prototype.unnest = function (this: LazyFrame, column: string, options:
   checkOptionNames("unnest", options, { prefix: true });
   checkColumns(this, [column]);
   const params: UnnestParams = { column, prefix: options.prefix ?? "" };
-  const frame = extension(this, "unnest", [this.plan], params);
-  const names = frame.columns;
-  const dup = names.find((n, i) => names.indexOf(n) !== i);
-  if (dup) throw new InvalidArgumentError(`unnest('${column}'): the field '${dup}' collides with an existing column; pass { prefix: "${column}_" }`);
-  return frame;
+  const plan: Plan = { kind: "extension", op: "unnest", inputs: [this.plan], params: params as unknown as ExtensionParams };
+  // Checked before the frame is made (ignoring case: DuckDB reads "name" and "Name" as one column).
+  const clash = nameClash(schemaOf(plan).map((f) => f.name));
+  if (clash) throw new InvalidArgumentError(
+      `unnest('${column}'): a field collides with a column ('${clash[0]}' and '${clash[1]}'${clash[0] === clash[1] ? "" : ", which DuckDB reads as one name since it ignores case"}); pass { prefix: "${column}_" }`,
+    );
+  return derived(this, plan);
 };

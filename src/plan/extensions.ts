@@ -6,7 +6,7 @@ import { InvalidArgumentError } from "./errors.js";
 import { columnsOf, type Expr } from "./expr.js";
 import type { Plan } from "./nodes.js";
 import { listElement, mapTypes, structFields, structType } from "./nested.js";
-import { commonType, type DataType, type Field, type Schema } from "./types.js";
+import { commonType, nameKey, type DataType, type Field, type Schema } from "./types.js";
 
 export type ExtensionNode = Extract<Plan, { kind: "extension" }>;
 type Needed = Set<string> | "all";
@@ -95,12 +95,14 @@ export function pivotColumnName(value: unknown, valueColumn: string, manyValues:
 /** Columns of a two-sided node: left ones, then right ones not merged, a right name that collides gets the suffix. */
 export function sideBySide(left: Schema, right: Schema, dropRight: readonly string[], suffix: string): { name: string; type: DataType; from: "left" | "right"; source: string }[] {
   const out: { name: string; type: DataType; from: "left" | "right"; source: string }[] = left.map((f) => ({ name: f.name, type: f.type, from: "left", source: f.name }));
-  const taken = new Set(out.map((c) => c.name));
+  // Taken ignoring case: DuckDB reads "Sym" and "sym" as one column.
+  const taken = new Set(out.map((c) => nameKey(c.name)));
   for (const f of right) {
     if (dropRight.includes(f.name)) continue;
     let name = f.name;
-    while (taken.has(name)) name = `${name}${suffix}`;
-    taken.add(name);
+    if (taken.has(nameKey(name)) && !suffix) throw new InvalidArgumentError(`the right column '${name}' clashes with a left column and suffix is empty; pass a non-empty suffix`);
+    while (taken.has(nameKey(name))) name = `${name}${suffix}`;
+    taken.add(nameKey(name));
     out.push({ name, type: f.type, from: "right", source: f.name });
   }
   return out;

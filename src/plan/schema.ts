@@ -2,8 +2,9 @@
 import { outputName, type Expr } from "./expr.js";
 import { typeOf } from "./infer.js";
 import type { Plan } from "./nodes.js";
-import { commonType, type Field, type Schema } from "./types.js";
+import { commonType, nameKey, type Field, type Schema } from "./types.js";
 import { extensionOp } from "./extensions.js";
+import { InvalidArgumentError } from "./errors.js";
 
 const cache = new WeakMap<Plan, Schema>();
 
@@ -75,12 +76,14 @@ export function joinColumns(plan: Extract<Plan, { kind: "join" }>): JoinColumn[]
       ? { name: f.name, type: f.type, from: "key", leftName: f.name, rightName: f.name }
       : { name: f.name, type: f.type, from: "left", leftName: f.name },
   );
-  const taken = new Set(out.map((c) => c.name));
+  // Taken ignoring case: DuckDB reads "Sym" and "sym" as one column.
+  const taken = new Set(out.map((c) => nameKey(c.name)));
   for (const f of right) {
     if (merged.has(f.name)) continue;
     let name = f.name;
-    while (taken.has(name)) name = `${name}${plan.suffix}`;
-    taken.add(name);
+    if (taken.has(nameKey(name)) && !plan.suffix) throw new InvalidArgumentError(`join: the right column '${name}' clashes with a left column and suffix is empty; pass a non-empty suffix`);
+    while (taken.has(nameKey(name))) name = `${name}${plan.suffix}`;
+    taken.add(nameKey(name));
     out.push({ name, type: f.type, from: "right", rightName: f.name });
   }
   return out;

@@ -92,3 +92,23 @@ export function commonType(a: DataType, b: DataType): DataType {
   if (isString(a) && isTemporal(b)) return b;
   return a;
 }
+
+/**
+ * The form DuckDB compares column names in: it resolves identifiers ignoring ASCII case, even quoted
+ * ones ("tea" and "Tea" are one column to it; "É" and "é" are two).
+ */
+export function nameKey(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}
+
+/** The first two names DuckDB would take for one column (equal, or equal ignoring case), if any. */
+export function nameClash(names: readonly string[]): [string, string] | undefined {
+  const seen = new Map<string, string>();
+  for (const n of names) {
+    const k = nameKey(n);
+    const first = seen.get(k);
+    if (first !== undefined) return [first, n];
+    seen.set(k, n);
+  }
+  return undefined;
+}

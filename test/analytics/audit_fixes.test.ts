@@ -1,0 +1,82 @@
+// Fixes from the analytics audit, each checked against a real DuckDB: the frame's schema must equal the
+// collected one, and names DuckDB would confuse (it ignores case in column names) never reach it.
+import { describe, expect, it } from "vitest";
+import { col, fromRecords, sql, InvalidArgumentError, type LazyFrame } from "../../src/index.js";
+
+async function collectChecked(frame: LazyFrame) {
+  const df = await frame.collect();
+  expect(df.schema).toEqual(frame.schema);
+  return df;
+}
+
+describe("column names that differ only in case", () => {
+  it("pivot refuses columns 'tea' and 'Tea' instead of reading one for the other", () => {
+    const s = fromRecords([{ shop: "x", product: "tea", qty: 1 }, { shop: "y", product: "Tea", qty: 5 }]);
+    expect(() => s.pivot({ on: "product", index: "shop", values: "qty", agg: "sum", columns: ["tea", "Tea"] })).toThrow(/'tea' and 'Tea' differ only in case/);
+  });
+
+  it("pivot refuses a value named like an index column", () => {
+    const s = fromRecords([{ shop: "x", product: "shop", qty: 1 }]);
+    expect(() => s.pivot({ on: "product", index: "shop", values: "qty", agg: "sum", columns: ["shop"] })).toThrow(InvalidArgumentError);
+    expect(() => s.pivot({ on: "product", index: "shop", values: "qty", agg: "sum", columns: ["SHOP"] })).toThrow(/rename the index column/);
+  });
+
+  it("pivot on values that differ only in case works once they are mapped apart", async () => {
+    const s = fromRecords([{ shop: "x", product: "tea", qty: 1 }, { shop: "y", product: "Tea", qty: 5 }]);
+    const w = s.withColumns(col("product").lower()).pivot({ on: "product", index: "shop", values: "qty", agg: "sum", columns: ["tea"] });
+    const df = await collectChecked(w.sort("shop"));
+    expect(df.toRecords()).toEqual([{ shop: "x", tea: 1 }, { shop: "y", tea: 5 }]);
+  });
+
+  it("joinAsof suffixes a right column equal to a left one ignoring case", async () => {
+    const left = fromRecords([{ Sym: "A", t: 5 }]);
+    const right = fromRecords([{ sym: "B", t: 4, p: 100 }]);
+    const j = left.joinAsof(right, { on: "t" });
+    expect(j.columns).toEqual(["Sym", "t", "sym_right", "p"]);
+    const df = await collectChecked(j);
+    expect(df.toRecords()).toEqual([{ Sym: "A", t: 5, sym_right: "B", p: 100 }]);
+    expect((await j.select("sym_right").collect()).toRecords()).toEqual([{ sym_right: "B" }]);
+  });
+
+  it("join suffixes a right column equal to a left one ignoring case", async () => {
+    const left = fromRecords([{ id: 1, Name: "left" }]);
+    const right = fromRecords([{ id: 1, name: "right" }]);
+    const j = left.join(right, { on: "id" });
+    expect(j.columns).toEqual(["id", "Name", "name_right"]);
+    expect((await collectChecked(j)).toRecords()).toEqual([{ id: 1, Name: "left", name_right: "right" }]);
+  });
+
+  it("fuzzyJoin suffixes a right column equal to a left one ignoring case", async () => {
+    const left = fromRecords([{ Name: "acme corp" }]);
+    const right = fromRecords([{ name: "acme corp" }]);
+    const j = left.fuzzyJoin(right, { left: "Name", right: "name", threshold: 0.5 });
+    expect(j.columns.slice(0, 2)).toEqual(["Name", "name_right"]);
+    const df = await collectChecked(j);
+    expect(df.toRecords()[0]).toMatchObject({ Name: "acme corp", name_right: "acme corp" });
+  });
+
+  it("unnest refuses a field equal to a column ignoring case and names the prefix option", async () => {
+    const f = await sql`SELECT {'name': 'inner', 'n': 1} AS s, 'outer' AS "Name"`;
+    expect(() => f.unnest("s")).toThrow(/a field collides with a column \('name' and 'Name'.*prefix: "s_"/);
+    const ok = f.unnest("s", { prefix: "s_" });
+    expect((await collectChecked(ok)).toRecords()).toEqual([{ s_name: "inner", s_n: 1, Name: "outer" }]);
+  });
+
+  it("unpivot refuses a variableName equal to an index column ignoring case", () => {
+    const w = fromRecords([{ id: 1, a: 1, b: 2 }]);
+    expect(() => w.unpivot({ index: "id", variableName: "ID" })).toThrow(/variableName\/valueName/);
+    expect(() => w.unpivot({ index: "id", valueName: "Id" })).toThrow(InvalidArgumentError);
+  });
+
+  it("every frame refuses two names equal ignoring case (select, withColumns)", () => {
+    const f = fromRecords([{ a: 1 }]);
+    expect(() => f.select(col("a"), col("a").as("A"))).toThrow(/'a' and 'A' differ only in case.*rename one/);
+    expect(() => f.withColumns(col("a").add(1).as("A"))).toThrow(/differ only in case/);
+  });
+
+  it("sql frames keep DuckDB's own renaming of a case duplicate", async () => {
+    const f = await sql`SELECT 1 AS a, 2 AS A`;
+    expect(f.columns).toEqual(["a", "A_1"]);
+    expect((await collectChecked(f.select("A_1"))).toRecords()).toEqual([{ A_1: 2 }]);
+  });
+});
