@@ -158,6 +158,7 @@ export async function* streamBatches(plan: Plan, info: ActionInfo): AsyncGenerat
 
 /** Throws the engine's error if the streamed query stopped on an error rather than at its end. */
 async function checkStreamCompleted(job: RunningJob, sql: string, params: DuckDBValue[] | undefined): Promise<void> {
+  job.keepOperators(); // the streamed query's metrics, before the statements below replace the profile
   try {
     await job.conn.run("SELECT 1");
     await job.conn.run("COMMIT");

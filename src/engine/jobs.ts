@@ -49,6 +49,8 @@ export interface RunningJob {
   fail(err: unknown): Error;
   /** Whether a cancel request reached this job. */
   cancelled(): boolean;
+  /** Keeps the operator metrics of the statement that just ran, for job.end (later statements are bookkeeping). */
+  keepOperators(): void;
 }
 
 export async function startJob(spec: JobSpec): Promise<RunningJob> {
@@ -59,6 +61,7 @@ export async function startJob(spec: JobSpec): Promise<RunningJob> {
   let cancelled = false;
   let ended = false;
   let profilePath: string | undefined;
+  let kept: OperatorMetric[] | undefined;
   const stopCancel = onCancelRequest((id) => {
     if (id !== jobId || ended) return false;
     cancelled = true;
@@ -71,7 +74,7 @@ export async function startJob(spec: JobSpec): Promise<RunningJob> {
     ended = true;
     if (timer) clearInterval(timer);
     stopCancel();
-    const operators = profilePath ? readOperators(profilePath) : [];
+    const operators = kept ?? (profilePath ? readOperators(profilePath) : []);
     if (profilePath) rmSync(profilePath, { force: true });
     spec.onOperators?.(operators);
     try {
@@ -116,7 +119,8 @@ export async function startJob(spec: JobSpec): Promise<RunningJob> {
   } catch (err) {
     throw fail(err);
   }
-  return { jobId, conn, finish: (s) => end(s), fail, cancelled: () => cancelled };
+  const keepOperators = () => void (kept = profilePath ? readOperators(profilePath) : []);
+  return { jobId, conn, finish: (s) => end(s), fail, cancelled: () => cancelled, keepOperators };
 }
 
 function isInterrupt(err: unknown): boolean {

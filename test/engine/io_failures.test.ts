@@ -161,3 +161,21 @@ describe("writes replace their target only on success", () => {
     expect(tree(d)).toEqual([]);
   });
 });
+
+describe("the operator metrics of a stream", () => {
+  it("stream() and write.arrow end their job with the streamed query's operators, not the completion check's SELECT 1", async () => {
+    const ends: Array<{ operators: Array<{ name: string; rows: number }> }> = [];
+    const off = onProgress((e) => void (e.type === "job.end" && ends.push(e)));
+    try {
+      const frame = fromRecords(Array.from({ length: 5_000 }, (_, i) => ({ i })));
+      expect(await drain(frame.stream())).toBe(5_000);
+      await frame.write.arrow(join(dir(), "x.arrow"));
+      for (const end of ends.slice(-2)) {
+        expect(end.operators.map((o) => o.name)).not.toContain("DUMMY_SCAN");
+        expect(Math.max(...end.operators.map((o) => o.rows))).toBe(5_000);
+      }
+    } finally {
+      off();
+    }
+  });
+});
