@@ -7,7 +7,7 @@ import { AGGREGATE_FUNCTIONS } from "../plan/functions.js";
 import { typeOf } from "../plan/infer.js";
 import { schemaOf } from "../plan/schema.js";
 import type { ExtensionParams, Plan } from "../plan/nodes.js";
-import { comparable, nameClash } from "../plan/types.js";
+import { comparable, isString, isTemporal, nameClash } from "../plan/types.js";
 import { col } from "./expr.js";
 import { LazyFrame } from "./lazy.js";
 
@@ -124,7 +124,8 @@ LazyFrame.prototype.unpivot = function (this: LazyFrame, options: UnpivotOptions
   if (on.length === 0) throw new InvalidArgumentError("unpivot: no columns to unpivot (every column is in index)");
   const types = on.map((c) => typeOf(colRef(c), this.schema));
   types.forEach((t, i) => {
-    if (!comparable(types[0], t)) throw new TypeMismatchError(`unpivot: '${on[0]}' is ${types[0]} but '${on[i]}' is ${t}; unpivot columns of one kind, or cast them first`);
+    // DuckDB will not unpivot a date with text (no implicit cast), though a comparison would parse it.
+    if (!comparable(types[0], t) || (isTemporal(types[0]) && isString(t)) || (isString(types[0]) && isTemporal(t))) throw new TypeMismatchError(`unpivot: '${on[0]}' is ${types[0]} but '${on[i]}' is ${t}; unpivot columns of one kind, or cast them first`);
   });
   const params: UnpivotParams = { index, on, variableName: options.variableName ?? "variable", valueName: options.valueName ?? "value" };
   // Compared ignoring case: DuckDB reads "id" and "ID" as one column.

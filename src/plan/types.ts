@@ -84,10 +84,19 @@ export function comparable(a: DataType, b: DataType): boolean {
   return false;
 }
 
+// DuckDB's order of widening between dates and times: a DATE meets a TIMESTAMP as midnight.
+const TEMPORAL_RANK: Record<string, number> = { DATE: 1, TIMESTAMP_S: 2, TIMESTAMP_MS: 3, TIMESTAMP: 4, TIMESTAMP_NS: 5, "TIMESTAMP WITH TIME ZONE": 6 };
+
+/** The type both of two dates/times fit in without losing the time (DuckDB's coalesce/union rule). */
+export function widerTemporal(a: DataType, b: DataType): DataType {
+  return (TEMPORAL_RANK[a] ?? 4) >= (TEMPORAL_RANK[b] ?? 4) ? a : b;
+}
+
 export function commonType(a: DataType, b: DataType): DataType {
   if (isNull(a)) return b;
   if (isNull(b)) return a;
   if (isNumeric(a) && isNumeric(b)) return widerNumeric(a, b);
+  if (isTemporal(a) && isTemporal(b)) return widerTemporal(a, b);
   if (isTemporal(a) && isString(b)) return a;
   if (isString(a) && isTemporal(b)) return b;
   return a;

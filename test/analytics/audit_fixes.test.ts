@@ -1,7 +1,7 @@
 // Fixes from the analytics audit, each checked against a real DuckDB: the frame's schema must equal the
 // collected one, and names DuckDB would confuse (it ignores case in column names) never reach it.
 import { describe, expect, it } from "vitest";
-import { col, fromRecords, sql, InvalidArgumentError, type LazyFrame } from "../../src/index.js";
+import { coalesce, col, fromRecords, sql, when, InvalidArgumentError, type LazyFrame } from "../../src/index.js";
 
 async function collectChecked(frame: LazyFrame) {
   const df = await frame.collect();
@@ -78,5 +78,31 @@ describe("column names that differ only in case", () => {
     const f = await sql`SELECT 1 AS a, 2 AS A`;
     expect(f.columns).toEqual(["a", "A_1"]);
     expect((await collectChecked(f.select("A_1"))).toRecords()).toEqual([{ A_1: 2 }]);
+  });
+});
+
+describe("dates with timestamps", () => {
+  it("unpivot of a DATE and a TIMESTAMP keeps the time (TIMESTAMP values)", async () => {
+    const f = await sql`SELECT 1 AS id, DATE '2024-01-01' AS d, TIMESTAMP '2024-01-01 05:30:00' AS t`;
+    const u = f.unpivot({ index: "id" });
+    expect(u.schema.find((x) => x.name === "value")!.type).toBe("TIMESTAMP");
+    const df = await collectChecked(u);
+    expect(df.toRecords().map((r) => (r.value as Date).toISOString())).toEqual(["2024-01-01T00:00:00.000Z", "2024-01-01T05:30:00.000Z"]);
+  });
+
+  it("coalesce and when/otherwise of DATE and TIMESTAMP report TIMESTAMP (zoned if either is)", async () => {
+    const f = await sql`SELECT NULL::DATE AS d, TIMESTAMP '2024-01-01 05:30:00' AS ts, TIMESTAMPTZ '2024-01-01 05:30:00+00' AS tz`;
+    const g = f.select(
+      coalesce(col("d"), col("ts")).as("c"),
+      when(col("d").isNull()).then(col("ts")).otherwise(col("d")).as("w"),
+      coalesce(col("d"), col("tz")).as("z"),
+    );
+    expect(g.schema.map((x) => x.type)).toEqual(["TIMESTAMP", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE"]);
+    await collectChecked(g);
+  });
+
+  it("unpivot of a DATE with VARCHAR is refused when written (DuckDB cannot unpivot them)", async () => {
+    const f = await sql`SELECT 1 AS id, DATE '2024-01-01' AS d, 'x' AS s`;
+    expect(() => f.unpivot({ index: "id" })).toThrow(/'d' is DATE but 's' is VARCHAR.*cast/);
   });
 });
