@@ -97,8 +97,10 @@ export function applyEvent(jobs: Map<string, JobSnapshot>, event: ProgressEvent,
       if ((job.rowsProcessed === 0 || event.status === "succeeded") && event.operators.some((o) => o.parentId !== undefined)) {
         const parents = new Set(event.operators.map((o) => o.parentId));
         const read = event.operators.filter((o) => !parents.has(o.id)).reduce((n, o) => n + o.rows, 0);
-        job.rowsProcessed = Math.max(job.rowsProcessed, read);
+        // DuckDB's progress counts work across pipelines (2–3× the input rows); a finished job shows the rows read.
+        job.rowsProcessed = event.status === "succeeded" ? read : Math.max(job.rowsProcessed, read);
       }
+      if (event.status === "succeeded") job.rowsTotal = job.rowsProcessed;
       if (event.error !== undefined) job.error = event.error;
       for (const stage of job.stages) stage.endedAt ??= now;
       break;
