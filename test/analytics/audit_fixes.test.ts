@@ -1,7 +1,7 @@
 // Fixes from the analytics audit, each checked against a real DuckDB: the frame's schema must equal the
 // collected one, and names DuckDB would confuse (it ignores case in column names) never reach it.
 import { describe, expect, it } from "vitest";
-import { coalesce, col, fromRecords, sql, when, InvalidArgumentError, type LazyFrame } from "../../src/index.js";
+import { coalesce, col, fromRecords, levenshtein, sql, textSimilarity, when, InvalidArgumentError, type LazyFrame } from "../../src/index.js";
 
 async function collectChecked(frame: LazyFrame) {
   const df = await frame.collect();
@@ -104,5 +104,52 @@ describe("dates with timestamps", () => {
   it("unpivot of a DATE with VARCHAR is refused when written (DuckDB cannot unpivot them)", async () => {
     const f = await sql`SELECT 1 AS id, DATE '2024-01-01' AS d, 'x' AS s`;
     expect(() => f.unpivot({ index: "id" })).toThrow(/'d' is DATE but 's' is VARCHAR.*cast/);
+  });
+});
+
+/** Edit distance over code points, the plain way. */
+function editDistance(a: string, b: string): number {
+  const x = [...a];
+  const y = [...b];
+  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= y.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[y.length];
+}
+
+describe("textSimilarity and levenshtein", () => {
+  it("are null when either text is null, whichever side", async () => {
+    const f = fromRecords([{ a: "the matrix", b: null }, { a: null, b: "the matrix" }, { a: null, b: null }]);
+    const g = f.select(
+      textSimilarity("a", "b").as("w_ab"), textSimilarity("b", "a").as("w_ba"),
+      textSimilarity("a", "b", { tokens: { ngram: 3 } }).as("g_ab"), textSimilarity("b", "a", { tokens: { ngram: 3 } }).as("g_ba"),
+      textSimilarity("a", "b", { method: "levenshtein" }).as("lev"), levenshtein("a", "b").as("ld"),
+    );
+    const rows = (await collectChecked(g)).toRecords();
+    for (const r of rows) expect(Object.values(r)).toEqual([null, null, null, null, null, null]);
+  });
+
+  it("levenshtein counts characters, not UTF-8 bytes, and its similarity stays in [0, 1]", async () => {
+    const pairs: [string, string][] = [["東京", "京都"], ["née", "nee"], ["Amélie", ""], ["kitten", "sitting"], ["", ""], ["", "ab"], ["ça va", "ca va?"], ["日本語テキスト", "日本テキスト語"]];
+    let seed = 11;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const alphabet = ["a", "b", "é", "東", "京", "x", "ü", "🙂"];
+    for (let i = 0; i < 40; i++) {
+      const word = () => Array.from({ length: Math.floor(rnd() * 7) }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join("");
+      pairs.push([word(), word()]);
+    }
+    const f = fromRecords(pairs.map(([a, b], i) => ({ i, a, b })));
+    const rows = (await collectChecked(f.select("i", levenshtein("a", "b").as("d"), textSimilarity("a", "b", { method: "levenshtein" }).as("s")).sort("i"))).toRecords();
+    rows.forEach((r, i) => {
+      const [a, b] = pairs[i];
+      const d = editDistance(a, b);
+      expect(Number(r.d), `${a} vs ${b}`).toBe(d);
+      const longer = Math.max([...a].length, [...b].length);
+      if (longer === 0) expect(r.s).toBeNull();
+      else expect(r.s as number).toBeCloseTo(1 - d / longer, 12);
+    });
   });
 });

@@ -3,7 +3,7 @@
 import { InvalidArgumentError } from "../../plan/errors.js";
 import type { Expr, Options } from "../../plan/expr.js";
 import { quoteIdent, quoteLiteral, quoteString } from "./quote.js";
-import { jaccardSql } from "./tokens.js";
+import { jaccardSql, levenshteinSql } from "./tokens.js";
 import { parseEvery } from "../../plan/duration.js";
 
 type Render = string | ((args: string[], options: Options | undefined) => string);
@@ -59,8 +59,9 @@ export const SCALAR_SQL: Record<string, Render> = {
   // Advanced analytics (src/frame/udf.ts, src/frame/fuzzy.ts, src/frame/nested.ts).
   udf: (a, o) => `${quoteIdent(String(o?.name))}(${a.join(", ")})`,
   textJaccard: (a, o) => jaccardSql(a[0], a[1], o?.ngram ? { ngram: Number(o.ngram) } : "words"),
-  levenshtein: "levenshtein",
-  levenshteinSimilarity: (a) => `(1 - levenshtein(${a[0]}, ${a[1]}) / nullif(greatest(length(${a[0]}), length(${a[1]})), 0))`,
+  levenshtein: (a) => levenshteinSql(a[0], a[1]),
+  // Distance and lengths both in characters, so the result stays in [0, 1].
+  levenshteinSimilarity: (a) => `(1 - ${levenshteinSql(a[0], a[1])} / nullif(greatest(length(${a[0]}), length(${a[1]})), 0))`,
   structField: (a, o) => `struct_extract(${a[0]}, ${quoteString(String(o?.name))})`,
   listGet: (a, o) => `list_extract(${a[0]}, ${(Number(o?.index) | 0) + 1})`,
   listLen: (a) => `len(${a[0]})`,
