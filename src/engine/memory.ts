@@ -13,6 +13,7 @@ import { MEMORY_SCHEMA } from "./sql/compiler.js";
 import { quoteIdent } from "./sql/quote.js";
 import { InvalidArgumentError } from "../plan/errors.js";
 import { ensureUdfRegistered, isUdfId } from "./udf.js";
+import { connect } from "./instance.js";
 
 const tables = new Map<string, A.Table>();
 const loaded = new Map<string, Promise<void>>();
@@ -23,6 +24,33 @@ export function registerMemoryTable(table: A.Table): string {
   const id = `mem_${process.pid}_${counter}`;
   tables.set(id, table);
   return id;
+}
+
+/**
+ * In-memory sources and cache() tables are freed once no plan can reach them: `owner` is the plan's source
+ * object, which every frame derived from it shares. Without this, a notebook that re-runs a cell making
+ * a frame (or calling cache()) grows the engine's memory without bound.
+ */
+const releases = new FinalizationRegistry<string>((name) => void dropTable(name));
+
+export function releaseWhenUnreachable(owner: object, name: string): void {
+  releases.register(owner, name);
+}
+
+async function dropTable(name: string): Promise<void> {
+  tables.delete(name);
+  const inEngine = loaded.delete(name) || name.startsWith("cache_");
+  if (!inEngine) return;
+  try {
+    const conn = await connect();
+    try {
+      await conn.run(`DROP TABLE IF EXISTS ${quoteIdent(MEMORY_SCHEMA)}.${quoteIdent(name)}`);
+    } finally {
+      conn.closeSync();
+    }
+  } catch {
+    // The engine is closing or gone: nothing left to free.
+  }
 }
 
 export function memoryTable(id: string): A.Table | undefined {

@@ -8,7 +8,7 @@ import type { CsvOptions, HiveFile, Source } from "../plan/nodes.js";
 import type { Field } from "../plan/types.js";
 import { describeQuery, globFiles } from "../engine/execute.js";
 import { CSV_OPTIONS_HINT, SourceError, csvReason } from "../engine/errors.js";
-import { registerMemoryTable, schemaOfArrow, unreadableArrowColumn } from "../engine/memory.js";
+import { registerMemoryTable, releaseWhenUnreachable, schemaOfArrow, unreadableArrowColumn } from "../engine/memory.js";
 import { csvArgs } from "../engine/sql/compiler.js";
 import { quoteString } from "../engine/sql/quote.js";
 import { HIVE_NULL, dateMs } from "../plan/passes/partitionPruning.js";
@@ -267,6 +267,7 @@ export function fromArrow(table: A.Table, label = "arrow table"): LazyFrame {
   if (!(table instanceof A.Table)) throw new InvalidArgumentError("fromArrow(table): expected an apache-arrow Table");
   const schema = schemaOfArrow(table);
   const source: Source = { kind: "memory", id: registerMemoryTable(table), schema, label };
+  releaseWhenUnreachable(source, source.id);
   return new LazyFrame({ kind: "scan", source, filters: [] });
 }
 
