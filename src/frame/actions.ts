@@ -1,9 +1,12 @@
 // Actions that need more than one step: profile, cache and describe.
 import * as A from "../engine/apache_arrow.js";
-import { colRef, type Expr } from "../plan/expr.js";
-import type { Plan } from "../plan/nodes.js";
-import { isNumeric, isTemporal } from "../plan/types.js";
-import { materialize, profileTable, type ActionInfo } from "../engine/execute.js";
+import type { SqlParams } from "../plan/extensions.js";
+import type { ExtensionParams, Plan } from "../plan/nodes.js";
+import { optimize } from "../plan/optimizer.js";
+import { planText, planTree } from "../plan/tree.js";
+import { isFloat, isNumeric, isTemporal, type Field } from "../plan/types.js";
+import { collectTable, materialize, profileTable, type ActionInfo } from "../engine/execute.js";
+import { quoteIdent } from "../engine/sql/quote.js";
 import { DataFrame } from "./dataframe.js";
 import { Profile } from "./explain.js";
 import type { LazyFrame } from "./lazy.js";
@@ -18,35 +21,157 @@ export async function cachePlan(plan: Plan, info: ActionInfo): Promise<Plan> {
   return { kind: "scan", source: { kind: "table", name, schema, label: `cache ${name}` }, filters: [] };
 }
 
-const STATISTICS = ["count", "null_count", "mean", "std", "min", "median", "max"] as const;
+/** Polars' describe rows, in its order and spelling; percentiles are Polars' "nearest" (see percentileSql). */
+const STATISTICS = ["count", "null_count", "mean", "std", "min", "25%", "50%", "75%", "max"] as const;
+type Statistic = (typeof STATISTICS)[number];
+const PERCENTILES: [Statistic, number][] = [["25%", 0.25], ["50%", 0.5], ["75%", 0.75]];
 
-/** Summary statistics per column (Polars' describe): one row per statistic, one column per input column. */
+/** How describe summarises a column; like Polars: numbers and booleans as numbers, dates and text as text. */
+type Kind = "float" | "number" | "bool" | "temporal" | "text" | "other";
+
+function kindOf(type: string): Kind {
+  if (isFloat(type)) return "float";
+  if (isNumeric(type)) return "number";
+  if (type === "BOOLEAN") return "bool";
+  if (isTemporal(type) || type === "TIME" || type === "TIME WITH TIME ZONE" || type === "INTERVAL") return "temporal";
+  if (type === "VARCHAR" || type === "BLOB" || type === "UUID") return "text";
+  return "other";
+}
+
+/**
+ * Floats above this (in absolute value) could overflow DuckDB's running variance (it raises "STDDEV_SAMP is
+ * out of range" instead of returning inf); their std is computed on values scaled by a power of two.
+ */
+const SAFE_FOR_VARIANCE = "1e120";
+
+/**
+ * Polars' "nearest" percentile of a sorted list: the element at round((n - 1) * q), halves away from zero.
+ * (DuckDB's quantile_disc picks another rank, and its q must be a constant, so it cannot follow the count.)
+ * The list holds the column's values once, as DuckDB's quantile would.
+ */
+function percentileSql(sorted: string, q: number): string {
+  return `${sorted}[CAST(round((len(${sorted}) - 1) * ${q}) AS BIGINT) + 1]`;
+}
+
+/**
+ * Summary statistics per column, as Polars' describe(): one row per statistic (count, null_count, mean, std,
+ * min, 25%, 50%, 75%, max), one column per input column, plus the label column `statistic` (`statistic_` when
+ * a data column is already called `statistic`, so labels and data never collide). Numeric and boolean columns
+ * give numbers; dates, times and text give text. Never fails on NaN, ±inf or huge floats: like Polars, mean and
+ * std are NaN or inf when non-finite values are present, and min/max skip NaN.
+ */
 export async function describeFrame(frame: LazyFrame): Promise<DataFrame> {
   const schema = frame.schema;
-  const aggs: Expr[] = [];
-  const agg = (fn: string, c: string, name: string): Expr => ({ kind: "alias", name, expr: { kind: "agg", fn, args: [colRef(c)] } });
+  const inner: string[] = ["count(*) AS rows"];
+  const outer: string[] = ["rows"];
+  const outSchema: Field[] = [{ name: "rows", type: "BIGINT" }];
+  const out = (sql: string, name: string, type: string) => {
+    outer.push(`${sql} AS ${name}`);
+    outSchema.push({ name, type });
+  };
+  const kinds = schema.map((f) => kindOf(f.type));
   schema.forEach((f, i) => {
-    const numeric = isNumeric(f.type);
-    const ordered = numeric || isTemporal(f.type) || f.type === "VARCHAR";
-    aggs.push(agg("count", f.name, `${i}_count`));
-    aggs.push({ kind: "alias", name: `${i}_rows`, expr: { kind: "agg", fn: "count_star", args: [] } });
-    if (numeric) {
-      aggs.push(agg("mean", f.name, `${i}_mean`), agg("std", f.name, `${i}_std`), agg("median", f.name, `${i}_median`));
+    const kind = kinds[i];
+    const x = `src.${quoteIdent(f.name)}`;
+    const a = (stat: string) => `s${i}_${stat}`;
+    const c = (stat: string) => `c${i}_${stat}`;
+    inner.push(`count(${x}) AS ${a("count")}`);
+    out(a("count"), c("count"), "BIGINT");
+    const text = kind === "temporal" || kind === "text";
+    const type = text ? "VARCHAR" : "DOUBLE";
+    const as = (sql: string) => `CAST(${sql} AS ${type})`;
+    if (kind === "float") {
+      const v = `CAST(${x} AS DOUBLE)`;
+      inner.push(
+        `avg(${v}) AS ${a("mean")}`,
+        `count(${v}) FILTER (WHERE NOT isfinite(${v})) AS ${a("nonfinite")}`,
+        `count(${v}) FILTER (WHERE abs(${v}) > ${SAFE_FOR_VARIANCE}) AS ${a("big")}`,
+        `stddev_samp(${v}) FILTER (WHERE abs(${v}) <= ${SAFE_FOR_VARIANCE}) AS ${a("std")}`,
+        `max(abs(${v})) FILTER (WHERE isfinite(${v})) AS ${a("scale")}`,
+        `coalesce(min(${v}) FILTER (WHERE NOT isnan(${v})), min(${v})) AS ${a("min")}`,
+        `coalesce(max(${v}) FILTER (WHERE NOT isnan(${v})), max(${v})) AS ${a("max")}`,
+        `list_sort(list(${v}) FILTER (WHERE ${v} IS NOT NULL)) AS ${a("sorted")}`,
+      );
+      // Only reached when every value is finite and some are huge: an exact power of two keeps the digits.
+      const scale = `pow(2, floor(log2(${a("scale")})))`;
+      const scaled = `list_stddev_samp([v / ${scale} FOR v IN ${a("sorted")}]) * ${scale}`;
+      out(a("mean"), c("mean"), type);
+      out(
+        `CASE WHEN ${a("count")} < 2 THEN NULL WHEN ${a("nonfinite")} > 0 OR NOT isfinite(${a("mean")}) THEN CAST('NaN' AS DOUBLE) ` +
+          `WHEN ${a("big")} = 0 THEN ${a("std")} ELSE ${scaled} END`,
+        c("std"),
+        type,
+      );
+    } else if (kind === "number") {
+      inner.push(
+        `avg(${x}) AS ${a("mean")}`,
+        `stddev_samp(CAST(${x} AS DOUBLE)) AS ${a("std")}`,
+        `min(${x}) AS ${a("min")}`,
+        `max(${x}) AS ${a("max")}`,
+        `list_sort(list(${x}) FILTER (WHERE ${x} IS NOT NULL)) AS ${a("sorted")}`,
+      );
+      out(as(a("mean")), c("mean"), type);
+      out(a("std"), c("std"), type);
+    } else if (kind === "bool") {
+      const v = `CAST(${x} AS DOUBLE)`;
+      inner.push(`avg(${v}) AS ${a("mean")}`, `min(${v}) AS ${a("min")}`, `max(${v}) AS ${a("max")}`);
+      out(a("mean"), c("mean"), type);
+    } else if (kind === "temporal") {
+      inner.push(
+        `avg(${x}) AS ${a("mean")}`,
+        `min(${x}) AS ${a("min")}`,
+        `max(${x}) AS ${a("max")}`,
+        `list_sort(list(${x}) FILTER (WHERE ${x} IS NOT NULL)) AS ${a("sorted")}`,
+      );
+      out(as(a("mean")), c("mean"), type);
+    } else if (kind === "text") {
+      inner.push(`min(${x}) AS ${a("min")}`, `max(${x}) AS ${a("max")}`);
     }
-    if (ordered) aggs.push(agg("min", f.name, `${i}_min`), agg("max", f.name, `${i}_max`));
+    if (kind !== "other" && kind !== "text" && kind !== "bool") {
+      out(as(a("min")), c("min"), type);
+      for (const [stat, q] of PERCENTILES) out(as(percentileSql(a("sorted"), q)), c(stat.replace("%", "")), type);
+      out(as(a("max")), c("max"), type);
+    } else if (kind === "text" || kind === "bool") {
+      out(as(a("min")), c("min"), type);
+      out(as(a("max")), c("max"), type);
+    }
   });
-  const stats = (await new (frame.constructor as typeof LazyFrame)({ kind: "aggregate", input: frame.plan, keys: [], aggs }).collect()).toRecords()[0] ?? {};
-  const columns: Record<string, A.Vector> = { statistic: A.vectorFromArray([...STATISTICS], new A.Utf8()) };
+  const params: SqlParams = {
+    text: [`SELECT ${outer.join(", ")} FROM (SELECT ${inner.join(", ")} FROM `, ` AS src) AS stats`],
+    slots: [{ frame: 0 }],
+    values: [],
+    schema: outSchema,
+  };
+  const plan = optimize({ kind: "extension", op: "sql", inputs: [frame.plan], params: params as unknown as ExtensionParams }, frame.optimizerFlags);
+  const input = optimize(frame.plan, frame.optimizerFlags);
+  const steps = planText(input).split("\n").reverse().map((l) => l.trim().split(" ")[0]).join(" → ");
+  const table = await collectTable(plan, { description: `describe: ${steps}`, planTree: planTree(plan) });
+  const stats = new DataFrame(table).toRecords()[0] ?? {};
+
+  let label = "statistic";
+  while (schema.some((f) => f.name === label)) label += "_";
+  const columns: Record<string, A.Vector> = {};
+  defineOwn(columns, label, A.vectorFromArray([...STATISTICS], new A.Utf8()));
   schema.forEach((f, i) => {
-    const numeric = isNumeric(f.type);
-    const value = (s: (typeof STATISTICS)[number]): unknown => {
-      if (s === "null_count") return Number(stats[`${i}_rows`]) - Number(stats[`${i}_count`]);
-      return stats[`${i}_${s}`] ?? null;
+    const text = kinds[i] === "temporal" || kinds[i] === "text";
+    const value = (s: Statistic): unknown => {
+      if (s === "null_count") return Number(stats.rows) - Number(stats[`c${i}_count`]);
+      if (s === "count") return Number(stats[`c${i}_count`]);
+      return stats[`c${i}_${s.replace("%", "")}`] ?? null;
     };
     const values = STATISTICS.map(value);
-    columns[f.name] = numeric
-      ? A.vectorFromArray(values.map((v) => (v === null ? null : Number(v))), new A.Float64())
-      : A.vectorFromArray(values.map((v) => (v === null ? null : v instanceof Date ? v.toISOString() : String(v))), new A.Utf8());
+    defineOwn(
+      columns,
+      f.name,
+      text
+        ? A.vectorFromArray(values.map((v) => (v === null ? null : String(v))), new A.Utf8())
+        : A.vectorFromArray(values.map((v) => (v === null ? null : Number(v))), new A.Float64()),
+    );
   });
   return new DataFrame(new A.Table(columns));
+}
+
+/** Sets an own property even for names like `__proto__` (plain assignment would set the prototype). */
+function defineOwn<T>(target: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
