@@ -40,8 +40,22 @@ export class Profile {
   ) {}
 
   toString(): string {
-    const rows = this.operators.map((o) => `${o.id.padStart(3)}  ${o.name.padEnd(28)} ${String(o.rows).padStart(12)} rows ${o.timeMs.toFixed(2).padStart(10)} ms`);
-    return `== optimized plan ==\n${planText(this.plan)}\n\n== operators (DuckDB profile) ==\n${rows.join("\n")}`;
+    // As a tree (each operator under the one it feeds), so the two sides of a join or a union can be told apart.
+    const children = new Map<string | undefined, OperatorMetric[]>();
+    for (const o of this.operators) children.set(o.parentId, [...(children.get(o.parentId) ?? []), o]);
+    const ids = new Set(this.operators.map((o) => o.id));
+    const lines: string[] = [];
+    const walk = (o: OperatorMetric, depth: number) => {
+      const name = `${"  ".repeat(depth)}${o.name}`;
+      lines.push(`${name.padEnd(36)} ${o.rows.toLocaleString("en-US").padStart(14)} ${o.timeMs.toFixed(2).padStart(12)}`);
+      for (const c of children.get(o.id) ?? []) walk(c, depth + 1);
+    };
+    for (const root of this.operators.filter((o) => o.parentId === undefined || !ids.has(o.parentId))) walk(root, 0);
+    const header = `${"operator".padEnd(36)} ${"rows".padStart(14)} ${"time ms".padStart(12)}`;
+    return (
+      `== optimized plan ==\n${planText(this.plan)}\n\n== operators (DuckDB profile; time is CPU time summed over threads) ==\n` +
+      `${header}\n${lines.join("\n")}`
+    );
   }
 
   [Symbol.for("Jupyter.display")](): Record<string, unknown> {
