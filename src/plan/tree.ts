@@ -28,7 +28,7 @@ function collapseSlices(children: PlanTreeNode[], newId: () => string): PlanTree
   const files = children.map((c) => /; files (\d+)\//.exec(flatText(c))?.[1]);
   const shape = (c: PlanTreeNode) => flatText(c).replace(/; files \d+\/\d+/g, "");
   if (children.length <= 2 || files.some((f) => f === undefined) || children.some((c) => shape(c) !== shape(children[0]))) return children;
-  const more = { id: newId(), name: "…", detail: `and ${children.length - 1} more inputs like it, over other files (files per input: ${files.join(", ")})`, children: [] };
+  const more = { id: newId(), name: "…", detail: `and ${children.length - 1} more inputs of the same shape (files per input: ${files.join(", ")})`, children: [] };
   return [children[0], more];
 }
 

@@ -95,7 +95,7 @@ describe("partitionWiseAggregation", () => {
     // explain() shows one slice and a count, not every copy
     const text = (await q.explain()).toString();
     expect(text).toContain(`UNION ${wanted} inputs`);
-    expect(text).toContain(`… and ${wanted - 1} more inputs like it, over other files (files per input: `);
+    expect(text).toContain(`… and ${wanted - 1} more inputs of the same shape (files per input: `);
     expect(text.split("\n").filter((l) => l.trim().startsWith("AGGREGATE")).length).toBe(2); // logical plan + one slice
     // the plan tree (plan+json, job.start, the panel's DAG) collapses the same way
     const union = planTree(q.optimizedPlan());
