@@ -265,7 +265,10 @@ export class LazyFrame {
   }
 
   private info(action: string, plan: Plan) {
-    return { description: `${action}: ${planText(plan).split("\n").reverse().map((l) => l.trim().split(" ")[0]).join(" → ")}`, planTree: planTree(plan) };
+    // Leaves first, one word per node; a long plan keeps its first and last steps (the panel shows the whole tree).
+    const steps = planText(plan).split("\n").reverse().map((l) => l.trim().split(" ")[0]);
+    const shown = steps.length <= 8 ? steps : [...steps.slice(0, 3), `… ${steps.length - 6} more …`, ...steps.slice(-3)];
+    return { description: `${action}: ${shown.join(" → ")}`, planTree: planTree(plan) };
   }
 
   async collect(): Promise<DataFrame> {

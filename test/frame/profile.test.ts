@@ -18,3 +18,22 @@ describe("profile() text", () => {
     expect(depth(text[join])).toBeGreaterThan(0);
   });
 });
+
+describe("job descriptions", () => {
+  it("a long plan's job description keeps its first and last steps", async () => {
+    const { onProgress } = await import("../../src/index.js");
+    const starts: string[] = [];
+    const off = onProgress((e) => void (e.type === "job.start" && starts.push(e.description)));
+    try {
+      let f = fromColumns({ a: [1, 2, 3] });
+      for (let i = 0; i < 12; i++) f = f.withColumns(col("a").add(i).as(`c${i}`)).filter(col("a").gt(-i));
+      await f.sort("a").collect();
+      await fromColumns({ a: [1] }).sort("a").collect();
+    } finally {
+      off();
+    }
+    const [long, short] = starts.slice(-2);
+    expect(long).toMatch(/^collect: SCAN → \w+ → \w+ → … \d+ more … → \w+ → \w+ → SORT$/);
+    expect(short).toBe("collect: SCAN → SORT");
+  });
+});
