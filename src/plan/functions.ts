@@ -103,7 +103,8 @@ export const AGGREGATE_FUNCTIONS: Record<string, FunctionSpec> = {
   min: { args: ["any"], result: same },
   max: { args: ["any"], result: same },
   std: { args: ["numeric"], result: () => "DOUBLE" },
-  median: { args: ["any"], result: (t) => (isNumeric(t[0]) ? "DOUBLE" : t[0]) },
+  // A date's median can fall between two days: DuckDB and Polars give a timestamp.
+  median: { args: ["any"], result: (t) => (isNumeric(t[0]) ? "DOUBLE" : t[0] === "DATE" ? "TIMESTAMP" : t[0]) },
   quantile: { args: ["numeric"], result: () => "DOUBLE" },
   first: { args: ["any"], result: same },
   last: { args: ["any"], result: same },

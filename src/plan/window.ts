@@ -3,7 +3,7 @@
 import { TypeMismatchError } from "./errors.js";
 import { exprToString, type Expr, type WindowExpr } from "./expr.js";
 import { AGGREGATE_FUNCTIONS, argKindMatches, type FunctionSpec } from "./functions.js";
-import { isInteger, type DataType, type Schema } from "./types.js";
+import type { DataType, Schema } from "./types.js";
 
 const bigint = () => "BIGINT";
 const same = (t: readonly DataType[]) => t[0];
@@ -40,7 +40,6 @@ export function windowType(e: WindowExpr, schema: Schema, typeOf: (e: Expr, s: S
     throw new TypeMismatchError(`${exprToString(e)}: cumulative and rolling windows need an order; pass over({ orderBy: "column" })`);
   if (e.frame?.unit === "range" && e.orderBy.length !== 1)
     throw new TypeMismatchError(`${exprToString(e)}: a range frame needs exactly one orderBy column (the frame is measured in its values)`);
-  // A rolling sum of integers stays an integer, as a cumulative sum does in Polars.
-  if (e.fn === "sum") return isInteger(types[0]) ? "BIGINT" : "DOUBLE";
+  // Sums as grouped: integers stay BIGINT (as a cumulative sum does in Polars), a DECIMAL stays DECIMAL(38, s).
   return spec.result(types, e.options);
 }

@@ -153,3 +153,38 @@ describe("textSimilarity and levenshtein", () => {
     });
   });
 });
+
+describe("median, quantile and window sums: schema and values agree", () => {
+  const decimals = async () => sql`SELECT * FROM (VALUES ('a', 0.25::DECIMAL(4,2), 1.5::FLOAT, DATE '2024-01-01', 1), ('a', 0.50::DECIMAL(4,2), 2.25::FLOAT, DATE '2024-01-02', 2)) AS t(g, d, f, day, i)`;
+
+  it("median/quantile of DECIMAL and FLOAT are computed on DOUBLE in groupBy (0.375, not 0.37)", async () => {
+    const f = await decimals();
+    const g = f.groupBy("g").agg(col("d").median().as("md"), col("d").quantile(0.5).as("qd"), col("f").median().as("mf"), col("day").median().as("mday"));
+    const df = await collectChecked(g);
+    const r = df.toRecords()[0];
+    expect(r.md).toBe(0.375);
+    expect(r.qd).toBe(0.375);
+    expect(r.mf).toBe(1.875);
+    expect(g.schema.find((x) => x.name === "mday")!.type).toBe("TIMESTAMP");
+    expect((r.mday as Date).toISOString()).toBe("2024-01-01T12:00:00.000Z");
+  });
+
+  it("median over a window and in a pivot of DECIMAL is exact too", async () => {
+    const f = await decimals();
+    const w = f.select("i", col("d").median().over({ partitionBy: "g" }).as("m")).sort("i");
+    expect((await collectChecked(w)).toRecords().map((r) => r.m)).toEqual([0.375, 0.375]);
+    const p = f.pivot({ on: "g", values: "d", agg: "median", columns: ["a"] });
+    expect((await collectChecked(p)).toRecords()).toEqual([{ a: 0.375 }]);
+    const pd = f.pivot({ on: "g", values: "day", agg: "median", columns: ["a"] });
+    expect(pd.schema).toEqual([{ name: "a", type: "TIMESTAMP" }]);
+    await collectChecked(pd);
+  });
+
+  it("window sum and cumSum of a DECIMAL say DECIMAL(38, s), as DuckDB returns", async () => {
+    const f = await decimals();
+    const w = f.select("i", col("d").sum().over({ partitionBy: "g" }).as("s"), col("d").cumSum().over({ orderBy: "i" }).as("c")).sort("i");
+    expect(w.schema.map((x) => x.type)).toEqual(["INTEGER", "DECIMAL(38,2)", "DECIMAL(38,2)"]);
+    const df = await collectChecked(w);
+    expect(df.toRecords().map((r) => [Number(r.s), Number(r.c)])).toEqual([[0.75, 0.25], [0.75, 0.75]]);
+  });
+});

@@ -6,7 +6,7 @@ import type { HiveFile, Plan, Source } from "../../plan/nodes.js";
 import { HIVE_NULL } from "../../plan/passes/partitionPruning.js";
 import { joinColumns, schemaOf } from "../../plan/schema.js";
 import { isDecimal, isFloat, isInteger, type Schema } from "../../plan/types.js";
-import { AGGREGATE_SQL, SCALAR_SQL, orderList, renderCall } from "./dialect.js";
+import { AGGREGATE_SQL, SCALAR_SQL, aggregateArgs, orderList, renderCall } from "./dialect.js";
 import { quoteIdent, quoteLiteral, quoteString, quoteType } from "./quote.js";
 import { compileExtension } from "./extensions.js";
 import { renderWindow } from "./window.js";
@@ -208,7 +208,7 @@ class Compiler {
       case "window":
         return renderWindow(e, q, typeOf(e, schema));
       case "agg": {
-        const args = e.args.map(q);
+        const args = aggregateArgs(e.fn, e.args.map(q), typeOf(e, schema));
         // An ordered aggregate (src/plan/aggregateOrder.ts): first(x ORDER BY k DESC NULLS LAST).
         if (e.orderBy?.length) args[args.length - 1] += ` ORDER BY ${orderList(e.orderBy, q)}`;
         const sql = renderCall(AGGREGATE_SQL, e.fn, args, e.options);

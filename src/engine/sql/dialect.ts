@@ -87,6 +87,14 @@ export const AGGREGATE_SQL: Record<string, Render> = {
   valueCounts: "histogram",
 };
 
+/**
+ * The arguments of an aggregate, with median/quantile of numbers computed on DOUBLE (the type the schema
+ * gives them): DuckDB keeps a DECIMAL's scale (median of 0.25 and 0.50 in DECIMAL(4,2) is 0.37) and a FLOAT.
+ */
+export function aggregateArgs(fn: string, args: string[], resultType: string): string[] {
+  return (fn === "median" || fn === "quantile") && resultType === "DOUBLE" && args.length ? [`CAST(${args[0]} AS DOUBLE)`, ...args.slice(1)] : args;
+}
+
 /** `k1 DESC NULLS LAST, k2 ASC NULLS FIRST`: the order of a sort, a window or an ordered aggregate. */
 export function orderList(keys: readonly { expr: Expr; descending: boolean; nullsLast: boolean }[], q: (e: Expr) => string): string {
   return keys.map((k) => `${q(k.expr)} ${k.descending ? "DESC" : "ASC"} NULLS ${k.nullsLast ? "LAST" : "FIRST"}`).join(", ");

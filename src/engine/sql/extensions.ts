@@ -21,7 +21,7 @@ import { parseEvery } from "../../plan/duration.js";
 import { mapTypes, structFields } from "../../plan/nested.js";
 import { schemaOf } from "../../plan/schema.js";
 import type { Schema } from "../../plan/types.js";
-import { AGGREGATE_SQL, renderCall } from "./dialect.js";
+import { AGGREGATE_SQL, aggregateArgs, renderCall } from "./dialect.js";
 import { quoteIdent, quoteLiteral, quoteString, quoteType } from "./quote.js";
 import { tokensSql } from "./tokens.js";
 
@@ -46,7 +46,7 @@ export const EXTENSION_SQL: Record<string, Compile> = {
     const many = x.values.length > 1;
     const cells = x.values.flatMap((v, i) =>
       x.pivotValues.map((pv) => {
-        const agg = renderCall(AGGREGATE_SQL, x.agg, [quoteIdent(v)], undefined);
+        const agg = renderCall(AGGREGATE_SQL, x.agg, aggregateArgs(x.agg, [quoteIdent(v)], x.valueTypes[i]), undefined);
         const cell = `${agg} FILTER (WHERE ${quoteIdent(x.on)} IS NOT DISTINCT FROM ${quoteLiteral(pv)})`;
         const typed = x.agg === "sum" && x.valueTypes[i] === "BIGINT" ? `CAST(${cell} AS BIGINT)` : cell;
         return `${typed} AS ${quoteIdent(pivotColumnName(pv, v, many))}`;

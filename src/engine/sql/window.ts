@@ -2,7 +2,7 @@
 // Window-only functions are spelled here; aggregates reuse the aggregate table of ./dialect.ts.
 import type { WindowExpr, WindowFrame } from "../../plan/expr.js";
 import type { DataType } from "../../plan/types.js";
-import { AGGREGATE_SQL, orderList, renderCall } from "./dialect.js";
+import { AGGREGATE_SQL, aggregateArgs, orderList, renderCall } from "./dialect.js";
 import { quoteLiteral } from "./quote.js";
 
 type Render = (args: string[], e: WindowExpr) => string;
@@ -35,7 +35,7 @@ function frameSql(f: WindowFrame): string {
 export function renderWindow(e: WindowExpr, q: (x: WindowExpr["args"][number]) => string, type: DataType): string {
   const args = e.args.map(q);
   const special = WINDOW_SQL[e.fn];
-  const call = special ? special(args, e) : renderCall(AGGREGATE_SQL, e.fn, args, e.options);
+  const call = special ? special(args, e) : renderCall(AGGREGATE_SQL, e.fn, aggregateArgs(e.fn, args, type), e.options);
   const partition = e.partitionBy.length ? `PARTITION BY ${e.partitionBy.map(q).join(", ")}` : "";
   const order = e.orderBy.length ? ` ORDER BY ${orderList(e.orderBy, q)}` : "";
   const frame = e.frame && !special ? frameSql(e.frame) : "";
