@@ -24,7 +24,11 @@ export async function sql(strings: TemplateStringsArray, ...values: SqlValue[]):
       throw new InvalidArgumentError(`sql\`...\`: value #${i + 1} is ${Object.prototype.toString.call(v)}; interpolate frames, numbers, strings, booleans, bigints, Dates or null`);
     return { value: bound.push(v) - 1 };
   });
-  const params: SqlParams = { text: [...strings], slots, values: bound, schema: [] };
+  // The text becomes a subquery: a final ";" would end it early, a final "-- comment" would swallow its
+  // closing parenthesis. The semicolon is dropped and the text ends on a new line.
+  const text = [...strings];
+  text[text.length - 1] = `${text[text.length - 1].replace(/;\s*(--[^\n]*)?\s*$/, " $1").trimEnd()}\n`;
+  const params: SqlParams = { text, slots, values: bound, schema: [] };
   const probe: Plan = { kind: "extension", op: "sql", inputs: frames, params: params as unknown as ExtensionParams };
   const compiled = compile(optimize(probe));
   let schema;

@@ -63,6 +63,15 @@ describe("sql template", () => {
     expect((await nested.collect()).column("n")).toEqual([PEOPLE.filter((p) => p.salary > 95 && p.dept === "eng").length]);
   });
 
+  it("a final semicolon or a trailing -- comment is fine, as in a SQL editor", async () => {
+    const semi = await sql`select 1 as a;`;
+    const comment = await sql`select 2 as a -- the answer`;
+    const both = await sql`select ${3} as a; -- done
+    `;
+    const values = await Promise.all([semi, comment, both].map(async (f) => (await f.collect()).column("a")[0]));
+    expect(values).toEqual([1, 2, 3]);
+  });
+
   it("bad SQL and bad values fail at once with the engine's words", async () => {
     await expect(sql`select nope from ${people()}`).rejects.toThrow(EngineError);
     await expect(sql`select nope from ${people()}`).rejects.toThrow(/nope/);
