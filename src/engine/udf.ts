@@ -8,14 +8,14 @@ import {
   BIGINT,
   BOOLEAN,
   DOUBLE,
-  DuckDBDateValue,
   DuckDBScalarFunction,
-  DuckDBTimestampValue,
+  JSDuckDBValueConverter,
   FLOAT,
   INTEGER,
   VARCHAR,
   type DuckDBConnection,
   type DuckDBType,
+  type DuckDBValue,
 } from "@duckdb/node-api";
 import { InvalidArgumentError } from "../plan/errors.js";
 import { connect } from "./instance.js";
@@ -73,11 +73,20 @@ export function ensureUdfRegistered(id: string): Promise<void> {
   return p;
 }
 
-/** DuckDB values → what a JS function expects: numbers (bigint when too large), strings, booleans, Dates. */
-function jsArg(v: unknown): unknown {
+/**
+ * DuckDB values → what a JS function expects: numbers (bigint when too large), strings, booleans, Dates
+ * (TIMESTAMP WITH TIME ZONE too), DECIMAL as a number, lists as arrays and structs as objects, at any depth
+ * (node-api's JS converter, then exact integers narrowed to numbers).
+ */
+function jsArg(v: DuckDBValue, type: DuckDBType): unknown {
+  return narrow(JSDuckDBValueConverter(v, type, JSDuckDBValueConverter));
+}
+
+function narrow(v: unknown): unknown {
   if (typeof v === "bigint") return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
-  if (v instanceof DuckDBTimestampValue) return new Date(Number(v.micros / 1000n));
-  if (v instanceof DuckDBDateValue) return new Date(v.days * 86_400_000);
+  if (Array.isArray(v)) return v.map(narrow);
+  if (v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype)
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, narrow(x)]));
   return v;
 }
 
@@ -104,7 +113,7 @@ async function register(id: string): Promise<void> {
           for (; row < input.rowCount; row++) {
             let anyNull = false;
             for (let c = 0; c < columns.length; c++) {
-              args[c] = jsArg(columns[c].getItem(row));
+              args[c] = jsArg(columns[c].getItem(row), columns[c].type);
               anyNull ||= args[c] === null;
             }
             // SQL's rule for functions: a null input gives null, and the JS function never sees it.

@@ -1,7 +1,7 @@
 // JS functions as DuckDB scalar functions: results against the same function applied in JS, use in
 // filters/aggregations/windows, and a throwing function failing only its query.
 import { describe, expect, it } from "vitest";
-import { EngineError, col, fromRecords, udf } from "../../src/index.js";
+import { EngineError, col, fromRecords, sql, udf } from "../../src/index.js";
 
 const ROWS = Array.from({ length: 5000 }, (_, i) => ({
   id: i,
@@ -34,6 +34,16 @@ describe("udf", () => {
     expect(df.column("twice")).toEqual(ROWS.map((r) => (r.maybe === null ? null : Math.round(r.maybe * 2))));
     expect(df.column("none").every((v) => v === null)).toBe(true);
     expect(df.schema.find((f) => f.name === "twice")?.type).toBe("BIGINT");
+  });
+
+  it("takes zoned timestamps as Dates, decimals as numbers, lists as arrays and structs as objects", async () => {
+    const q = await sql`select TIMESTAMPTZ '2024-03-01 12:00:00+00' as tz, 12.5::DECIMAL(6,2) as price, [1, 2, 3] as xs, {'a': 1, 'b': 'x'} as s`;
+    const hour = udf((d: Date) => d.getUTCHours(), { returns: "int64" });
+    const cents = udf((p: number) => p.toFixed(2), { returns: "string" });
+    const total = udf((xs: number[]) => xs.reduce((a, b) => a + b, 0), { returns: "int64" });
+    const label = udf((s: { a: number; b: string }) => `${s.b}${s.a}`, { returns: "string" });
+    const [row] = (await q.select(hour(col("tz")).as("h"), cents(col("price")).as("c"), total(col("xs")).as("t"), label(col("s")).as("l")).collect()).toRecords();
+    expect(row).toEqual({ h: 12, c: "12.50", t: 6, l: "x1" });
   });
 
   it("works in filters, aggregations and windows like any expression", async () => {
