@@ -24,6 +24,60 @@ export interface HistogramOptions {
 /** More rows than this are refused: a chart is not the place for a million points. */
 const MAX_POINTS = 50_000;
 
+/** Characters Vega-Lite 5 cannot carry in a field name at all: its generated tooltip and bin expressions break. */
+const UNADDRESSABLE = /[\\"\u0000-\u001f\u007f]/g;
+
+/**
+ * The key each column's values get in the inlined data: the column name itself, except for names with a
+ * backslash, a double quote or a control character, which get those replaced by "_" (made unique).
+ */
+export function dataKeys(names: readonly string[]): Map<string, string> {
+  const taken = new Set(names);
+  const keys = new Map<string, string>();
+  for (const name of names) {
+    let key = name.replace(UNADDRESSABLE, "_");
+    if (key !== name) {
+      while (taken.has(key)) key += "_";
+      taken.add(key);
+    }
+    keys.set(name, key);
+  }
+  return keys;
+}
+
+/**
+ * Vega-Lite reads `field` as a path ("a.b" is b inside a, "x[0]" an element of x); a data key is one key, so
+ * its path characters are escaped with a backslash (Vega-Lite's documented escaping).
+ */
+export function fieldPath(key: string): string {
+  return key.replace(/[.\[\]']/g, (c) => `\\${c}`);
+}
+
+function checkPositive(call: string, option: string, value: unknown, integer: boolean): void {
+  if (value === undefined) return;
+  const ok = typeof value === "number" && Number.isFinite(value) && value > 0 && (!integer || Number.isInteger(value));
+  if (!ok)
+    throw new InvalidArgumentError(`${call}: ${option} must be a positive ${integer ? "whole number" : "number"} (of ${option === "bins" ? "bins" : "pixels"}), got ${JSON.stringify(value) ?? String(value)}`);
+}
+
+/** Option values a chart cannot draw, refused before any query runs. */
+function checkPlotOptions(mark: string, o: PlotOptions): void {
+  checkOptionNames(`plot.${mark}`, o, { x: true, y: true, color: true, title: true, width: true, height: true } satisfies Record<keyof PlotOptions, true>);
+  if (!o || typeof o.x !== "string") throw new InvalidArgumentError(`plot.${mark}({ x, y }): x (a column name) is required`);
+  for (const k of ["y", "color", "title"] as const)
+    if (o[k] !== undefined && typeof o[k] !== "string") throw new InvalidArgumentError(`plot.${mark}: ${k} must be a string${k === "title" ? "" : " (a column name)"}, got ${JSON.stringify(o[k])}`);
+  checkPositive(`plot.${mark}`, "width", o.width, false);
+  checkPositive(`plot.${mark}`, "height", o.height, false);
+}
+
+function checkHistogramOptions(o: HistogramOptions): void {
+  checkOptionNames("plot.histogram", o, { x: true, bins: true, color: true, title: true } satisfies Record<keyof HistogramOptions, true>);
+  if (!o || typeof o.x !== "string") throw new InvalidArgumentError("plot.histogram({ x }): x (a numeric column name) is required");
+  for (const k of ["color", "title"] as const)
+    if (o[k] !== undefined && typeof o[k] !== "string") throw new InvalidArgumentError(`plot.histogram: ${k} must be a string${k === "title" ? "" : " (a column name)"}, got ${JSON.stringify(o[k])}`);
+  checkPositive("plot.histogram", "bins", o.bins, true);
+}
+
 export class Chart {
   constructor(readonly spec: Record<string, unknown>) {}
   toJSON(): Record<string, unknown> {
@@ -37,6 +91,7 @@ export class Chart {
 }
 
 export class Plot {
+  private keyCache?: Map<string, string>;
   constructor(private readonly df: DataFrame) {}
 
   bar(o: PlotOptions): Chart { return this.chart("bar", o); }
@@ -45,14 +100,14 @@ export class Plot {
   area(o: PlotOptions): Chart { return this.chart("area", o); }
 
   histogram(o: HistogramOptions): Chart {
-    checkOptionNames("plot.histogram", o, { x: true, bins: true, color: true, title: true } satisfies Record<keyof HistogramOptions, true>);
+    checkHistogramOptions(o);
     const x = this.field(o.x);
     if (!isNumeric(x.type)) throw new InvalidArgumentError(`histogram(x: '${o.x}'): needs a numeric column, '${o.x}' is ${x.type}`);
     return new Chart({
       ...this.base(o.title),
       mark: { type: "bar" },
       encoding: {
-        x: { field: o.x, type: "quantitative", bin: { maxbins: o.bins ?? 30 } },
+        x: { ...this.fieldOf(o.x), type: "quantitative", bin: { maxbins: o.bins ?? 30 } },
         y: { aggregate: "count", type: "quantitative" },
         ...(o.color ? { color: this.encode(o.color) } : {}),
       },
@@ -60,8 +115,7 @@ export class Plot {
   }
 
   private chart(mark: string, o: PlotOptions): Chart {
-    checkOptionNames(`plot.${mark}`, o, { x: true, y: true, color: true, title: true, width: true, height: true } satisfies Record<keyof PlotOptions, true>);
-    if (!o || typeof o.x !== "string") throw new InvalidArgumentError(`plot.${mark}({ x, y }): x (a column name) is required`);
+    checkPlotOptions(mark, o);
     const y = o.y ? this.encode(o.y) : { aggregate: "count", type: "quantitative" };
     return new Chart({
       ...this.base(o.title, o.width, o.height),
@@ -76,20 +130,36 @@ export class Plot {
     return f;
   }
 
+  /** `field` for a column, with its name as the title when the field differs (a title takes no control characters). */
+  private fieldOf(name: string): { field: string; title?: string } {
+    const field = fieldPath(this.keys.get(name) ?? name);
+    return field === name ? { field } : { field, title: name.replace(/[\u0000-\u001f\u007f]/g, " ") };
+  }
+
+  private get keys(): Map<string, string> {
+    return (this.keyCache ??= dataKeys(this.df.columns));
+  }
+
   private encode(name: string) {
     const f = this.field(name);
-    return { field: name, type: isNumeric(f.type) ? "quantitative" : isTemporal(f.type) ? "temporal" : "nominal" };
+    return { ...this.fieldOf(name), type: isNumeric(f.type) ? "quantitative" : isTemporal(f.type) ? "temporal" : "nominal" };
+  }
+
+  /** A record under the data keys (the same object when no column needed another key). */
+  private datum(record: Record<string, unknown>): Record<string, unknown> {
+    if ([...this.keys].every(([name, key]) => name === key)) return record;
+    return Object.fromEntries(Object.entries(record).map(([name, v]) => [this.keys.get(name) ?? name, v]));
   }
 
   private base(title?: string, width?: number, height?: number) {
     if (this.df.numRows > MAX_POINTS)
-      throw new InvalidArgumentError(`plot: ${this.df.numRows} rows is too many to inline (max ${MAX_POINTS}); aggregate or sample the frame first`);
+      throw new InvalidArgumentError(`plot: ${this.df.numRows.toLocaleString("en-US")} rows is too many to inline (max ${MAX_POINTS.toLocaleString("en-US")}); aggregate or sample the frame first`);
     return {
       $schema: "https://vega.github.io/schema/vega-lite/v5.json",
       ...(title ? { title } : {}),
       width: width ?? 400,
       height: height ?? 250,
-      data: { values: this.df.toRecords().map((r) => jsonSafe(r)) },
+      data: { values: this.df.toRecords().map((r) => this.datum(jsonSafe(r) as Record<string, unknown>)) },
     };
   }
 }
@@ -98,11 +168,15 @@ export class Plot {
 export class LazyPlot {
   constructor(private readonly frame: LazyFrame) {}
   private async plot(): Promise<Plot> {
-    return (await this.frame.limit(MAX_POINTS + 1).collect()).plot;
+    // One row past the limit tells "too many" apart without counting them all.
+    const df = await this.frame.limit(MAX_POINTS + 1).collect();
+    if (df.numRows > MAX_POINTS)
+      throw new InvalidArgumentError(`plot: the frame has more than ${MAX_POINTS.toLocaleString("en-US")} rows, too many to inline; aggregate or sample it first`);
+    return df.plot;
   }
-  async bar(o: PlotOptions): Promise<Chart> { return (await this.plot()).bar(o); }
-  async line(o: PlotOptions): Promise<Chart> { return (await this.plot()).line(o); }
-  async point(o: PlotOptions): Promise<Chart> { return (await this.plot()).point(o); }
-  async area(o: PlotOptions): Promise<Chart> { return (await this.plot()).area(o); }
-  async histogram(o: HistogramOptions): Promise<Chart> { return (await this.plot()).histogram(o); }
+  async bar(o: PlotOptions): Promise<Chart> { checkPlotOptions("bar", o); return (await this.plot()).bar(o); }
+  async line(o: PlotOptions): Promise<Chart> { checkPlotOptions("line", o); return (await this.plot()).line(o); }
+  async point(o: PlotOptions): Promise<Chart> { checkPlotOptions("point", o); return (await this.plot()).point(o); }
+  async area(o: PlotOptions): Promise<Chart> { checkPlotOptions("area", o); return (await this.plot()).area(o); }
+  async histogram(o: HistogramOptions): Promise<Chart> { checkHistogramOptions(o); return (await this.plot()).histogram(o); }
 }
