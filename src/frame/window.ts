@@ -77,7 +77,8 @@ Expression.prototype.over = function over(this: Expression, spec: WindowSpec = {
 };
 
 function checkN(n: number, what: string): void {
-  if (!(Number.isInteger(n) && n >= 1)) throw new InvalidArgumentError(`${what}(n): n must be a positive integer, got ${n}`);
+  // Safe integers only: a larger one loses digits (and was wrapped to 32 bits when rendered).
+  if (!(Number.isSafeInteger(n) && n >= 1)) throw new InvalidArgumentError(`${what}(n): n must be a positive integer (at most 2^53 - 1), got ${n}`);
 }
 
 Expression.prototype.lag = function (this: Expression, n = 1, defaultValue?: Literal) {

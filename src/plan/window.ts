@@ -1,9 +1,9 @@
 // Window functions: what each accepts and returns (the SQL spelling is in src/engine/sql/window.ts).
 // A window expression is computed per row, over the rows of its partition, in its order and frame.
-import { TypeMismatchError } from "./errors.js";
+import { InvalidArgumentError, TypeMismatchError } from "./errors.js";
 import { exprToString, type Expr, type WindowExpr } from "./expr.js";
 import { AGGREGATE_FUNCTIONS, argKindMatches, type FunctionSpec } from "./functions.js";
-import type { DataType, Schema } from "./types.js";
+import { isBoolean, isInteger, isNull, isNumeric, isString, isTemporal, type DataType, type Schema } from "./types.js";
 
 const bigint = () => "BIGINT";
 const same = (t: readonly DataType[]) => t[0];
@@ -40,6 +40,38 @@ export function windowType(e: WindowExpr, schema: Schema, typeOf: (e: Expr, s: S
     throw new TypeMismatchError(`${exprToString(e)}: cumulative and rolling windows need an order; pass over({ orderBy: "column" })`);
   if (e.frame?.unit === "range" && e.orderBy.length !== 1)
     throw new TypeMismatchError(`${exprToString(e)}: a range frame needs exactly one orderBy column (the frame is measured in its values)`);
+  if (e.fn === "lag" || e.fn === "lead") return shiftType(e, types[0]);
   // Sums as grouped: integers stay BIGINT (as a cumulative sum does in Polars), a DECIMAL stays DECIMAL(38, s).
   return spec.result(types, e.options);
+}
+
+/**
+ * The type of lag/lead: the column's, or DOUBLE when an integer column gets a fractional default (as
+ * Polars widens). A default of another kind is refused here, not cast by DuckDB (0.5 → 0, true → 1).
+ */
+function shiftType(e: WindowExpr, t: DataType): DataType {
+  const offset = e.options?.offset ?? 1;
+  if (!(typeof offset === "number" && Number.isSafeInteger(offset) && offset >= 0))
+    throw new InvalidArgumentError(`${e.fn}(n): n must be a non-negative integer (at most 2^53 - 1), got ${JSON.stringify(offset)}`);
+  const d: unknown = e.options?.default;
+  if (d === undefined || d === null || isNull(t)) return t;
+  const refuse = (want: string) =>
+    new TypeMismatchError(`${exprToString(e)}: the default ${d instanceof Date ? d.toISOString() : JSON.stringify(d)} does not fit the column's type ${t}; pass ${want}`);
+  if (isNumeric(t)) {
+    if (typeof d !== "number" || !Number.isFinite(d)) throw refuse("a finite number");
+    return isInteger(t) && !Number.isInteger(d) ? "DOUBLE" : t;
+  }
+  if (isBoolean(t)) {
+    if (typeof d !== "boolean") throw refuse("true or false");
+    return t;
+  }
+  if (isString(t)) {
+    if (typeof d !== "string") throw refuse("a string");
+    return t;
+  }
+  if (isTemporal(t)) {
+    if (typeof d !== "string" && !(d instanceof Date)) throw refuse("a Date or a date/time string");
+    return t;
+  }
+  throw new TypeMismatchError(`${exprToString(e)}: a default is supported for numbers, text, booleans, dates and times, not ${t}; fill nulls afterwards with fillNull()`);
 }

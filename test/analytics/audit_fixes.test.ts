@@ -188,3 +188,28 @@ describe("median, quantile and window sums: schema and values agree", () => {
     expect(df.toRecords().map((r) => [Number(r.s), Number(r.c)])).toEqual([[0.75, 0.25], [0.75, 0.75]]);
   });
 });
+
+describe("lag/lead defaults and offsets", () => {
+  const f = () => fromRecords([{ i: 1, x: 10 }, { i: 2, x: 20 }, { i: 3, x: 30 }]);
+
+  it("a fractional default on an integer column widens to DOUBLE (not cast to 0 or 2)", async () => {
+    const g = f().select("i", col("x").lag(1, 0.5).over({ orderBy: "i" }).as("a"), col("x").lead(1, 1.7).over({ orderBy: "i" }).as("b"), col("x").lag(1, 7).over({ orderBy: "i" }).as("c")).sort("i");
+    expect(g.schema.map((x) => x.type)).toEqual(["BIGINT", "DOUBLE", "DOUBLE", "BIGINT"]);
+    const rows = (await collectChecked(g)).toRecords();
+    expect(rows.map((r) => [r.a, r.b, r.c])).toEqual([[0.5, 20, 7], [10, 30, 10], [20, 1.7, 20]]);
+  });
+
+  it("a default of another kind is refused when the frame is written", () => {
+    expect(() => f().select(col("x").lead(1, true).over({ orderBy: "i" }).as("a"))).toThrow(/default true does not fit the column's type BIGINT/);
+    expect(() => f().select(col("x").lag(1, "zero").over({ orderBy: "i" }).as("a"))).toThrow(/does not fit.*BIGINT; pass a finite number/);
+    const s = fromRecords([{ i: 1, s: "a" }]);
+    expect(() => s.select(col("s").lag(1, 3).over({ orderBy: "i" }).as("a"))).toThrow(/pass a string/);
+  });
+
+  it("a large offset is not wrapped to 32 bits, and an unsafe one is refused", async () => {
+    const g = f().select("i", col("x").lag(2 ** 32).over({ orderBy: "i" }).as("a")).sort("i");
+    expect((await collectChecked(g)).toRecords().map((r) => r.a)).toEqual([null, null, null]);
+    expect(() => col("x").lag(2 ** 53)).toThrow(/positive integer/);
+    expect(() => col("x").lead(1.5)).toThrow(InvalidArgumentError);
+  });
+});

@@ -1,24 +1,28 @@
 // Window expressions in DuckDB SQL: `fn(args) OVER (PARTITION BY ... ORDER BY ... ROWS BETWEEN ...)`.
 // Window-only functions are spelled here; aggregates reuse the aggregate table of ./dialect.ts.
-import type { WindowExpr, WindowFrame } from "../../plan/expr.js";
+import type { Literal, WindowExpr, WindowFrame } from "../../plan/expr.js";
 import type { DataType } from "../../plan/types.js";
 import { AGGREGATE_SQL, aggregateArgs, orderList, renderCall } from "./dialect.js";
-import { quoteLiteral } from "./quote.js";
+import { quoteLiteral, quoteType } from "./quote.js";
 
-type Render = (args: string[], e: WindowExpr) => string;
+type Render = (args: string[], e: WindowExpr, type: DataType) => string;
 
-const offsetArgs = (a: string[], e: WindowExpr) => {
-  const offset = Number(e.options?.offset ?? 1) | 0;
-  const dflt = e.options?.default;
-  return [a[0], String(offset), ...(dflt === undefined || dflt === null ? [] : [quoteLiteral(dflt as string | number | boolean)])].join(", ");
+// The offset was checked as a safe non-negative integer (src/plan/window.ts); with a default, value and
+// default are both cast to the result type, so DuckDB never casts the default to the column's type.
+const offsetArgs = (a: string[], e: WindowExpr, type: DataType) => {
+  const offset = Number(e.options?.offset ?? 1);
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new Error(`internal: unchecked ${e.fn} offset ${offset}`);
+  const dflt = e.options?.default as Literal | undefined;
+  if (dflt === undefined || dflt === null) return [a[0], String(offset)].join(", ");
+  return [`CAST(${a[0]} AS ${quoteType(type)})`, String(offset), `CAST(${quoteLiteral(dflt)} AS ${quoteType(type)})`].join(", ");
 };
 
 export const WINDOW_SQL: Record<string, Render> = {
   rowNumber: () => "row_number()",
   rank: () => "rank()",
   denseRank: () => "dense_rank()",
-  lag: (a, e) => `lag(${offsetArgs(a, e)})`,
-  lead: (a, e) => `lead(${offsetArgs(a, e)})`,
+  lag: (a, e, t) => `lag(${offsetArgs(a, e, t)})`,
+  lead: (a, e, t) => `lead(${offsetArgs(a, e, t)})`,
 };
 
 function bound(n: number | null, side: "start" | "end"): string {
@@ -35,7 +39,7 @@ function frameSql(f: WindowFrame): string {
 export function renderWindow(e: WindowExpr, q: (x: WindowExpr["args"][number]) => string, type: DataType): string {
   const args = e.args.map(q);
   const special = WINDOW_SQL[e.fn];
-  const call = special ? special(args, e) : renderCall(AGGREGATE_SQL, e.fn, aggregateArgs(e.fn, args, type), e.options);
+  const call = special ? special(args, e, type) : renderCall(AGGREGATE_SQL, e.fn, aggregateArgs(e.fn, args, type), e.options);
   const partition = e.partitionBy.length ? `PARTITION BY ${e.partitionBy.map(q).join(", ")}` : "";
   const order = e.orderBy.length ? ` ORDER BY ${orderList(e.orderBy, q)}` : "";
   const frame = e.frame && !special ? frameSql(e.frame) : "";
