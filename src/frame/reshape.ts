@@ -23,8 +23,9 @@ export interface PivotOptions {
   values: Many<string>;
   /** How cells with several rows are combined (default "first"). */
   agg?: "first" | "last" | "sum" | "mean" | "min" | "max" | "count" | "median";
-  /** The values of `on` to turn into columns, in order. Without it, pivot runs a query to find them. */
-  columns?: readonly PivotValue[];
+  /** The values of `on` to turn into columns, in order. Without it, pivot runs a query to find them.
+   *  A bigint beyond 2^53 is kept exact (matched as its decimal text). */
+  columns?: readonly (PivotValue | bigint)[];
 }
 
 export interface UnpivotOptions {
@@ -43,12 +44,12 @@ declare module "./lazy.js" {
   interface LazyFrame {
     /** Long → wide. With `columns` the result is lazy; without, the values of `on` are found first
      *  by running a query (SELECT DISTINCT on), so it returns a Promise. */
-    pivot(options: PivotOptions & { columns: readonly PivotValue[] }): LazyFrame;
+    pivot(options: PivotOptions & { columns: readonly (PivotValue | bigint)[] }): LazyFrame;
     pivot(options: PivotOptions): Promise<LazyFrame>;
     /** Wide → long: one row per (index, column), with the column's name and value. */
     unpivot(options?: UnpivotOptions): LazyFrame;
     /** One row per element of a list column, or per entry of a map column (a {key, value} struct). Empty and null lists give no row. */
-    explode(column: string): LazyFrame;
+    explode(column: string, ...more: never[]): LazyFrame;
     /** Replaces a struct column by one column per field (named `prefix + field`). */
     unnest(column: string, options?: { prefix?: string }): LazyFrame;
   }
@@ -83,7 +84,10 @@ function pivot(this: LazyFrame, options: PivotOptions): LazyFrame | Promise<Lazy
   checkColumns(this, [options.on, ...index, ...values]);
   const valueTypes = values.map((v) => AGGREGATE_FUNCTIONS[agg].result([typeOf(colRef(v), this.schema)], undefined));
   if (agg === "sum" || agg === "mean") for (const v of values) typeOf({ kind: "agg", fn: agg, args: [colRef(v)] }, this.schema);
-  const build = (pivotValues: readonly PivotValue[], discovered: boolean) => {
+  const build = (given: readonly (PivotValue | bigint)[], discovered: boolean) => {
+    // A bigint stays exact: a number when it is safe, else its decimal text (DuckDB casts the text back
+    // to the column's integer type in the comparison), never a rounded Number().
+    const pivotValues = given.map((v) => (typeof v === "bigint" ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v));
     if (pivotValues.length > MAX_PIVOT_COLUMNS)
       throw new InvalidArgumentError(`pivot: '${options.on}' has ${pivotValues.length} distinct values (more than ${MAX_PIVOT_COLUMNS}); pivot on a column with fewer values, or pass columns: [...]`);
     const names = new Set<string>();
@@ -104,14 +108,17 @@ function pivot(this: LazyFrame, options: PivotOptions): LazyFrame | Promise<Lazy
     const params: PivotParams & { discovered: boolean } = { index, on: options.on, values, agg, pivotValues: [...pivotValues], valueTypes, discovered };
     return extension(this, "pivot", [this.plan], params);
   };
-  if (options.columns) return build(options.columns, false);
+  if (options.columns !== undefined) {
+    if (!Array.isArray(options.columns)) throw new InvalidArgumentError(`pivot({ columns }): columns must be an array of values, e.g. columns: [${JSON.stringify(options.columns)}]; got ${typeof options.columns}`);
+    return build(options.columns, false);
+  }
   // Discovery is a query: its own job (with progress), before the pivot frame exists.
   return this.select(options.on)
     .filter(col(options.on).isNotNull())
     .unique()
     .sort(options.on)
     .collect()
-    .then((df) => build(df.column(options.on).map((v) => (typeof v === "bigint" ? Number(v) : v instanceof Date ? v.toISOString() : v)) as PivotValue[], true));
+    .then((df) => build(df.column(options.on).map((v) => (v instanceof Date ? v.toISOString() : v)) as (PivotValue | bigint)[], true));
 }
 LazyFrame.prototype.pivot = pivot as LazyFrame["pivot"];
 
@@ -136,7 +143,9 @@ LazyFrame.prototype.unpivot = function (this: LazyFrame, options: UnpivotOptions
   return extension(this, "unpivot", [this.plan], params);
 };
 
-LazyFrame.prototype.explode = function (this: LazyFrame, column: string): LazyFrame {
+LazyFrame.prototype.explode = function (this: LazyFrame, column: string, ...more: unknown[]): LazyFrame {
+  if (typeof column !== "string" || more.length)
+    throw new InvalidArgumentError(`explode(column): takes one column name as a string, got ${JSON.stringify([column, ...more])}; call explode once per column (note: .explode("a").explode("b") gives every pair, not the lists zipped)`);
   checkColumns(this, [column]);
   const params: ExplodeParams = { column };
   return extension(this, "explode", [this.plan], params);

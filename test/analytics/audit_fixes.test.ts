@@ -213,3 +213,25 @@ describe("lag/lead defaults and offsets", () => {
     expect(() => col("x").lead(1.5)).toThrow(InvalidArgumentError);
   });
 });
+
+describe("pivot and explode arguments", () => {
+  it("pivot on BIGINT values above 2^53 keeps them exact (discovered or given as bigint)", async () => {
+    const f = await sql`SELECT * FROM (VALUES ('x', 9007199254740993::BIGINT, 1), ('x', 9007199254740994::BIGINT, 2)) AS t(k, id, v)`;
+    const found = await f.pivot({ on: "id", index: "k", values: "v", agg: "sum" });
+    expect(found.columns).toEqual(["k", "9007199254740993", "9007199254740994"]);
+    expect((await collectChecked(found)).toRecords()).toEqual([{ k: "x", "9007199254740993": 1, "9007199254740994": 2 }]);
+    const given = f.pivot({ on: "id", index: "k", values: "v", agg: "sum", columns: [9007199254740994n, 5n] });
+    expect((await collectChecked(given)).toRecords()).toEqual([{ k: "x", "9007199254740994": 2, "5": null }]);
+  });
+
+  it("pivot refuses columns given as a string instead of an array", () => {
+    const s = fromRecords([{ shop: "x", product: "tea", qty: 1 }]);
+    expect(() => s.pivot({ on: "product", index: "shop", values: "qty", columns: "tea" as never })).toThrow(/columns must be an array.*\["tea"\]/);
+  });
+
+  it("explode takes exactly one column name", () => {
+    const f = fromRecords([{ a: [1, 2], b: [3] }]);
+    expect(() => (f.explode as (...a: unknown[]) => unknown)("a", "b")).toThrow(/takes one column name/);
+    expect(() => (f.explode as (...a: unknown[]) => unknown)(["a", "b"])).toThrow(InvalidArgumentError);
+  });
+});
