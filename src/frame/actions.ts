@@ -9,6 +9,7 @@ import { collectTable, materialize, profileTable, type ActionInfo } from "../eng
 import { quoteIdent } from "../engine/sql/quote.js";
 import { DataFrame } from "./dataframe.js";
 import { Profile } from "./explain.js";
+import { setOwn } from "./values.js";
 import type { LazyFrame } from "./lazy.js";
 
 export async function profilePlan(plan: Plan, info: ActionInfo): Promise<Profile> {
@@ -151,7 +152,7 @@ export async function describeFrame(frame: LazyFrame): Promise<DataFrame> {
   let label = "statistic";
   while (schema.some((f) => f.name === label)) label += "_";
   const columns: Record<string, A.Vector> = {};
-  defineOwn(columns, label, A.vectorFromArray([...STATISTICS], new A.Utf8()));
+  setOwn(columns, label, A.vectorFromArray([...STATISTICS], new A.Utf8()));
   schema.forEach((f, i) => {
     const text = kinds[i] === "temporal" || kinds[i] === "text";
     const value = (s: Statistic): unknown => {
@@ -160,7 +161,7 @@ export async function describeFrame(frame: LazyFrame): Promise<DataFrame> {
       return stats[`c${i}_${s.replace("%", "")}`] ?? null;
     };
     const values = STATISTICS.map(value);
-    defineOwn(
+    setOwn(
       columns,
       f.name,
       text
@@ -169,9 +170,4 @@ export async function describeFrame(frame: LazyFrame): Promise<DataFrame> {
     );
   });
   return new DataFrame(new A.Table(columns));
-}
-
-/** Sets an own property even for names like `__proto__` (plain assignment would set the prototype). */
-function defineOwn<T>(target: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }

@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import { ColumnNotFoundError } from "../plan/errors.js";
 import type { Field } from "../plan/types.js";
 import { frameBundle } from "./display.js";
-import { columnValues } from "./values.js";
+import { columnValues, setOwn } from "./values.js";
 import { Plot } from "./plot.js";
 
 export class DataFrame {
@@ -45,7 +45,7 @@ export class DataFrame {
     const rows: Record<string, unknown>[] = [];
     for (let r = 0; r < n; r++) {
       const row: Record<string, unknown> = {};
-      fields.forEach((f, i) => (row[f.name] = cols[i][r]));
+      fields.forEach((f, i) => setOwn(row, f.name, cols[i][r]));
       rows.push(row);
     }
     return rows;
@@ -57,7 +57,7 @@ export class DataFrame {
     // danfo refuses a dict of empty columns ("end must be greater than start") but takes no rows with column names.
     if (this.numRows === 0) return new dfd.DataFrame([], { columns: this.columns });
     const data: Record<string, unknown[]> = {};
-    for (const name of this.columns) data[name] = this.column(name).map((v) => (typeof v === "bigint" ? Number(v) : v));
+    for (const name of this.columns) setOwn(data, name, this.column(name).map((v) => (typeof v === "bigint" ? Number(v) : v)));
     return new dfd.DataFrame(data, { columns: this.columns });
   }
 

@@ -29,13 +29,16 @@ const UNADDRESSABLE = /[\\"\u0000-\u001f\u007f]/g;
 
 /**
  * The key each column's values get in the inlined data: the column name itself, except for names with a
- * backslash, a double quote or a control character, which get those replaced by "_" (made unique).
+ * backslash, a double quote or a control character, which get those replaced by "_", and names of
+ * Object.prototype members ("__proto__", "constructor", "toString"…: Vega's lookups miss them), which get
+ * a "_" appended; a cleaned key is made unique among the columns.
  */
 export function dataKeys(names: readonly string[]): Map<string, string> {
   const taken = new Set(names);
   const keys = new Map<string, string>();
   for (const name of names) {
     let key = name.replace(UNADDRESSABLE, "_");
+    if (key in Object.prototype) key += "_";
     if (key !== name) {
       while (taken.has(key)) key += "_";
       taken.add(key);
@@ -133,7 +136,11 @@ export class Plot {
   /** `field` for a column, with its name as the title when the field differs (a title takes no control characters). */
   private fieldOf(name: string): { field: string; title?: string } {
     const field = fieldPath(this.keys.get(name) ?? name);
-    return field === name ? { field } : { field, title: name.replace(/[\u0000-\u001f\u007f]/g, " ") };
+    if (field === name) return { field };
+    // Vega fails ("Operator not defined") on a title spelled like an Object.prototype member; a zero-width
+    // space after it draws the same text.
+    const title = name.replace(/[\u0000-\u001f\u007f]/g, " ");
+    return { field, title: title in Object.prototype ? `${title}\u200b` : title };
   }
 
   private get keys(): Map<string, string> {

@@ -11,7 +11,7 @@ export function jsValue(v: unknown, t: A.DataType): unknown {
     const entries = (t as A.Map_).children[0].type as A.Struct;
     const valueType = entries.children[1].type;
     const out: Record<string, unknown> = {};
-    for (const [k, val] of v as Iterable<[unknown, unknown]>) out[String(k)] = jsValue(val, valueType);
+    for (const [k, val] of v as Iterable<[unknown, unknown]>) setOwn(out, String(k), jsValue(val, valueType));
     return out;
   }
   if (A.DataType.isStruct(t)) {
@@ -23,6 +23,15 @@ export function jsValue(v: unknown, t: A.DataType): unknown {
     return [...(v as Iterable<unknown>)].map((x) => jsValue(x, inner));
   }
   return v;
+}
+
+/**
+ * obj[key] = value, except that a key "__proto__" becomes an own property too (plain assignment would set
+ * the object's prototype and the value would vanish from keys, JSON and display).
+ */
+export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  if (key === "__proto__") Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
 }
 
 export function columnValues(vector: A.Vector, t: A.DataType): unknown[] {
