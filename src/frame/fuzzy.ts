@@ -2,9 +2,9 @@
 // never a cross join) and textSimilarity/levenshtein expressions for withColumns.
 import { InvalidArgumentError, TypeMismatchError, checkOptionNames } from "../plan/errors.js";
 import { colRef } from "../plan/expr.js";
-import type { FuzzyParams } from "../plan/extensions.js";
+import { sideBySide, type FuzzyParams } from "../plan/extensions.js";
 import { typeOf } from "../plan/infer.js";
-import { isString } from "../plan/types.js";
+import { isString, nameKey } from "../plan/types.js";
 import { Expression, toColumnExpr } from "./expr.js";
 import { LazyFrame } from "./lazy.js";
 import { extension } from "./reshape.js";
@@ -59,10 +59,12 @@ LazyFrame.prototype.fuzzyJoin = function (this: LazyFrame, other: LazyFrame, o: 
   const rt = typeOf(colRef(o.right), other.schema);
   if (!isString(lt) || !isString(rt)) throw new TypeMismatchError(`fuzzyJoin: '${o.left}' is ${lt} and '${o.right}' is ${rt}; both must be text (VARCHAR)`);
   const params: FuzzyParams = { left: o.left, right: o.right, threshold: o.threshold, tokens, keep, suffix: o.suffix ?? "_right", similarity: o.similarity ?? "similarity" };
-  const frame = extension(this, "fuzzyJoin", [this.plan, other.plan], params);
-  if (frame.columns.filter((c) => c === params.similarity).length > 1)
-    throw new InvalidArgumentError(`fuzzyJoin: a column is already named '${params.similarity}'; pass { similarity: "another_name" }`);
-  return frame;
+  // Checked before the frame is made, ignoring case (DuckDB reads "Similarity" and "similarity" as one column).
+  const paired = sideBySide(this.schema, other.schema, [], params.suffix).map((c) => c.name);
+  const taken = paired.find((c) => nameKey(c) === nameKey(params.similarity));
+  if (taken !== undefined)
+    throw new InvalidArgumentError(`fuzzyJoin: a column is already named '${taken}'${taken === params.similarity ? "" : ` (DuckDB ignores case, so it clashes with '${params.similarity}')`}; pass { similarity: "another_name" }`);
+  return extension(this, "fuzzyJoin", [this.plan, other.plan], params);
 };
 
 export interface TextSimilarityOptions {

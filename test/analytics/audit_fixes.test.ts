@@ -235,3 +235,11 @@ describe("pivot and explode arguments", () => {
     expect(() => (f.explode as (...a: unknown[]) => unknown)(["a", "b"])).toThrow(InvalidArgumentError);
   });
 });
+
+describe("fuzzyJoin similarity column name", () => {
+  it("is refused when a column has it ignoring case, naming the option", () => {
+    const left = fromRecords([{ name: "acme", Similarity: 1 }]);
+    const right = fromRecords([{ name2: "acme" }]);
+    expect(() => left.fuzzyJoin(right, { left: "name", right: "name2", threshold: 0.5 })).toThrow(/already named 'Similarity'.*similarity: "another_name"/);
+  });
+});
