@@ -236,6 +236,22 @@ describe("pivot and explode arguments", () => {
   });
 });
 
+describe("similarity over columns named like SQL lambda parameters", () => {
+  it("columns named i, g, w, k, prev are read as columns, not as lambda parameters", async () => {
+    const f = fromRecords([{ i: "abcdef", g: "abcdxy", w: "the cat", k: "東京都", prev: "京都" }]);
+    const g = f.select(
+      textSimilarity("i", "g", { tokens: { ngram: 2 } }).as("s"), textSimilarity("g", "i", { tokens: { ngram: 2 } }).as("s2"),
+      textSimilarity("w", "i").as("s3"), levenshtein("k", "prev").as("l"),
+    );
+    const [r] = (await collectChecked(g)).toRecords();
+    // bigrams: ab bc cd de ef vs ab bc cd dx xy → 3 shared of 7
+    expect(r.s).toBeCloseTo(3 / 7, 12);
+    expect(r.s2).toBeCloseTo(3 / 7, 12);
+    expect(r.s3).toBe(0);
+    expect(Number(r.l)).toBe(editDistance("東京都", "京都"));
+  });
+});
+
 describe("fuzzyJoin similarity column name", () => {
   it("is refused when a column has it ignoring case, naming the option", () => {
     const left = fromRecords([{ name: "acme", Similarity: 1 }]);

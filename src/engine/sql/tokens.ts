@@ -4,13 +4,17 @@ import { quoteLiteral, quoteString } from "./quote.js";
 
 export type Tokens = "words" | { ngram: number };
 
+// Lambda parameters shadow columns of the same name (ignoring case) inside the lambda, and the texts are
+// column expressions used inside them: a column named "i" would be read as the lambda's i. Hence a prefix.
+const L = "__sluice_";
+
 /** Words: maximal runs of letters/digits of the lower-cased text. N-grams: every n characters of it
  *  (a text shorter than n is one token). Null text → no tokens. */
 export function tokensSql(x: string, tokens: Tokens): string {
   const s = `lower(${x})`;
-  if (tokens === "words") return `list_filter(regexp_split_to_array(${s}, ${quoteString("[^\\p{L}\\p{N}]+")}), w -> w <> '')`;
+  if (tokens === "words") return `list_filter(regexp_split_to_array(${s}, ${quoteString("[^\\p{L}\\p{N}]+")}), ${L}w -> ${L}w <> '')`;
   const n = quoteLiteral(tokens.ngram);
-  return `list_filter(list_transform(range(1, greatest(length(${s}) - ${n} + 1, 1) + 1), i -> substring(${s}, i, ${n})), g -> g <> '')`;
+  return `list_filter(list_transform(range(1, greatest(length(${s}) - ${n} + 1, 1) + 1), ${L}i -> substring(${s}, ${L}i, ${n})), ${L}g -> ${L}g <> '')`;
 }
 
 /** Jaccard similarity of the two token sets; NULL when either text is NULL or both have no tokens. */
@@ -24,15 +28,18 @@ export function jaccardSql(a: string, b: string, tokens: Tokens): string {
 /**
  * Edit distance counted in characters (code points). DuckDB's levenshtein() counts UTF-8 bytes
  * ('東京' vs '京都' is 6 to it, 'née' vs 'nee' 2), so it is used only when both texts are ASCII;
- * otherwise the classic row-by-row table runs over string_split(x, '') characters. The insertion
- * step, new[j] = min(t[k] + j - k for k <= j), keeps each row a plain list_transform.
+ * otherwise the classic table runs row by row (list_reduce) over the code points of a, against those of
+ * b. In a row, t[k] = min(deletion, substitution), and the insertions make new[j] = j + min(t[k] - k, k <= j):
+ * a prefix minimum, taken with the native list_min over a slice rather than a lambda per pair.
+ * `list_transform([v], x -> ...)[1]` binds v once (SQL has no let).
  */
 export function levenshteinSql(a: string, b: string): string {
-  const A = `string_split(${a}, '')`;
-  const B = `string_split(${b}, '')`;
-  const m = `length(${b})`;
-  const step = `CASE WHEN k = 0 THEN r[1] ELSE least(prev[k + 1] + 1, prev[k] + CASE WHEN ${A}[r[1]] = ${B}[k] THEN 0 ELSE 1 END) END + (j - k)`;
-  const row = `list_transform(range(0, ${m} + 1), j -> CASE WHEN j = 0 THEN r[1] ELSE list_min(list_transform(range(0, j + 1), k -> ${step})) END)`;
-  const table = `list_reduce(list_concat([range(0, ${m} + 1)], list_transform(range(1, length(${a}) + 1), i -> [i])), (prev, r) -> ${row})[-1]`;
+  const [bc, i, j, k, r, prev, d] = ["bc", "i", "j", "k", "r", "prev", "d"].map((n) => L + n);
+  const codes = `list_transform(range(1, length(${b}) + 1), ${j} -> unicode(substring(${b}, ${j}, 1)))`;
+  // The reduced list: row 0, then [i, code point of a's i-th character] per character of a.
+  const rows = `list_concat([range(0, len(${bc}) + 1)], list_transform(range(1, length(${a}) + 1), ${i} -> [${i}, unicode(substring(${a}, ${i}, 1))]))`;
+  const t = `list_transform(range(0, len(${bc}) + 1), ${k} -> CASE WHEN ${k} = 0 THEN ${r}[1] ELSE least(${prev}[${k} + 1] + 1, ${prev}[${k}] + CASE WHEN ${r}[2] = ${bc}[${k}] THEN 0 ELSE 1 END) END - ${k})`;
+  const row = `list_transform([${t}], ${d} -> list_transform(range(0, len(${bc}) + 1), ${j} -> ${j} + list_min(list_slice(${d}, 1, ${j} + 1))))[1]`;
+  const table = `list_transform([${codes}], ${bc} -> list_reduce(${rows}, (${prev}, ${r}) -> ${row})[-1])[1]`;
   return `(CASE WHEN ${a} IS NULL OR ${b} IS NULL THEN NULL WHEN strlen(${a}) = length(${a}) AND strlen(${b}) = length(${b}) THEN levenshtein(${a}, ${b}) ELSE ${table} END)`;
 }
