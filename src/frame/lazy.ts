@@ -9,7 +9,7 @@ import { optimize, type OptimizerFlags } from "../plan/optimizer.js";
 import { orderAggregates } from "../plan/aggregateOrder.js";
 import { schemaOf } from "../plan/schema.js";
 import { planText, planTree } from "../plan/tree.js";
-import { comparable, isBoolean, isNumeric, nameClash, type Field } from "../plan/types.js";
+import { comparable, isBoolean, isNumeric, nameClash, nameKey, type Field } from "../plan/types.js";
 import { collectTable, countRows, explainPhysical, streamBatches, writeFile, type WriteOptions } from "../engine/execute.js";
 import { DataFrame } from "./dataframe.js";
 import { Explain, Profile } from "./explain.js";
@@ -115,7 +115,7 @@ export class LazyFrame {
     const windows: Expr[] = [];
     const hidden = (i: number) => {
       let name = `__window_${i}`;
-      while (this.columns.includes(name)) name = `_${name}`;
+      while (this.columns.some((c) => nameKey(c) === nameKey(name))) name = `_${name}`; // DuckDB ignores case
       return name;
     };
     const replace = (x: Expr): Expr => {

@@ -259,3 +259,13 @@ describe("fuzzyJoin similarity column name", () => {
     expect(() => left.fuzzyJoin(right, { left: "name", right: "name2", threshold: 0.5 })).toThrow(/already named 'Similarity'.*similarity: "another_name"/);
   });
 });
+
+describe("a window inside filter next to a column named like its hidden column", () => {
+  it("the hidden column's name avoids the user's column ignoring case", async () => {
+    const f = fromRecords([{ __WINDOW_0: 2, x: 1 }, { __WINDOW_0: 6, x: 2 }]);
+    // sum(x) = 3 on every row: only the row whose own value is at least 3 stays.
+    const g = f.filter(col("x").sum().over({}).gt(col("__WINDOW_0")).not());
+    const df = await collectChecked(g.sort("x"));
+    expect(df.toRecords()).toEqual([{ __WINDOW_0: 6, x: 2 }]);
+  });
+});
