@@ -45,6 +45,11 @@ function kindOf(type: string): Kind {
  */
 const SAFE_FOR_VARIANCE = "1e120";
 
+/** The column's non-null values in ascending order (NaN last, as Polars sorts them). */
+function sortedList(x: string): string {
+  return `list_sort(list(${x}) FILTER (WHERE ${x} IS NOT NULL))`;
+}
+
 /**
  * Polars' "nearest" percentile of a sorted list: the element at round((n - 1) * q), halves away from zero.
  * (DuckDB's quantile_disc picks another rank, and its q must be a constant, so it cannot follow the count.)
@@ -91,7 +96,7 @@ export async function describeFrame(frame: LazyFrame): Promise<DataFrame> {
         `max(abs(${v})) FILTER (WHERE isfinite(${v})) AS ${a("scale")}`,
         `coalesce(min(${v}) FILTER (WHERE NOT isnan(${v})), min(${v})) AS ${a("min")}`,
         `coalesce(max(${v}) FILTER (WHERE NOT isnan(${v})), max(${v})) AS ${a("max")}`,
-        `list_sort(list(${v}) FILTER (WHERE ${v} IS NOT NULL)) AS ${a("sorted")}`,
+        `${sortedList(v)} AS ${a("sorted")}`,
       );
       // Only reached when every value is finite and some are huge: an exact power of two keeps the digits.
       const scale = `pow(2, floor(log2(${a("scale")})))`;
@@ -109,7 +114,7 @@ export async function describeFrame(frame: LazyFrame): Promise<DataFrame> {
         `stddev_samp(CAST(${x} AS DOUBLE)) AS ${a("std")}`,
         `min(${x}) AS ${a("min")}`,
         `max(${x}) AS ${a("max")}`,
-        `list_sort(list(${x}) FILTER (WHERE ${x} IS NOT NULL)) AS ${a("sorted")}`,
+        `${sortedList(x)} AS ${a("sorted")}`,
       );
       out(as(a("mean")), c("mean"), type);
       out(a("std"), c("std"), type);
@@ -122,7 +127,7 @@ export async function describeFrame(frame: LazyFrame): Promise<DataFrame> {
         `avg(${x}) AS ${a("mean")}`,
         `min(${x}) AS ${a("min")}`,
         `max(${x}) AS ${a("max")}`,
-        `list_sort(list(${x}) FILTER (WHERE ${x} IS NOT NULL)) AS ${a("sorted")}`,
+        `${sortedList(x)} AS ${a("sorted")}`,
       );
       out(as(a("mean")), c("mean"), type);
     } else if (kind === "text") {
