@@ -40,6 +40,8 @@ export interface SortOptions {
   nullsLast?: boolean | readonly boolean[];
 }
 
+const RENAME_ONE = "rename one: with rename() or .as() on the frame before this step, with the verb's naming option (suffix, prefix, variableName, ...), or in the input data (a record key)";
+
 export class LazyFrame {
   /** Optimizer flags for this frame's actions: { predicatePushdown: false } turns a pass off. */
   optimizerFlags: OptimizerFlags = {};
@@ -52,8 +54,8 @@ export class LazyFrame {
     if (clash)
       throw new InvalidArgumentError(
         clash[0] === clash[1]
-          ? `two columns would be named '${clash[0]}'; rename one (rename(), .as(), or the verb's naming option)`
-          : `columns '${clash[0]}' and '${clash[1]}' differ only in case, and DuckDB treats column names case-insensitively, so it would read one for the other; rename one (rename(), .as(), or the verb's naming option)`,
+          ? `two columns would be named '${clash[0]}'; ${RENAME_ONE}`
+          : `columns '${clash[0]}' and '${clash[1]}' differ only in case, and DuckDB treats column names case-insensitively, so it would read one for the other; ${RENAME_ONE}`,
       );
   }
 

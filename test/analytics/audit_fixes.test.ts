@@ -74,6 +74,10 @@ describe("column names that differ only in case", () => {
     expect(() => f.withColumns(col("a").add(1).as("A"))).toThrow(/differ only in case/);
   });
 
+  it("records with keys equal ignoring case are refused with both names", () => {
+    expect(() => fromRecords([{ a: 1, A: 2 }])).toThrow(/'a' and 'A' differ only in case.*record key/);
+  });
+
   it("sql frames keep DuckDB's own renaming of a case duplicate", async () => {
     const f = await sql`SELECT 1 AS a, 2 AS A`;
     expect(f.columns).toEqual(["a", "A_1"]);
