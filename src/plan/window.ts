@@ -45,6 +45,11 @@ export function windowType(e: WindowExpr, schema: Schema, typeOf: (e: Expr, s: S
   return spec.result(types, e.options);
 }
 
+const INTEGER_RANGE: Record<string, [number, number]> = {
+  TINYINT: [-128, 127], SMALLINT: [-32768, 32767], INTEGER: [-2147483648, 2147483647],
+  UTINYINT: [0, 255], USMALLINT: [0, 65535], UINTEGER: [0, 4294967295], UBIGINT: [0, Infinity], UHUGEINT: [0, Infinity],
+};
+
 /**
  * The type of lag/lead: the column's, or DOUBLE when an integer column gets a fractional default (as
  * Polars widens). A default of another kind is refused here, not cast by DuckDB (0.5 → 0, true → 1).
@@ -59,7 +64,11 @@ function shiftType(e: WindowExpr, t: DataType): DataType {
     new TypeMismatchError(`${exprToString(e)}: the default ${d instanceof Date ? d.toISOString() : JSON.stringify(d)} does not fit the column's type ${t}; pass ${want}`);
   if (isNumeric(t)) {
     if (typeof d !== "number" || !Number.isFinite(d)) throw refuse("a finite number");
-    return isInteger(t) && !Number.isInteger(d) ? "DOUBLE" : t;
+    if (!isInteger(t)) return t;
+    if (!Number.isInteger(d)) return "DOUBLE";
+    // An integer default beyond the column's range widens the result rather than failing in the cast.
+    const [lo, hi] = INTEGER_RANGE[t] ?? [-Infinity, Infinity];
+    return d >= lo && d <= hi ? t : d < 0 && (t === "UBIGINT" || t === "UHUGEINT") ? "HUGEINT" : "BIGINT";
   }
   if (isBoolean(t)) {
     if (typeof d !== "boolean") throw refuse("true or false");

@@ -203,6 +203,13 @@ describe("lag/lead defaults and offsets", () => {
     expect(rows.map((r) => [r.a, r.b, r.c])).toEqual([[0.5, 20, 7], [10, 30, 10], [20, 1.7, 20]]);
   });
 
+  it("an integer default beyond the column's range widens to BIGINT", async () => {
+    const small = await sql`SELECT * FROM (VALUES (1, 10::INTEGER), (2, 20::INTEGER)) AS t(i, x)`;
+    const g = small.select("i", col("x").lag(1, 3_000_000_000).over({ orderBy: "i" }).as("a"), col("x").lag(1, -1).over({ orderBy: "i" }).as("b")).sort("i");
+    expect(g.schema.map((x) => x.type)).toEqual(["INTEGER", "BIGINT", "INTEGER"]);
+    expect((await collectChecked(g)).toRecords().map((r) => [Number(r.a), r.b])).toEqual([[3_000_000_000, -1], [10, 10]]);
+  });
+
   it("a default of another kind is refused when the frame is written", () => {
     expect(() => f().select(col("x").lead(1, true).over({ orderBy: "i" }).as("a"))).toThrow(/default true does not fit the column's type BIGINT/);
     expect(() => f().select(col("x").lag(1, "zero").over({ orderBy: "i" }).as("a"))).toThrow(/does not fit.*BIGINT; pass a finite number/);
