@@ -6,6 +6,7 @@ import { optimize } from "../plan/optimizer.js";
 import { planText, planTree } from "../plan/tree.js";
 import { isFloat, isNumeric, isTemporal, type Field } from "../plan/types.js";
 import { collectTable, materialize, profileTable, type ActionInfo } from "../engine/execute.js";
+import { releaseWhenUnreachable } from "../engine/memory.js";
 import { quoteIdent } from "../engine/sql/quote.js";
 import { DataFrame } from "./dataframe.js";
 import { Profile } from "./explain.js";
@@ -19,7 +20,9 @@ export async function profilePlan(plan: Plan, info: ActionInfo): Promise<Profile
 
 export async function cachePlan(plan: Plan, info: ActionInfo): Promise<Plan> {
   const { name, schema } = await materialize(plan, info);
-  return { kind: "scan", source: { kind: "table", name, schema, label: `cache ${name}` }, filters: [] };
+  const source = { kind: "table", name, schema, label: `cache ${name}` } as const;
+  releaseWhenUnreachable(source, name); // dropped from the engine once no frame can read it
+  return { kind: "scan", source, filters: [] };
 }
 
 /** Polars' describe rows, in its order and spelling; percentiles are Polars' "nearest" (see percentileSql). */

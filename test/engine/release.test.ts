@@ -42,4 +42,20 @@ describe("releasing in-memory sources", () => {
     `);
     expect(r).toEqual({ tables: 1, derived: 2 });
   });
+
+  it("cache() tables are dropped once no frame reads them; a cached frame still in use keeps its table", () => {
+    const r = runWithGc(`
+      const source = sluice.fromColumns({ x: Array.from({ length: 50000 }, (_, j) => j) });
+      for (let i = 0; i < 4; i++) {
+        let cached = await source.filter(sluice.col("x").gt(i)).cache();
+        await cached.count();
+        cached = undefined;
+      }
+      const kept = await source.filter(sluice.col("x").lt(10)).cache();
+      await collectGarbage();
+      console.log(JSON.stringify({ tables: await engineTables(), kept: await kept.count() }));
+    `);
+    // The source's own table and the one cache still in use.
+    expect(r).toEqual({ tables: 2, kept: 10 });
+  });
 });
