@@ -6,6 +6,10 @@ export const FRAME_MIME = "application/vnd.sluice.frame+json";
 export const PLAN_MIME = "application/vnd.sluice.plan+json";
 export const VEGALITE_MIME = "application/vnd.vegalite.v5+json";
 const SHOWN_ROWS = 20;
+/** A cell's text is cut here in every view: a 1 MB string in 20 rows would be a 20 MB notebook output. */
+const MAX_CELL_CHARS = 1000;
+/** Wider frames show their first and last columns in HTML and text (all are in frame+json's schema). */
+const MAX_SHOWN_COLUMNS = 60;
 
 /** A value as JSON can carry it: Dates as ISO text, big integers as text. */
 export function jsonSafe(v: unknown): unknown {
@@ -13,15 +17,37 @@ export function jsonSafe(v: unknown): unknown {
   if (typeof v === "bigint") return v.toString();
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
   if (typeof v === "number" && !Number.isFinite(v)) return String(v);
+  if (typeof v === "string") return cut(v);
+  if (v instanceof Uint8Array) return blobText(v);
   if (Array.isArray(v)) return v.map(jsonSafe);
   if (typeof v === "object") return Object.fromEntries(Object.entries(v as object).map(([k, x]) => [k, jsonSafe(x)]));
   return v;
 }
 
-function cellText(v: unknown): string {
+function cut(s: string): string {
+  return s.length > MAX_CELL_CHARS ? `${s.slice(0, MAX_CELL_CHARS)}… (${(s.length - MAX_CELL_CHARS).toLocaleString("en-US")} more characters)` : s;
+}
+
+/** Bytes as DuckDB prints a BLOB: printable ASCII as is, the rest as \xHH. */
+function blobText(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes.subarray(0, MAX_CELL_CHARS)) out += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).toUpperCase().padStart(2, "0")}`;
+  return bytes.length > MAX_CELL_CHARS ? `${out}… (${bytes.length - MAX_CELL_CHARS} more bytes)` : out;
+}
+
+/** A cell as text; a DATE column shows its day, not midnight UTC. */
+function cellText(v: unknown, type?: string): string {
+  if (type === "DATE" && v instanceof Date && !Number.isNaN(v.getTime())) return v.toISOString().slice(0, 10);
   const j = jsonSafe(v);
   if (j === null) return "null";
-  return typeof j === "object" ? JSON.stringify(j) : String(j);
+  return typeof j === "object" ? cut(JSON.stringify(j)) : String(j); // (strings were cut by jsonSafe)
+}
+
+/** The columns HTML and text show: all of them, or the first and last halves of MAX_SHOWN_COLUMNS with a gap. */
+function shownColumns<T>(schema: readonly T[]): (T | undefined)[] {
+  if (schema.length <= MAX_SHOWN_COLUMNS) return [...schema];
+  const half = MAX_SHOWN_COLUMNS / 2;
+  return [...schema.slice(0, half), undefined, ...schema.slice(-half)];
 }
 
 export function escapeHtml(s: string): string {
@@ -33,10 +59,12 @@ export function frameBundle(df: DataFrame): Record<string, unknown> {
   const rows = df.toRecords(SHOWN_ROWS);
   const shape = `shape: (${df.numRows.toLocaleString("en-US")}, ${schema.length})`;
   const more = df.numRows > rows.length ? `<p>… ${(df.numRows - rows.length).toLocaleString("en-US")} more rows</p>` : "";
+  const columns = shownColumns(schema);
+  const gap = `<td>… ${schema.length - MAX_SHOWN_COLUMNS} more columns</td>`;
   const html =
     `<div class="sluice-frame"><p>${escapeHtml(shape)}</p><table>` +
-    `<thead><tr>${schema.map((f) => `<th>${escapeHtml(f.name)}<br><small>${escapeHtml(f.type)}</small></th>`).join("")}</tr></thead>` +
-    `<tbody>${rows.map((r) => `<tr>${schema.map((f) => `<td>${escapeHtml(cellText(r[f.name]))}</td>`).join("")}</tr>`).join("")}</tbody>` +
+    `<thead><tr>${columns.map((f) => (f ? `<th>${escapeHtml(f.name)}<br><small>${escapeHtml(f.type)}</small></th>` : gap.replace(/td>/g, "th>"))).join("")}</tr></thead>` +
+    `<tbody>${rows.map((r) => `<tr>${columns.map((f) => (f ? `<td>${escapeHtml(cellText(r[f.name], f.type))}</td>` : "<td>…</td>")).join("")}</tr>`).join("")}</tbody>` +
     `</table>${more}</div>`;
   return {
     [FRAME_MIME]: { schema, numRows: df.numRows, rows: rows.map((r) => jsonSafe(r)) },
@@ -46,9 +74,11 @@ export function frameBundle(df: DataFrame): Record<string, unknown> {
 }
 
 function textTable(shape: string, schema: { name: string; type: string }[], rows: Record<string, unknown>[], total: number): string {
-  const header = schema.map((f) => f.name);
-  const types = schema.map((f) => f.type);
-  const body = rows.map((r) => schema.map((f) => cellText(r[f.name])));
+  const columns = shownColumns(schema);
+  const header = columns.map((f) => f?.name ?? "…");
+  const types = columns.map((f) => f?.type ?? "");
+  // One line per row: line breaks inside a value are shown as ⏎.
+  const body = rows.map((r) => columns.map((f) => (f ? cellText(r[f.name], f.type).replace(/\r?\n/g, "⏎") : "…")));
   const widths = header.map((h, i) => Math.min(40, Math.max(h.length, types[i].length, ...body.map((b) => b[i].length))));
   const fit = (s: string, w: number) => (s.length > w ? `${s.slice(0, w - 1)}…` : s.padEnd(w));
   const line = (cells: string[]) => cells.map((c, i) => fit(c, widths[i])).join(" │ ");

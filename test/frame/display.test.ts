@@ -72,3 +72,31 @@ describe("display", () => {
     expect(() => df.plot.bar({ x: "name", y: "x", colour: "name" } as never)).toThrow('plot.bar: unknown option "colour"; did you mean "color"?');
   });
 });
+
+describe("display limits and value text", () => {
+  it("long values are cut in every view, wide frames show their first and last columns, dates show their day, blobs and line breaks read well", async () => {
+    const { sql, fromColumns } = await import("../../src/index.js");
+    const long = await (await sql`select repeat('ab', 50000) as s, DATE '2024-01-02' as d, '\\x00A'::BLOB as b, 'one' || chr(10) || 'two' as t`).collect();
+    const bundle = display(long);
+    const html = bundle["text/html"] as string;
+    const text = bundle["text/plain"] as string;
+    const row = (bundle[FRAME_MIME] as { rows: Record<string, unknown>[] }).rows[0];
+    expect(html.length).toBeLessThan(5_000);
+    expect(html).toContain("… (99,000 more characters)");
+    expect(row.s).toBe(`${"ab".repeat(500)}… (99,000 more characters)`);
+    expect(html).toContain("<td>2024-01-02</td>");
+    expect(text).toContain("2024-01-02");
+    expect(row.b).toBe("\\x00A");
+    expect(text.split("\n")).toHaveLength(5); // shape, names, types, rule, one row: the line break is shown as ⏎
+    expect(text).toContain("one⏎two");
+
+    const wide = await fromColumns(Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`c${i}`, [i]]))).collect();
+    const w = display(wide);
+    expect((w[FRAME_MIME] as { schema: unknown[] }).schema).toHaveLength(150);
+    expect(w["text/html"]).toContain("<th>… 90 more columns</th>");
+    expect(w["text/html"]).toContain(">c29<");
+    expect(w["text/html"]).not.toContain(">c30<");
+    expect(w["text/html"]).toContain(">c120<");
+    expect((w["text/plain"] as string).split("\n")[1]).toMatch(/^c0 .* … .* c149 *$/);
+  });
+});
