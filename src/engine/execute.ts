@@ -208,8 +208,10 @@ export async function metadataQuery<T>(memorySources: readonly string[], f: (con
 /** Column names and types of a SELECT, by asking DuckDB to describe it (reads metadata only). */
 export async function describeQuery(sql: string): Promise<Field[]> {
   return metadataQuery([], async (conn) => {
-    const reader = await conn.runAndReadAll(`DESCRIBE ${sql}`);
-    return reader.getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+    // A prepared statement's result types (bound, never run): spelled as results spell them, so a scan's
+    // schema equals its collected one (DESCRIBE writes STRUCT(k BIGINT), results STRUCT("k" BIGINT)).
+    const prepared = await conn.prepare(sql);
+    return Array.from({ length: prepared.columnCount }, (_, i) => ({ name: prepared.columnName(i), type: String(prepared.columnType(i)) }));
   });
 }
 

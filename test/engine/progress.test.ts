@@ -49,7 +49,7 @@ describe("progress events and cancel", () => {
     const { events, stop } = record();
     const started = Date.now();
     const query = slow().count();
-    // Cancel after the first progress report (or after 3 s if the engine reports none).
+    // Cancel after the first progress report (or after 10 s if the engine reports none: a loaded machine is slow to).
     const jobId = await new Promise<string>((resolve) => {
       const off = onProgress((e) => {
         if (e.type === "job.progress") {
@@ -57,7 +57,7 @@ describe("progress events and cancel", () => {
           setTimeout(() => resolve(e.jobId), 600);
         }
       });
-      setTimeout(() => resolve(events.find((e) => e.type === "job.start")?.jobId ?? ""), 3000);
+      setTimeout(() => resolve(events.find((e) => e.type === "job.start")?.jobId ?? ""), 10_000);
     });
     expect(requestCancel(jobId)).toBe(true);
     const err = await query.catch((e: unknown) => e);

@@ -301,3 +301,15 @@ describe("typed arrays", () => {
     expect(() => fromColumns({ a: new DataView(new ArrayBuffer(8)) as never })).toThrow("expected an array (or a typed array such as Float64Array)");
   });
 });
+
+describe("type spelling", () => {
+  it("a Parquet scan spells struct types as collected results and in-memory frames do (union and join then accept them)", async () => {
+    const mem = fromRecords([{ s: { k: 1, n: "x" } }]);
+    const path = join(dir, "structs.parquet");
+    await mem.write.parquet(path);
+    const scanned = await scan.parquet(path);
+    expect(scanned.schema).toEqual(mem.schema);
+    expect((await scanned.collect()).schema).toEqual(scanned.schema);
+    expect(await scanned.union(mem).count()).toBe(2);
+  });
+});
