@@ -61,7 +61,7 @@ LazyFrame.prototype.joinAsof = function (this: LazyFrame, other: LazyFrame, o: A
   if (tol !== undefined) {
     if (isTemporal(lt)) {
       if (typeof tol !== "string") throw new InvalidArgumentError(`joinAsof: '${leftOn}' is ${lt}, so tolerance must be a duration such as "5m" or "1d", got ${JSON.stringify(tol)}`);
-      parseEvery(tol);
+      parseEvery(tol, "joinAsof tolerance");
     } else if (!(typeof tol === "number" && tol >= 0 && Number.isFinite(tol)))
       throw new InvalidArgumentError(`joinAsof: tolerance must be a non-negative number for numeric keys, got ${JSON.stringify(tol)}`);
   }

@@ -8,13 +8,13 @@ const UNITS: Record<string, string> = {
 };
 
 /** "1h" → date_trunc('hour', x); "15m" → time_bucket(INTERVAL '15 minute', x). */
-export function parseEvery(every: string): { n: number; unit: string } {
+export function parseEvery(every: string, what = `floor(${JSON.stringify(every)})`): { n: number; unit: string } {
   const m = /^(\d*)\s*([a-z]+)$/.exec(every.trim().toLowerCase());
   const unit = m ? UNITS[m[2]] : undefined;
   if (!m || !unit)
-    throw new InvalidArgumentError(`floor(${JSON.stringify(every)}): expected a duration like "1h", "15m", "1d", "1mo", "1y"`);
+    throw new InvalidArgumentError(`${what}: expected a duration like "1h", "15m", "1d", "1mo", "1y", got ${JSON.stringify(every)}`);
   const n = m[1] ? Number(m[1]) : 1;
-  if (n < 1) throw new InvalidArgumentError(`floor(${JSON.stringify(every)}): the duration must be at least 1 ${unit}`);
+  if (n < 1) throw new InvalidArgumentError(`${what}: the duration must be at least 1 ${unit}`);
   return { n, unit };
 }
 

@@ -1,6 +1,6 @@
 // joinAsof against a brute-force nearest-key search in JS: by group, both directions, with and without tolerance.
 import { describe, expect, it } from "vitest";
-import { fromRecords } from "../../src/index.js";
+import { col, fromRecords } from "../../src/index.js";
 import { rng } from "../../bench/fuzzy/titles.js";
 
 interface Trade { id: number; sym: string; t: number; qty: number }
@@ -49,5 +49,16 @@ describe("joinAsof", () => {
     expect(() => left.joinAsof(right, { on: "at", tolerance: 5 })).toThrow(/duration such as "5m"/);
     expect(() => left.joinAsof(right, { on: "k" })).toThrow(/numbers or times/);
     expect(() => left.joinAsof(right, { on: "at", strategy: "nearest" as "forward" })).toThrow(/strategy must be/);
+    expect(() => left.joinAsof(right, { on: "at", tolerance: "5 parsecs" })).toThrow('joinAsof tolerance: expected a duration like "1h"');
+  });
+
+  it("DATE keys take a duration tolerance, both directions", async () => {
+    const day = (d: string) => new Date(`${d}T00:00:00Z`);
+    const left = fromRecords([{ d: day("2024-01-10"), v: 1 }, { d: day("2024-01-20"), v: 2 }]).withColumns(col("d").cast("date"));
+    const right = fromRecords([{ d: day("2024-01-08"), p: 100 }, { d: day("2024-01-21"), p: 200 }]).withColumns(col("d").cast("date"));
+    const back = await left.joinAsof(right, { on: "d", tolerance: "3d" }).sort("v").collect();
+    expect(back.column("p")).toEqual([100, null]); // 2 days back: kept; the 20th's nearest (8th) is 12 days back
+    const fwd = await left.joinAsof(right, { on: "d", tolerance: "1d", strategy: "forward" }).sort("v").collect();
+    expect(fwd.column("p")).toEqual([null, 200]);
   });
 });

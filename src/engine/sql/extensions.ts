@@ -99,8 +99,10 @@ export const EXTENSION_SQL: Record<string, Compile> = {
     conds.push(a.strategy === "backward" ? `${lo} >= ${ro}` : `${lo} <= ${ro}`);
     let within = "";
     if (a.tolerance !== null) {
-      const gap = a.strategy === "backward" ? `(${lo} - ${ro})` : `(${ro} - ${lo})`;
-      within = `${gap} <= ${toleranceSql(a.tolerance)}`;
+      // Shift the left key by the tolerance rather than subtract the keys: DATE - DATE is a number of days,
+      // which cannot be compared with an INTERVAL; DATE ± INTERVAL is a TIMESTAMP, which can.
+      const tol = toleranceSql(a.tolerance);
+      within = a.strategy === "backward" ? `${ro} >= ${lo} - ${tol}` : `${ro} <= ${lo} + ${tol}`;
     }
     const cols = asofColumns(node, schemaOf).map((c) => {
       const v = `${c.from === "left" ? l : r}.${quoteIdent(c.source)}`;
