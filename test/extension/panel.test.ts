@@ -241,9 +241,11 @@ describe("Sluice jobs panel and inline progress in JupyterLab", () => {
     await page.waitForSelector('.sluice-job-row[data-status="cancelled"]', { timeout: 60_000 });
     expect(await page.locator(".sluice-jobs-status").innerText()).toContain("cancel.ipynb");
     // The other notebook's tab: the panel switches to that kernel's jobs.
-    // (Clicked again if the restored layout took the focus back while it settled.)
-    for (let attempt = 0; attempt < 5; attempt++) {
-      await page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab:has-text("query.ipynb")').click();
+    // (Tried again if the restored layout took the focus back while it settled: by its tab, then by opening
+    // it from the file browser, which activates the open document.)
+    for (let attempt = 0; attempt < 8; attempt++) {
+      if (attempt % 2 === 0) await page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab:has-text("query.ipynb")').click();
+      else await page.locator('.jp-DirListing-item:has-text("query.ipynb")').dblclick({ timeout: 5000 }).catch(() => undefined);
       const switched = await page
         .waitForFunction(() => document.querySelector(".sluice-jobs-status")?.textContent?.startsWith("query.ipynb · connected"), null, { timeout: 5000 })
         .then(() => true)
