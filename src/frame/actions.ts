@@ -3,7 +3,7 @@ import * as A from "../engine/apache_arrow.js";
 import type { SqlParams } from "../plan/extensions.js";
 import type { ExtensionParams, Plan } from "../plan/nodes.js";
 import { optimize } from "../plan/optimizer.js";
-import { planText, planTree } from "../plan/tree.js";
+import { jobDescription, planTree } from "../plan/tree.js";
 import { isFloat, isNumeric, isTemporal, type Field } from "../plan/types.js";
 import { collectTable, materialize, profileTable, type ActionInfo } from "../engine/execute.js";
 import { releaseWhenUnreachable } from "../engine/memory.js";
@@ -111,39 +111,26 @@ export async function describeFrame(frame: LazyFrame): Promise<DataFrame> {
         c("std"),
         type,
       );
-    } else if (kind === "number") {
-      inner.push(
-        `avg(${x}) AS ${a("mean")}`,
-        `stddev_samp(CAST(${x} AS DOUBLE)) AS ${a("std")}`,
-        `min(${x}) AS ${a("min")}`,
-        `max(${x}) AS ${a("max")}`,
-        `${sortedList(x)} AS ${a("sorted")}`,
-      );
+    } else if (kind === "number" || kind === "temporal") {
+      inner.push(`avg(${x}) AS ${a("mean")}`, `min(${x}) AS ${a("min")}`, `max(${x}) AS ${a("max")}`, `${sortedList(x)} AS ${a("sorted")}`);
       out(as(a("mean")), c("mean"), type);
-      out(a("std"), c("std"), type);
+      if (kind === "number") {
+        inner.push(`stddev_samp(CAST(${x} AS DOUBLE)) AS ${a("std")}`);
+        out(a("std"), c("std"), type);
+      }
     } else if (kind === "bool") {
       const v = `CAST(${x} AS DOUBLE)`;
       inner.push(`avg(${v}) AS ${a("mean")}`, `min(${v}) AS ${a("min")}`, `max(${v}) AS ${a("max")}`);
       out(a("mean"), c("mean"), type);
-    } else if (kind === "temporal") {
-      inner.push(
-        `avg(${x}) AS ${a("mean")}`,
-        `min(${x}) AS ${a("min")}`,
-        `max(${x}) AS ${a("max")}`,
-        `${sortedList(x)} AS ${a("sorted")}`,
-      );
-      out(as(a("mean")), c("mean"), type);
     } else if (kind === "text") {
       inner.push(`min(${x}) AS ${a("min")}`, `max(${x}) AS ${a("max")}`);
     }
-    if (kind !== "other" && kind !== "text" && kind !== "bool") {
-      out(as(a("min")), c("min"), type);
+    if (kind === "other") return;
+    out(as(a("min")), c("min"), type);
+    // Percentiles need the sorted values, kept for numbers and dates/times (not for booleans and text).
+    if (kind !== "text" && kind !== "bool")
       for (const [stat, q] of PERCENTILES) out(as(percentileSql(a("sorted"), q)), c(stat.replace("%", "")), type);
-      out(as(a("max")), c("max"), type);
-    } else if (kind === "text" || kind === "bool") {
-      out(as(a("min")), c("min"), type);
-      out(as(a("max")), c("max"), type);
-    }
+    out(as(a("max")), c("max"), type);
   });
   const params: SqlParams = {
     text: [`SELECT ${outer.join(", ")} FROM (SELECT ${inner.join(", ")} FROM `, ` AS src) AS stats`],
@@ -152,9 +139,7 @@ export async function describeFrame(frame: LazyFrame): Promise<DataFrame> {
     schema: outSchema,
   };
   const plan = optimize({ kind: "extension", op: "sql", inputs: [frame.plan], params: params as unknown as ExtensionParams }, frame.optimizerFlags);
-  const input = optimize(frame.plan, frame.optimizerFlags);
-  const steps = planText(input).split("\n").reverse().map((l) => l.trim().split(" ")[0]).join(" → ");
-  const table = await collectTable(plan, { description: `describe: ${steps}`, planTree: planTree(plan) });
+  const table = await collectTable(plan, { description: jobDescription("describe", plan.kind === "extension" ? plan.inputs[0] : plan), planTree: planTree(plan) });
   const stats = new DataFrame(table).toRecords()[0] ?? {};
 
   let label = "statistic";

@@ -8,7 +8,7 @@ import type { JoinHow, Plan, SortKey } from "../plan/nodes.js";
 import { optimize, type OptimizerFlags } from "../plan/optimizer.js";
 import { orderAggregates } from "../plan/aggregateOrder.js";
 import { schemaOf } from "../plan/schema.js";
-import { planText, planTree } from "../plan/tree.js";
+import { jobDescription, planText, planTree } from "../plan/tree.js";
 import { comparable, isBoolean, isNumeric, nameClash, nameKey, type Field } from "../plan/types.js";
 import { collectTable, countRows, explainPhysical, streamBatches, writeFile, type WriteOptions } from "../engine/execute.js";
 import { DataFrame } from "./dataframe.js";
@@ -267,10 +267,7 @@ export class LazyFrame {
   }
 
   private info(action: string, plan: Plan) {
-    // Leaves first, one word per node; a long plan keeps its first and last steps (the panel shows the whole tree).
-    const steps = planText(plan).split("\n").reverse().map((l) => l.trim().split(" ")[0]);
-    const shown = steps.length <= 8 ? steps : [...steps.slice(0, 3), `… ${steps.length - 6} more …`, ...steps.slice(-3)];
-    return { description: `${action}: ${shown.join(" → ")}`, planTree: planTree(plan) };
+    return { description: jobDescription(action, plan), planTree: planTree(plan) };
   }
 
   async collect(): Promise<DataFrame> {

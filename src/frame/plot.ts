@@ -63,12 +63,16 @@ function checkPositive(call: string, option: string, value: unknown, integer: bo
     throw new InvalidArgumentError(`${call}: ${option} must be a positive ${integer ? "whole number" : "number"} (of ${option === "bins" ? "bins" : "pixels"}), got ${JSON.stringify(value) ?? String(value)}`);
 }
 
+function checkStrings<O extends object>(call: string, o: O, keys: readonly (keyof O & string)[]): void {
+  for (const k of keys)
+    if (o[k] !== undefined && typeof o[k] !== "string") throw new InvalidArgumentError(`${call}: ${k} must be a string${k === "title" ? "" : " (a column name)"}, got ${JSON.stringify(o[k])}`);
+}
+
 /** Option values a chart cannot draw, refused before any query runs. */
 function checkPlotOptions(mark: string, o: PlotOptions): void {
   checkOptionNames(`plot.${mark}`, o, { x: true, y: true, color: true, title: true, width: true, height: true } satisfies Record<keyof PlotOptions, true>);
   if (!o || typeof o.x !== "string") throw new InvalidArgumentError(`plot.${mark}({ x, y }): x (a column name) is required`);
-  for (const k of ["y", "color", "title"] as const)
-    if (o[k] !== undefined && typeof o[k] !== "string") throw new InvalidArgumentError(`plot.${mark}: ${k} must be a string${k === "title" ? "" : " (a column name)"}, got ${JSON.stringify(o[k])}`);
+  checkStrings(`plot.${mark}`, o, ["y", "color", "title"]);
   checkPositive(`plot.${mark}`, "width", o.width, false);
   checkPositive(`plot.${mark}`, "height", o.height, false);
 }
@@ -76,8 +80,7 @@ function checkPlotOptions(mark: string, o: PlotOptions): void {
 function checkHistogramOptions(o: HistogramOptions): void {
   checkOptionNames("plot.histogram", o, { x: true, bins: true, color: true, title: true } satisfies Record<keyof HistogramOptions, true>);
   if (!o || typeof o.x !== "string") throw new InvalidArgumentError("plot.histogram({ x }): x (a numeric column name) is required");
-  for (const k of ["color", "title"] as const)
-    if (o[k] !== undefined && typeof o[k] !== "string") throw new InvalidArgumentError(`plot.histogram: ${k} must be a string${k === "title" ? "" : " (a column name)"}, got ${JSON.stringify(o[k])}`);
+  checkStrings("plot.histogram", o, ["color", "title"]);
   checkPositive("plot.histogram", "bins", o.bins, true);
 }
 
@@ -95,6 +98,7 @@ export class Chart {
 
 export class Plot {
   private keyCache?: Map<string, string>;
+  private keysAreNamesCache?: boolean;
   constructor(private readonly df: DataFrame) {}
 
   bar(o: PlotOptions): Chart { return this.chart("bar", o); }
@@ -147,6 +151,11 @@ export class Plot {
     return (this.keyCache ??= dataKeys(this.df.columns));
   }
 
+  /** Whether every column is its own data key (checked once, not per record). */
+  private get keysAreNames(): boolean {
+    return (this.keysAreNamesCache ??= [...this.keys].every(([name, key]) => name === key));
+  }
+
   private encode(name: string) {
     const f = this.field(name);
     return { ...this.fieldOf(name), type: isNumeric(f.type) ? "quantitative" : isTemporal(f.type) ? "temporal" : "nominal" };
@@ -154,7 +163,7 @@ export class Plot {
 
   /** A record under the data keys (the same object when no column needed another key). */
   private datum(record: Record<string, unknown>): Record<string, unknown> {
-    if ([...this.keys].every(([name, key]) => name === key)) return record;
+    if (this.keysAreNames) return record;
     return Object.fromEntries(Object.entries(record).map(([name, v]) => [this.keys.get(name) ?? name, v]));
   }
 

@@ -228,10 +228,7 @@ export const scan = {
   },
 
   async ndjson(path: string, options: Record<string, never> = {}): Promise<LazyFrame> {
-    if (options === null || typeof options !== "object" || Array.isArray(options)) throw new InvalidArgumentError(`scan.ndjson: options must be an object, got ${JSON.stringify(options)}`);
-    const unknown = Object.keys(options);
-    if (unknown.length > 0)
-      throw new InvalidArgumentError(`scan.ndjson: unknown option "${unknown[0]}"; scan.ndjson takes no options (column names and types are read from the file)`);
+    checkOptionNames("scan.ndjson", options, {}); // column names and types are read from the file
     const { files } = await resolveFiles(path, "ndjson");
     const list = `[${files.map(quoteString).join(", ")}]`;
     const schema = await cachedDescribe(files, `SELECT * FROM read_json(${list}, format = 'newline_delimited', hive_partitioning = FALSE)`).catch((err) => {

@@ -38,6 +38,7 @@ export function checkOptionNames(
   const names = Object.keys(known);
   for (const key of Object.keys(options)) {
     if (key in known) continue;
+    if (names.length === 0) throw new error(`${what}: unknown option "${key}"; ${what} takes no options`);
     const near = nearestNames(key, names);
     throw new error(`${what}: unknown option "${key}"${near.length ? `; did you mean "${near[0]}"?` : ""} (options: ${names.join(", ")})`);
   }

@@ -85,3 +85,11 @@ function nodeDetail(p: Plan): string {
       return extensionOp(p.op).detail(p);
   }
 }
+
+/** A job's one-line description: the action and its plan's steps, leaves first; a long plan keeps its first and
+ *  last three steps (the panel shows the whole tree). */
+export function jobDescription(action: string, plan: Plan): string {
+  const steps = planText(plan).split("\n").reverse().map((l) => l.trim().split(" ")[0]);
+  const shown = steps.length <= 8 ? steps : [...steps.slice(0, 3), `… ${steps.length - 6} more …`, ...steps.slice(-3)];
+  return `${action}: ${shown.join(" → ")}`;
+}

@@ -10,13 +10,26 @@ export interface Field {
 
 export type Schema = readonly Field[];
 
-const INTEGER_RANK: Record<string, number> = {
-  TINYINT: 1, UTINYINT: 1, SMALLINT: 2, USMALLINT: 2, INTEGER: 3, UINTEGER: 3, BIGINT: 4, UBIGINT: 4, HUGEINT: 5, UHUGEINT: 5,
+/**
+ * Integer types: their width rank (wider wins in arithmetic), the DECIMAL digits DuckDB widens them to, and
+ * the values they hold where a JS number can say so exactly (64- and 128-bit types: unbounded here).
+ */
+const INTEGERS: Record<string, { rank: number; digits: number; range?: [number, number] }> = {
+  TINYINT: { rank: 1, digits: 3, range: [-128, 127] }, UTINYINT: { rank: 1, digits: 3, range: [0, 255] },
+  SMALLINT: { rank: 2, digits: 5, range: [-32768, 32767] }, USMALLINT: { rank: 2, digits: 5, range: [0, 65535] },
+  INTEGER: { rank: 3, digits: 10, range: [-2147483648, 2147483647] }, UINTEGER: { rank: 3, digits: 10, range: [0, 4294967295] },
+  BIGINT: { rank: 4, digits: 19 }, UBIGINT: { rank: 4, digits: 20, range: [0, Infinity] },
+  HUGEINT: { rank: 5, digits: 38 }, UHUGEINT: { rank: 5, digits: 38, range: [0, Infinity] },
 };
+
+/** The smallest and largest value of an integer type, as far as a JS number tells. */
+export function integerRange(t: DataType): [number, number] {
+  return INTEGERS[t]?.range ?? [-Infinity, Infinity];
+}
 const FLOATS = new Set(["FLOAT", "DOUBLE"]);
 
 export function isInteger(t: DataType): boolean {
-  return t in INTEGER_RANK;
+  return t in INTEGERS;
 }
 export function isFloat(t: DataType): boolean {
   return FLOATS.has(t);
@@ -42,12 +55,8 @@ export function widerNumeric(a: DataType, b: DataType): DataType {
   if (isNull(a)) return b;
   if (isNull(b)) return a;
   if (FLOATS.has(a) || FLOATS.has(b) || a.startsWith("DECIMAL") || b.startsWith("DECIMAL")) return "DOUBLE";
-  return INTEGER_RANK[a] >= INTEGER_RANK[b] ? a : b;
+  return INTEGERS[a].rank >= INTEGERS[b].rank ? a : b;
 }
-
-const INTEGER_DIGITS: Record<string, number> = {
-  TINYINT: 3, UTINYINT: 3, SMALLINT: 5, USMALLINT: 5, INTEGER: 10, UINTEGER: 10, BIGINT: 19, UBIGINT: 20, HUGEINT: 38, UHUGEINT: 38,
-};
 
 export function isDecimal(t: DataType): boolean {
   return t.startsWith("DECIMAL");
@@ -57,7 +66,7 @@ export function isDecimal(t: DataType): boolean {
 export function decimalShape(t: DataType): { p: number; s: number } | undefined {
   const m = /^DECIMAL(?:\((\d+),\s*(\d+)\))?$/.exec(t);
   if (m) return m[1] ? { p: Number(m[1]), s: Number(m[2]) } : { p: 18, s: 3 };
-  return t in INTEGER_DIGITS ? { p: INTEGER_DIGITS[t], s: 0 } : undefined;
+  return t in INTEGERS ? { p: INTEGERS[t].digits, s: 0 } : undefined;
 }
 
 /**

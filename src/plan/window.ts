@@ -3,7 +3,7 @@
 import { InvalidArgumentError, TypeMismatchError } from "./errors.js";
 import { exprToString, type Expr, type WindowExpr } from "./expr.js";
 import { AGGREGATE_FUNCTIONS, argKindMatches, type FunctionSpec } from "./functions.js";
-import { isBoolean, isInteger, isNull, isNumeric, isString, isTemporal, type DataType, type Schema } from "./types.js";
+import { integerRange, isBoolean, isInteger, isNull, isNumeric, isString, isTemporal, type DataType, type Schema } from "./types.js";
 
 const bigint = () => "BIGINT";
 const same = (t: readonly DataType[]) => t[0];
@@ -45,11 +45,6 @@ export function windowType(e: WindowExpr, schema: Schema, typeOf: (e: Expr, s: S
   return spec.result(types, e.options);
 }
 
-const INTEGER_RANGE: Record<string, [number, number]> = {
-  TINYINT: [-128, 127], SMALLINT: [-32768, 32767], INTEGER: [-2147483648, 2147483647],
-  UTINYINT: [0, 255], USMALLINT: [0, 65535], UINTEGER: [0, 4294967295], UBIGINT: [0, Infinity], UHUGEINT: [0, Infinity],
-};
-
 /**
  * The type of lag/lead: the column's, or DOUBLE when an integer column gets a fractional default (as
  * Polars widens). A default of another kind is refused here, not cast by DuckDB (0.5 → 0, true → 1).
@@ -67,7 +62,7 @@ function shiftType(e: WindowExpr, t: DataType): DataType {
     if (!isInteger(t)) return t;
     if (!Number.isInteger(d)) return "DOUBLE";
     // An integer default beyond the column's range widens the result rather than failing in the cast.
-    const [lo, hi] = INTEGER_RANGE[t] ?? [-Infinity, Infinity];
+    const [lo, hi] = integerRange(t);
     return d >= lo && d <= hi ? t : d < 0 && (t === "UBIGINT" || t === "UHUGEINT") ? "HUGEINT" : "BIGINT";
   }
   if (isBoolean(t)) {
