@@ -3,7 +3,7 @@
 import { ColumnNotFoundError, InvalidArgumentError, checkOptionNames } from "../plan/errors.js";
 import { isNumeric, isTemporal } from "../plan/types.js";
 import type { DataFrame } from "./dataframe.js";
-import { VEGALITE_MIME, escapeHtml, jsonSafe } from "./display.js";
+import { VEGALITE_MIME, jsonSafe } from "./display.js";
 import type { LazyFrame } from "./lazy.js";
 
 export interface PlotOptions {
@@ -92,7 +92,9 @@ export class Chart {
   [Symbol.for("Jupyter.display")](): Record<string, unknown> {
     const title = typeof this.spec.title === "string" ? this.spec.title : `${String((this.spec.mark as { type: string }).type)} chart`;
     const n = ((this.spec.data as { values: unknown[] }).values ?? []).length;
-    return { [VEGALITE_MIME]: this.spec, "text/html": `<p>${escapeHtml(title)} (${n} points; open in JupyterLab to see the chart)</p>`, "text/plain": `<Chart ${title}: ${n} points>` };
+    // No text/html: JupyterLab ranks HTML (50) above its Vega renderer (57) and would show the fallback
+    // instead of the chart. Frontends without a Vega-Lite renderer (nbconvert, GitHub) show the text.
+    return { [VEGALITE_MIME]: this.spec, "text/plain": `<Chart ${title}: ${n} points>` };
   }
 }
 

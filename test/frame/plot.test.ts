@@ -102,4 +102,12 @@ describe("plot", () => {
     const ok = await big.limit(50_000).plot.point({ x: "a", y: "a" });
     expect((ok.spec.data as { values: unknown[] }).values).toHaveLength(50_000);
   });
+
+  it("displays as the Vega-Lite spec plus a text/plain line, with no text/html that JupyterLab would rank above the chart", async () => {
+    const df = await fromRecords([{ k: "a", n: 1 }, { k: "b", n: 2 }]);
+    const chart = await df.plot.bar({ x: "k", y: "n", title: "Counts" });
+    const bundle = (chart as unknown as Record<symbol, () => Record<string, unknown>>)[Symbol.for("Jupyter.display")]();
+    expect(Object.keys(bundle).sort()).toEqual(["application/vnd.vegalite.v5+json", "text/plain"]);
+    expect(bundle["text/plain"]).toBe("<Chart Counts: 2 points>");
+  });
 });
