@@ -1,10 +1,10 @@
 // Rich output for collected frames: application/vnd.sluice.frame+json, an HTML table and plain text
-// (DESIGN.md: every rich output also carries text/plain, and text/html where a picture helps).
+// (docs/contracts.md "Display: MIME types": every rich output also carries text/plain, and text/html where a picture helps).
 import type { DataFrame } from "./dataframe.js";
 
-export const FRAME_MIME = "application/vnd.sluice.frame+json";
-export const PLAN_MIME = "application/vnd.sluice.plan+json";
-export const VEGALITE_MIME = "application/vnd.vegalite.v5+json";
+import { FRAME_MIME } from "../display/mime.js";
+
+export { FRAME_MIME, PLAN_MIME, VEGALITE_MIME } from "../display/mime.js";
 const SHOWN_ROWS = 20;
 /** A cell's text is cut here in every view: a 1 MB string in 20 rows would be a 20 MB notebook output. */
 const MAX_CELL_CHARS = 1000;

@@ -1,25 +1,19 @@
 import type { MimeBundle } from "../host/index.js";
 import type { JobSnapshot } from "./jobs.js";
+import { formatCount, formatDuration } from "./format.js";
 
 // The inline progress display of one job: the JSON snapshot for the Sluice renderer, plus HTML and
 // plain text so that nbclient, VS Code, GitHub and `sluice run` outputs show a sensible state
 // without the extension.
 
-export const PROGRESS_MIME = "application/vnd.sluice.progress+json";
+import { PROGRESS_MIME } from "../display/mime.js";
+
+export { PROGRESS_MIME };
 
 /** Stages kept in the inline snapshot; the panel gets all of them over the comm. */
 const INLINE_STAGE_LIMIT = 20;
 
-export function formatCount(n: number): string {
-  return Math.round(n).toLocaleString("en-US");
-}
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
-}
+export { formatCount, formatDuration };
 
 function elapsedOf(job: JobSnapshot, now: number): number {
   if (job.endedAt !== undefined) return job.endedAt - job.startedAt;
