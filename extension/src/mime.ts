@@ -5,12 +5,13 @@ import { el, formatCount, formatDuration } from './format';
 import { jobProgress } from './panel';
 import { JobSnapshot, OperatorMetric } from './protocol';
 
-// Renderers for the Sluice MIME types (DESIGN.md "Display"): a job's progress, a collected frame,
+// Renderers for the Sluice MIME types (docs/contracts.md "Display: MIME types"): a job's progress, a collected frame,
 // and a plan. Each output also carries text/html and text/plain for frontends without them.
 
-export const PROGRESS_MIME = 'application/vnd.sluice.progress+json';
-export const FRAME_MIME = 'application/vnd.sluice.frame+json';
-export const PLAN_MIME = 'application/vnd.sluice.plan+json';
+import { FRAME_MIME, PLAN_MIME, PROGRESS_MIME } from '../../src/display/mime';
+
+// The MIME names are the library's own (src/display/mime.ts).
+export { FRAME_MIME, PLAN_MIME, PROGRESS_MIME };
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);

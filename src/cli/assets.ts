@@ -1,4 +1,4 @@
-// `sluice assets ls|show|history|lineage|gc` (see README "## Pipelines and the asset store").
+// `sluice assets ls|show|history|lineage|gc` (see docs/pipelines.md).
 import { Command } from "commander";
 import { AssetStore, type Materialization } from "../store/index.js";
 import { fail } from "./errors.js";

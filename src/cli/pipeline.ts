@@ -1,4 +1,4 @@
-// `sluice pipeline run|show|runs` (see README "## Pipelines and the asset store").
+// `sluice pipeline run|show|runs` (see docs/pipelines.md).
 import { Command } from "commander";
 import { AssetStore } from "../store/index.js";
 import { describePipeline, loadPipelineFile, pipelineSpec, runPipeline, type RunOptions } from "../pipeline/index.js";

@@ -1,4 +1,4 @@
-// `sluice run`: execute a notebook headless with parameters (see README "## sluice run").
+// `sluice run`: execute a notebook headless with parameters (see docs/run.md).
 import { Command, InvalidArgumentError, Option } from "commander";
 import { readFileSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";

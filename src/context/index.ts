@@ -1,4 +1,4 @@
-// The in-notebook `context` (../shared/DESIGN.md "Notebooks as ops"): `import { context } from "sluice"`.
+// The in-notebook `context` (docs/contracts.md "The in-notebook `context`"): `import { context } from "sluice"`.
 // In a pipeline run it is built from SLUICE_CONTEXT (JSON in the kernel's environment): inputs are the
 // exact upstream versions, outputs are written into the store's data folder and reported back to the
 // runner over IOPub (display_data of application/vnd.sluice.event+json, hidden from saved outputs);

@@ -1,7 +1,7 @@
 // DuckDB results → apache-arrow. @duckdb/node-api has no Arrow export, so result chunks are converted
 // column by column: fixed-width numbers, dates and timestamps are copied as memory (DuckDB's layout is
 // Arrow's), strings, blobs and enums are copied as bytes into Arrow's offsets + data buffers, other types go
-// through node-api's JS values (measured: see README).
+// through node-api's JS values (measured: see docs/dataframes.md).
 import * as A from "./apache_arrow.js";
 import {
   DuckDBBitValue,
@@ -269,7 +269,7 @@ function fixedWidthBuilder(ctor: TypedArrayCtor, arrowT: A.DataType): ColumnBuil
  * valid UTF-8), so the bytes are copied into one growing buffer with Int32 offsets — no JS strings at all.
  * A string_t is 16 bytes: uint32 length, then the bytes inline when length <= 12, else a 4-byte prefix and a
  * pointer that only the native bindings can follow (node-api has no bulk read; see pass 2). Measured in
- * bench/arrow (figures in the README): several times faster than going through JS strings.
+ * bench/arrow (figures in docs/dataframes.md): several times faster than going through JS strings.
  */
 function stringBuilder(arrowT: A.Utf8 | A.Binary): ColumnBuilder {
   const out = new VariableWidthParts();

@@ -1,4 +1,4 @@
-// A pipeline run as one job on the progress bus (../shared/DESIGN.md "Progress events"): each op is a
+// A pipeline run as one job on the progress bus (docs/contracts.md "Progress events"): each op is a
 // stage and its nodes (partitions × items) are the stage's tasks, so inside the kernel the run shows
 // inline under its cell and in the Sluice jobs panel like a query, and the panel's cancel stops it.
 import { getHost } from "../host/index.js";

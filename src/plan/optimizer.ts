@@ -11,7 +11,7 @@ import { projectionPushdown } from "./passes/projectionPushdown.js";
 
 export interface Pass {
   name: string;
-  /** One line for explain() and the README. */
+  /** One line for explain() and docs/dataframes.md. */
   description: string;
   run(plan: Plan): Plan;
 }

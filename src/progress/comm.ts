@@ -1,7 +1,7 @@
 import type { ProgressEvent } from "./events.js";
 import type { JobSnapshot } from "./jobs.js";
 
-// The messages of comm target `sluice.progress` (see ../shared/DESIGN.md), as the kernel sends
+// The messages of comm target `sluice.progress` (see docs/contracts.md "Comm `sluice.progress`"), as the kernel sends
 // them (publisher.ts) and the JupyterLab extension reads them. The extension compiles this file,
 // events.ts and jobs.ts from here, so they must stay free of Node-only imports.
 

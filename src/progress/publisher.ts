@@ -7,7 +7,7 @@ import { InlineProgress } from "./inline.js";
 import { JobHistory } from "./jobs.js";
 
 // The kernel side of live progress: listens on the in-process bus, shows each job inline under
-// its cell, and serves comm target `sluice.progress` to panels (see ../shared/DESIGN.md).
+// its cell, and serves comm target `sluice.progress` to panels (see docs/contracts.md).
 //
 // Comm messages, kernel → panel:
 //   {type:"events", events:[event & {at}]}      batched, throttled, coalesced; in emission order

@@ -1,5 +1,5 @@
 // Runs a notebook cell by cell in a kernel, saving the output notebook after every cell, with run
-// metadata (DESIGN.md "Notebooks as ops"), timeouts, kernel-death detection and interruption.
+// metadata (docs/contracts.md "Run metadata"), timeouts, kernel-death detection and interruption.
 import { sleepUndefined } from "./sleep.js";
 import { randomUUID } from "node:crypto";
 import { dirname, resolve, basename } from "node:path";

@@ -1,4 +1,4 @@
-// A notebook run as one job on the progress bus (../shared/DESIGN.md "Progress events"): each code
+// A notebook run as one job on the progress bus (docs/contracts.md "Progress events"): each code
 // cell is a stage, so a notebook run from a cell or a pipeline shows in the kernel's inline display
 // and the Sluice jobs panel, and the panel's cancel interrupts it like Ctrl-C.
 import { getHost } from "../host/index.js";

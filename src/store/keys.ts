@@ -1,4 +1,4 @@
-// Asset keys (../shared/DESIGN.md "Asset store"): path segments written with "/", each segment
+// Asset keys (docs/contracts.md "Asset keys"): path segments written with "/", each segment
 // [A-Za-z0-9_.-]+ and never "." or "..", so a key always maps to a folder inside data/.
 import { InvalidAssetKeyError } from "./errors.js";
 

@@ -22,7 +22,7 @@ describe("kernel protocol (jupyter_client)", () => {
     expect(r.error_in_driver ?? null).toBeNull();
   });
 
-  it("answers kernel_info on shell with language_info per DESIGN.md, busy/idle around it", () => {
+  it("answers kernel_info on shell with language_info per docs/contracts.md, busy/idle around it", () => {
     const c = r.kernel_info.content;
     expect(c.status).toBe("ok");
     expect(Number(c.protocol_version)).toBeGreaterThanOrEqual(5.3);

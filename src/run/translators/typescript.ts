@@ -1,5 +1,5 @@
 // TypeScript: parameters are `const|let|var name[: Type] = literal;` read with the TypeScript parser;
-// injected values are written as `const name = <JSON literal>;` (DESIGN.md "Notebooks as ops").
+// injected values are written as `const name = <JSON literal>;` (docs/contracts.md "Parameters").
 import type TS from "typescript";
 import { createRequire } from "node:module";
 import type { Translator } from "./index.js";
