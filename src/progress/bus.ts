@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { ProgressEvent } from "./events.js";
 
 // One in-process bus. Emitters never wait on listeners, and a throwing listener never breaks a query.
@@ -15,9 +16,32 @@ export function onProgress(listener: Listener): () => void {
 /** Jobs started and not yet ended, so an interrupt can cancel whatever is running. */
 const running = new Set<string>();
 
+/** This process's session, stamped on every job.start: a frontend tells a job of a restarted kernel by it. */
+export const PROCESS_SESSION = `${process.pid}-${Date.now()}`;
+
+/** The job (and its stage) whose work is running in this async context: jobs started inside it are its children. */
+export interface JobScope {
+  parentId: string;
+  parentStageId?: string;
+}
+const scope = new AsyncLocalStorage<JobScope>();
+
+/** Runs `work` as part of job `parentId` (a pipeline op's stage): the jobs it starts name that job as their parent. */
+export function withinJob<T>(parentId: string, parentStageId: string | undefined, work: () => T): T {
+  return scope.run({ parentId, ...(parentStageId !== undefined ? { parentStageId } : {}) }, work);
+}
+
+export function currentJobScope(): JobScope | undefined {
+  return scope.getStore();
+}
+
 export function emitProgress(event: ProgressEvent): void {
-  if (event.type === "job.start") running.add(event.jobId);
-  else if (event.type === "job.end") running.delete(event.jobId);
+  if (event.type === "job.start") {
+    running.add(event.jobId);
+    const parent = event.parentId === undefined ? scope.getStore() : undefined;
+    const nested = parent !== undefined && parent.parentId !== event.jobId;
+    event = { ...event, session: event.session ?? PROCESS_SESSION, ...(nested ? parent : {}) };
+  } else if (event.type === "job.end") running.delete(event.jobId);
   for (const listener of listeners) {
     try {
       listener(event);

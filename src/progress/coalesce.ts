@@ -15,6 +15,7 @@ export interface CoalescerOptions {
 
 function progressKey(event: ProgressEvent): string | undefined {
   if (event.type === "job.progress") return `j\u0000${event.jobId}`;
+  if (event.type === "job.operators") return `o\u0000${event.jobId}`;
   if (event.type === "stage.progress" || event.type === "stage.end") return `s\u0000${event.jobId}\u0000${event.stageId}`;
   return undefined;
 }

@@ -12,7 +12,7 @@ export type TimedEvent = ProgressEvent & { /** kernel clock (ms) when the event 
 /** kernel → panel */
 export type ProgressCommReply =
   | { type: "events"; events: TimedEvent[] }
-  | { type: "sync"; jobs: JobSnapshot[] }
+  | { type: "sync"; jobs: JobSnapshot[]; /** this kernel's process session (jobs' `session`), so older ones show as lost */ session?: string }
   | { type: "cancel"; jobId: string; ok: boolean; message: string }
   | { type: "error"; message: string };
 

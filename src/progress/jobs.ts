@@ -1,4 +1,4 @@
-import type { JobStatus, OperatorMetric, ProgressEvent } from "./events.js";
+import type { JobKind, JobStatus, OperatorMetric, ProgressEvent } from "./events.js";
 
 // What a frontend needs to draw one job, folded from its events. The kernel keeps the last jobs as
 // snapshots so that a panel opened late (or after a page reload) gets them with one `sync`; the
@@ -11,6 +11,8 @@ export interface StageSnapshot {
   tasksDone: number;
   rows: number;
   bytes: number;
+  /** Rows the stage's source holds, when known exactly. */
+  rowsTotal?: number;
   /** Kernel clock (ms) when the stage started and ended: the timeline's bars. */
   startedAt: number;
   endedAt?: number;
@@ -29,8 +31,16 @@ export interface JobSnapshot {
   rowsTotal: number;
   elapsedMs: number;
   stages: StageSnapshot[];
+  /** The physical plan's operators: `pending` ones (from job.operators) until the job ends with measured ones. */
   operators: OperatorMetric[];
   error?: string;
+  /** Fields of job.start and job.progress (see events.ts); absent when the emitter did not set them. */
+  parentId?: string;
+  parentStageId?: string;
+  kind?: JobKind;
+  session?: string;
+  destination?: string;
+  indeterminate?: boolean;
 }
 
 // Stage lookup by id without putting a Map into the (JSON) snapshot: jobs with 10,000 stages stay linear.
@@ -60,6 +70,7 @@ export function applyEvent(jobs: Map<string, JobSnapshot>, event: ProgressEvent,
       job.cellId = event.cellId;
       job.startedAt = event.startedAt;
       job.plan = event.plan;
+      for (const key of ["parentId", "parentStageId", "kind", "session", "destination"] as const) if (event[key] !== undefined) job[key] = event[key] as never;
       break;
     case "stage.start":
     case "stage.progress":
@@ -77,6 +88,7 @@ export function applyEvent(jobs: Map<string, JobSnapshot>, event: ProgressEvent,
       stage.tasksDone = event.tasksDone;
       stage.rows = event.rows;
       stage.bytes = event.bytes;
+      if (event.rowsTotal !== undefined) stage.rowsTotal = event.rowsTotal;
       if (event.type === "stage.end") stage.endedAt = now;
       break;
     }
@@ -85,16 +97,25 @@ export function applyEvent(jobs: Map<string, JobSnapshot>, event: ProgressEvent,
       job.rowsProcessed = event.rowsProcessed;
       job.rowsTotal = event.rowsTotal;
       job.elapsedMs = event.elapsedMs;
+      if (event.indeterminate) job.indeterminate = true;
+      else delete job.indeterminate;
+      break;
+    case "job.operators":
+      if (job.status === "running") job.operators = event.operators;
       break;
     case "job.end":
       job.status = event.status;
       job.endedAt = event.endedAt;
       job.elapsedMs = Math.max(job.elapsedMs, event.endedAt - job.startedAt);
-      job.operators = event.operators;
+      // A job that ended without measured operators (a pipeline, or a query whose profile failed) keeps its plan.
+      if (event.operators.length > 0 || !job.operators.some((o) => o.pending)) job.operators = event.operators;
+      else job.operators = job.operators.map(({ pending: _, ...o }) => o);
+      delete job.indeterminate;
       if (event.status === "succeeded") job.percent = 100;
       // The rows its sources read (the operators nothing feeds): for a job too quick for a progress report,
-      // and for one that finished after its last report (which counted only part of them).
-      if ((job.rowsProcessed === 0 || event.status === "succeeded") && event.operators.some((o) => o.parentId !== undefined)) {
+      // and for one that finished after its last report (which counted only part of them). A one-operator
+      // plan (a bare scan) has no parentId anywhere: its operator is the source.
+      if ((job.rowsProcessed === 0 || event.status === "succeeded") && isQueryPlan(event.operators)) {
         const parents = new Set(event.operators.map((o) => o.parentId));
         const read = event.operators.filter((o) => !parents.has(o.id)).reduce((n, o) => n + o.rows, 0);
         // DuckDB's progress counts work across pipelines (2–3× the input rows); a finished job shows the rows read.
@@ -106,6 +127,11 @@ export function applyEvent(jobs: Map<string, JobSnapshot>, event: ProgressEvent,
       break;
   }
   return job;
+}
+
+/** Operators of a physical plan (ids in pre-order, each but the root with its parent), not a pipeline's op list. */
+function isQueryPlan(operators: OperatorMetric[]): boolean {
+  return operators.length === 1 ? operators[0]!.id === "0" : operators.some((o) => o.parentId !== undefined);
 }
 
 /** The last `limit` jobs, oldest first; finished jobs are dropped before running ones. */

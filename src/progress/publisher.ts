@@ -1,5 +1,5 @@
 import { getHost, type Comm, type Host } from "../host/index.js";
-import { onProgress, requestCancel } from "./bus.js";
+import { PROCESS_SESSION, onProgress, requestCancel } from "./bus.js";
 import { EventCoalescer } from "./coalesce.js";
 import { PROGRESS_COMM_TARGET, type ProgressCommReply } from "./comm.js";
 import type { ProgressEvent } from "./events.js";
@@ -91,7 +91,7 @@ export class ProgressPublisher {
     if (message.type === "sync") {
       // Anything still pending is already in the snapshots; sending it afterwards would be stale.
       this.coalescer.flushNow();
-      this.send(comm, { type: "sync", jobs: this.history.list() });
+      this.send(comm, { type: "sync", jobs: this.history.list(), session: PROCESS_SESSION });
     } else if (message.type === "cancel") {
       this.send(comm, this.cancel(message.jobId));
     } else {
