@@ -4,18 +4,21 @@ import { COMM_TARGET, KernelMessage, PanelMessage } from './protocol';
 import { JobStore } from './store';
 
 // One kernel's progress stream: opens comm `sluice.progress`, asks for the last jobs (`sync`),
-// folds the event batches into a JobStore, and opens a new comm after a kernel restart.
+// folds the event batches into a JobStore, and opens a new comm after a kernel restart. The store
+// keeps the jobs of the kernel's earlier lives (a restart marks the running ones lost).
 
 export type ConnectionState = 'connecting' | 'connected' | 'restarting' | 'unavailable' | 'disposed';
 
 export class ProgressConnection {
-  readonly store = new JobStore();
+  readonly store: JobStore;
   private comm: Kernel.IComm | undefined;
   private _state: ConnectionState = 'connecting';
   private _notice = '';
   private readonly _stateChanged = new Signal<this, void>(this);
 
   constructor(readonly kernel: Kernel.IKernelConnection) {
+    // By kernel id, which a restart keeps: the history survives restarts and page reloads.
+    this.store = new JobStore(`sluice-jobs:${kernel.id}`);
     kernel.statusChanged.connect(this.onStatus, this);
     kernel.disposed.connect(() => this.dispose());
     void this.open();
@@ -110,7 +113,7 @@ export class ProgressConnection {
         }
         break;
       case 'sync':
-        this.store.applySync(message.jobs);
+        this.store.applySync(message.jobs, message.session);
         break;
       case 'cancel':
       case 'error':
@@ -122,9 +125,10 @@ export class ProgressConnection {
 
   private onStatus(_: Kernel.IKernelConnection, status: Kernel.Status): void {
     if (status === 'restarting' || status === 'autorestarting' || status === 'dead') {
-      // A new kernel process knows nothing of the old jobs, and the old comm died with it.
+      // A new kernel process knows nothing of the old jobs, and the old comm died with it: the jobs
+      // it was running are lost, the finished ones stay in the history.
       this.comm = undefined;
-      this.store.clear();
+      this.store.markLost();
       this.setState('restarting');
     } else if (status === 'idle' && this._state === 'restarting') {
       void this.open();

@@ -2,6 +2,7 @@ import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyte
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { LabIcon } from '@jupyterlab/ui-components';
+import { NotebookCells } from './cells';
 import { JobsPanel } from './panel';
 import { SluiceJobs } from './service';
 import { ISluiceJobs } from './tokens';
@@ -49,7 +50,7 @@ const jobsPanel: JupyterFrontEndPlugin<void> = {
     const show = () => {
       const kernel = followed?.sessionContext.session?.kernel ?? null;
       const name = followed ? followed.context.path : '';
-      panel.setConnection(kernel ? jobs.connect(kernel) : undefined, name);
+      panel.setConnection(kernel ? jobs.connect(kernel) : undefined, name, followed ? new NotebookCells(followed) : undefined);
     };
     const follow = (notebook: NotebookPanel | null) => {
       followed?.sessionContext.kernelChanged.disconnect(show);
