@@ -1,11 +1,11 @@
 // Kernelspecs for Jupyter: `sluice kernel install | list | uninstall`. The data directories are the
-// ones `jupyter kernelspec install` uses, so Jupyter finds the kernel without extra configuration.
+// ones `jupyter kernelspec install` uses (src/jupyter/paths.ts), so Jupyter and `sluice run` find
+// the kernel without extra configuration.
 import { mkdirSync, writeFileSync, readdirSync, readFileSync, existsSync, rmSync } from "node:fs";
-import { execFileSync } from "node:child_process";
-import { homedir, platform } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { deflateSync } from "node:zlib";
+import { installDataDir, jupyterPath, JupyterPathError, type InstallLocation } from "../src/jupyter/paths.js";
 
 export const DEFAULT_NAME = "sluice";
 export const DISPLAY_NAME = "TypeScript (Sluice)";
@@ -18,50 +18,16 @@ export class KernelspecError extends Error {
   }
 }
 
-export interface Location {
-  user?: boolean;
-  sysPrefix?: boolean;
-  prefix?: string;
-}
+export type Location = InstallLocation;
 
-/** The Jupyter data directory a location flag stands for. */
+/** The Jupyter data directory a location flag stands for (as `jupyter kernelspec install` picks it). */
 export function dataDir(location: Location): string {
-  const chosen = [location.user, location.sysPrefix, location.prefix !== undefined].filter(Boolean).length;
-  if (chosen > 1) throw new KernelspecError("choose one of --user, --sys-prefix and --prefix DIR");
-  if (location.prefix !== undefined) return join(resolve(location.prefix), "share", "jupyter");
-  if (location.sysPrefix) return join(sysPrefix(), "share", "jupyter");
-  if (location.user) return userDataDir();
-  return platform() === "win32" ? join(process.env.PROGRAMDATA ?? "C:\\ProgramData", "jupyter") : "/usr/local/share/jupyter";
-}
-
-function userDataDir(): string {
-  if (process.env.JUPYTER_DATA_DIR) return resolve(process.env.JUPYTER_DATA_DIR);
-  if (platform() === "darwin") return join(homedir(), "Library", "Jupyter");
-  if (platform() === "win32") return join(process.env.APPDATA ?? homedir(), "jupyter");
-  return join(process.env.XDG_DATA_HOME ?? join(homedir(), ".local", "share"), "jupyter");
-}
-
-function sysPrefix(): string {
-  const env = process.env.VIRTUAL_ENV ?? process.env.CONDA_PREFIX;
-  if (env) return env;
-  for (const python of ["python3", "python"]) {
-    try {
-      return execFileSync(python, ["-c", "import sys; print(sys.prefix)"], { encoding: "utf8" }).trim();
-    } catch {
-      // try the next name
-    }
+  try {
+    return installDataDir(location);
+  } catch (error) {
+    if (error instanceof JupyterPathError) throw new KernelspecError(error.message);
+    throw error;
   }
-  throw new KernelspecError("--sys-prefix needs an active Python environment (VIRTUAL_ENV, CONDA_PREFIX or python3 on PATH); use --user or --prefix DIR instead");
-}
-
-/** Every directory Jupyter searches for kernelspecs, most specific first. */
-export function searchDirs(): string[] {
-  const dirs = (process.env.JUPYTER_PATH ?? "").split(":").filter(Boolean).map((d) => resolve(d));
-  dirs.push(userDataDir());
-  const env = process.env.VIRTUAL_ENV ?? process.env.CONDA_PREFIX;
-  if (env) dirs.push(join(env, "share", "jupyter"));
-  dirs.push("/usr/local/share/jupyter", "/usr/share/jupyter");
-  return [...new Set(dirs)];
 }
 
 export function kernelJson(): Record<string, unknown> {
@@ -102,7 +68,7 @@ export interface InstalledKernel {
 export function list(): InstalledKernel[] {
   const out: InstalledKernel[] = [];
   const seen = new Set<string>();
-  for (const base of searchDirs()) {
+  for (const base of jupyterPath()) {
     const kernels = join(base, "kernels");
     if (!existsSync(kernels)) continue;
     for (const name of readdirSync(kernels)) {
@@ -123,7 +89,7 @@ export function list(): InstalledKernel[] {
 
 export function uninstall(name: string): string[] {
   const removed: string[] = [];
-  for (const base of searchDirs()) {
+  for (const base of jupyterPath()) {
     const dir = join(base, "kernels", name);
     const file = join(dir, "kernel.json");
     if (!existsSync(file)) continue;

@@ -1,8 +1,8 @@
-// Kernelspecs: found in the same data directories as `jupyter kernelspec list` looks at, plus the
-// project's venv (so `python3` from .venv works without a global install).
+// Kernelspecs: found in the data directories `jupyter kernelspec list` looks at (src/jupyter/paths.ts),
+// which include the project's venv (so `python3` from .venv works without a global install).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { homedir } from "node:os";
-import { dirname, join, resolve, delimiter } from "node:path";
+import { join, resolve } from "node:path";
+import { currentJupyterEnv, jupyterPath, type JupyterEnv } from "../../jupyter/paths.js";
 import { KernelNotFoundError } from "../errors.js";
 
 export interface KernelSpec {
@@ -17,25 +17,15 @@ export interface KernelSpec {
   metadata?: Record<string, unknown>;
 }
 
-export function jupyterDataDirs(extra: string[] = []): string[] {
-  const dirs: string[] = [...extra];
-  if (process.env.JUPYTER_PATH) dirs.push(...process.env.JUPYTER_PATH.split(delimiter).filter(Boolean));
-  dirs.push(process.env.JUPYTER_DATA_DIR ?? join(process.env.XDG_DATA_HOME ?? join(homedir(), ".local", "share"), "jupyter"));
-  for (const prefix of [process.env.VIRTUAL_ENV, process.env.CONDA_PREFIX, pythonPrefix()]) if (prefix) dirs.push(join(prefix, "share", "jupyter"));
-  dirs.push("/usr/local/share/jupyter", "/usr/share/jupyter");
-  return [...new Set(dirs.map((d) => resolve(d)))];
-}
-
-/** The prefix of the Python we would run kernels with: SLUICE_PYTHON, else ./.venv. */
-function pythonPrefix(): string | undefined {
-  const python = process.env.SLUICE_PYTHON ?? join(process.cwd(), ".venv", "bin", "python");
-  return existsSync(python) ? dirname(dirname(python)) : undefined;
+/** The folders searched for kernelspecs: `extra` first, then Jupyter's own search path. */
+export function jupyterDataDirs(extra: string[] = [], ctx: JupyterEnv = currentJupyterEnv()): string[] {
+  return [...new Set([...extra.map((d) => resolve(d)), ...jupyterPath(ctx)])];
 }
 
 /** All installed kernelspecs by name; the first data directory that has a name wins (like jupyter_client). */
-export function listKernelSpecs(extraDirs: string[] = []): Map<string, KernelSpec> {
+export function listKernelSpecs(extraDirs: string[] = [], ctx?: JupyterEnv): Map<string, KernelSpec> {
   const specs = new Map<string, KernelSpec>();
-  for (const dataDir of jupyterDataDirs(extraDirs)) {
+  for (const dataDir of jupyterDataDirs(extraDirs, ctx)) {
     const kernelsDir = join(dataDir, "kernels");
     let names: string[];
     try {
@@ -59,8 +49,8 @@ export function listKernelSpecs(extraDirs: string[] = []): Map<string, KernelSpe
   return specs;
 }
 
-export function findKernelSpec(name: string, extraDirs: string[] = []): KernelSpec {
-  const specs = listKernelSpecs(extraDirs);
+export function findKernelSpec(name: string, extraDirs: string[] = [], ctx?: JupyterEnv): KernelSpec {
+  const specs = listKernelSpecs(extraDirs, ctx);
   const spec = specs.get(name.toLowerCase());
   if (!spec) throw new KernelNotFoundError(name, [...specs.keys()]);
   return spec;
