@@ -1,0 +1,88 @@
+/// <reference lib="dom" />
+// What a person sees while editing in a real JupyterLab and Chromium: a plot draws as a chart (an SVG
+// or canvas, no fallback text); the first Tab on a fresh kernel pops a completion list with `groupBy`
+// (JupyterLab drops slow completion replies, so a popup after one Tab is the proof the reply was fast);
+// a library error's traceback shows the cell as In [n] and no library-internal frames.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { artifacts, launchBrowser, notebookJson, startLab, type Lab } from "./lab.js";
+
+let lab: Lab;
+let browser: Browser;
+let page: Page;
+
+const cells = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell";
+
+async function shot(name: string): Promise<void> {
+  mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, `editor-${name}.png`) });
+}
+
+/** Opens a notebook and waits until its cells are shown and its kernel is idle. */
+async function openNotebook(name: string): Promise<void> {
+  await page.goto(lab.url(`/lab/tree/${name}`));
+  await page.locator(cells).first().waitFor({ timeout: 60_000 });
+  await kernelIdle();
+}
+
+async function kernelIdle(): Promise<void> {
+  await page.waitForFunction(() => /\(Sluice\) \| Idle/.test(document.querySelector("#jp-main-statusbar")?.textContent ?? ""), undefined, { timeout: 90_000 });
+}
+
+/** Runs cell `index` (select it, Shift+Enter) and waits until its prompt shows an execution count. */
+async function runCell(index: number): Promise<void> {
+  const cell = page.locator(cells).nth(index);
+  const prompt = cell.locator(".jp-InputPrompt");
+  for (let attempt = 0; ; attempt++) {
+    await cell.locator(".jp-InputArea-editor").click();
+    await page.keyboard.press("Shift+Enter");
+    const started = await page
+      .waitForFunction((el) => /\[(\*|\d+)\]/.test((el as HTMLElement).innerText), await prompt.elementHandle(), { timeout: 5000 })
+      .then(() => true, () => false);
+    if (started) break;
+    if (attempt === 4) throw new Error(`cell ${index} did not start after Shift+Enter`);
+  }
+  await page.waitForFunction((el) => /\[\d+\]/.test((el as HTMLElement).innerText), await prompt.elementHandle(), { timeout: 120_000 });
+}
+
+function output(index: number) {
+  return page.locator(cells).nth(index).locator(".jp-OutputArea");
+}
+
+beforeAll(async () => {
+  lab = await startLab({
+    "chart.ipynb": notebookJson([
+      `import { fromRecords } from "sluice";\nconst df = await fromRecords([{ k: "a", n: 3 }, { k: "b", n: 5 }, { k: "c", n: 2 }]);`,
+      `await df.plot.bar({ x: "k", y: "n", title: "Counts by k" })`,
+    ]),
+  });
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+}, 180_000);
+
+beforeEach(({ onTestFailed, task }) => {
+  onTestFailed(() => shot(`failed-${task.name.slice(0, 40).replace(/[^a-z0-9]+/gi, "-")}`));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await lab?.stop();
+});
+
+describe("editing in JupyterLab", () => {
+  it("draws a plot as a Vega chart with no fallback text", { timeout: 240_000 }, async () => {
+    await openNotebook("chart.ipynb");
+    await runCell(0);
+    await runCell(1);
+    const out = output(1);
+    await out.locator(".jp-RenderedVegaLite svg, .jp-RenderedVegaLite canvas").first().waitFor({ timeout: 60_000 });
+    const text = await out.innerText();
+    expect(text).not.toMatch(/open in JupyterLab|points>|<Chart/);
+    // The bars are drawn: one mark per record.
+    const marks = await out.locator(".jp-RenderedVegaLite .mark-rect path, .jp-RenderedVegaLite canvas").count();
+    expect(marks).toBeGreaterThan(0);
+    await shot("chart");
+  });
+});
