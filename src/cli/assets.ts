@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { AssetStore, type Materialization } from "../store/index.js";
 import { fail } from "./errors.js";
+import { positiveInt } from "./options.js";
 
 function bytes(n: number): string {
   return n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : n < 1024 ** 3 ? `${(n / 1024 ** 2).toFixed(1)} MiB` : `${(n / 1024 ** 3).toFixed(2)} GiB`;
@@ -14,14 +15,15 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n") + "\n";
 }
 
-function withStore(flags: { store?: string }, fn: (store: AssetStore) => void | Promise<void>): () => Promise<void> {
+/** Opens the store (read-only for the commands that only read: they work on a store that cannot be written). */
+function withStore(flags: { store?: string }, fn: (store: AssetStore) => void | Promise<void>, options: { write?: boolean } = {}): () => Promise<void> {
   return async () => {
     let store: AssetStore | undefined;
     try {
-      store = new AssetStore(flags.store);
+      store = new AssetStore(flags.store, { readOnly: !options.write });
       await fn(store);
     } catch (error) {
-      process.exitCode = fail(error);
+      process.exitCode = fail(store ? store.explain(error) : error);
     } finally {
       store?.close();
     }
@@ -92,7 +94,7 @@ export function register(program: Command): void {
     })(),
   );
 
-  storeOption(cmd.command("history").description("Materializations of KEY, newest first.").argument("<key>").option("--partition <p>").option("--limit <n>", "how many", (t) => Number(t), 50).option("--json", "as JSON")).action(
+  storeOption(cmd.command("history").description("Materializations of KEY, newest first.").argument("<key>").option("--partition <p>").option("--limit <n>", "how many (default 50)", positiveInt, 50).option("--json", "as JSON")).action(
     (key: string, flags: { store?: string; partition?: string; limit: number; json?: boolean }) =>
       withStore(flags, (store) => {
         const history = store.history(key, { partition: flags.partition, limit: flags.limit });
@@ -124,11 +126,26 @@ export function register(program: Command): void {
       })(),
   );
 
-  storeOption(cmd.command("gc").description("Delete all but the newest versions of every asset and partition, and leftover files of crashed writers.").option("--keep-last <n>", "versions to keep", (t) => Number(t), 5)).action(
-    (flags: { store?: string; keepLast: number }) =>
-      withStore(flags, (store) => {
-        const r = store.gc({ keepLast: flags.keepLast });
+  storeOption(
+    cmd
+      .command("gc")
+      .description(
+        "Delete all but the newest versions of every asset and partition (their data files and sidecars), and temporary files of crashed writers. " +
+          "Data files the catalog does not know are kept unless --include-orphans (they may be data whose catalog rows were lost: see `sluice store verify`).",
+      )
+      .option("--keep-last <n>", "versions to keep per asset and partition, at least 1 (default 5)", positiveInt, 5)
+      .option("--include-orphans", "also delete data files the catalog does not account for (older than 10 minutes)"),
+  ).action((flags: { store?: string; keepLast: number; includeOrphans?: boolean }) =>
+    withStore(
+      flags,
+      (store) => {
+        const r = store.gc({ keepLast: flags.keepLast, includeOrphans: flags.includeOrphans ?? false });
         process.stdout.write(`deleted ${r.deletedVersions} versions, ${r.deletedFiles} files, freed ${bytes(r.freedBytes)}\n`);
-      })(),
+        if (r.keptOrphans) {
+          process.stdout.write(`kept ${r.keptOrphans} data file(s) the catalog does not know (list them with \`sluice store verify\`; recover them with \`sluice store rebuild --force\` or delete them with --include-orphans)\n`);
+        }
+      },
+      { write: true },
+    )(),
   );
 }

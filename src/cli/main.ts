@@ -16,6 +16,7 @@ const areas: Record<string, () => Promise<{ register(program: Command): void }>>
   lab: () => import("./lab.js"),
   pipeline: () => import("./pipeline.js"),
   assets: () => import("./assets.js"),
+  store: () => import("./store.js"),
   examples: () => import("./examples.js"),
 };
 const command = process.argv[2];

@@ -56,11 +56,11 @@ export function register(program: Command): void {
     .option("--limit <n>", "how many", positiveInt, 20)
     .option("--json", "as JSON")
     .action((flags: { store?: string; limit: number; json?: boolean }) => {
-      const store = new AssetStore(flags.store);
+      const store = new AssetStore(flags.store, { readOnly: true });
       try {
         const runs = store.runs({ limit: flags.limit });
         if (flags.json) return void process.stdout.write(JSON.stringify(runs.map(({ summary: _s, ...r }) => r), null, 1) + "\n");
-        for (const r of runs) process.stdout.write(`${r.runId}  ${r.pipeline}  ${r.status}  ${new Date(r.startedAt).toISOString()}${r.endedAt ? `  ${r.endedAt - r.startedAt} ms` : ""}\n`);
+        for (const r of runs) process.stdout.write(`${r.runId}  ${r.pipeline}  ${r.status}${r.abandoned ? " (abandoned)" : ""}  ${new Date(r.startedAt).toISOString()}${r.endedAt ? `  ${r.endedAt - r.startedAt} ms` : ""}\n`);
       } finally {
         store.close();
       }

@@ -74,6 +74,13 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
   if (options.fromFailure !== undefined && !previous) {
     throw new PipelineUsageError(`--from-failure ${options.fromFailure}: no such run in ${store.root}; list runs with \`sluice pipeline runs\` or see the run id printed by the failed run.`);
   }
+  if (previous?.status === "running") {
+    // Its runner still renews its lease: resuming now would run the same ops twice at once.
+    throw new PipelineUsageError(
+      `--from-failure ${options.fromFailure}: that run is still running (its runner renewed its lease at ${new Date(previous.heartbeatAt ?? previous.startedAt).toISOString()}); ` +
+        `wait for it to end, or stop it. A killed run reads as failed (abandoned) once its lease expires.`,
+    );
+  }
   if (previous && previous.pipeline !== p.name) {
     throw new PipelineUsageError(`--from-failure ${options.fromFailure}: that run is of pipeline ${previous.pipeline}, not ${p.name}.`);
   }

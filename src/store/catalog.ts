@@ -1,6 +1,9 @@
 // The SQLite catalog (better-sqlite3, WAL): materializations with their metadata and lineage,
 // a per-asset summary row (so `assets ls` never scans history), and pipeline runs.
 import Database from "better-sqlite3";
+import { accessSync, constants, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 
 export type CatalogDb = Database.Database;
 
@@ -60,7 +63,10 @@ CREATE TABLE IF NOT EXISTS runs (
   ended_at   INTEGER,
   args       TEXT NOT NULL DEFAULT '{}',
   error      TEXT,
-  summary    TEXT
+  summary    TEXT,
+  -- The runner renews heartbeat_at while it runs; a running run whose lease ran out was abandoned.
+  heartbeat_at INTEGER,
+  lease_ms     INTEGER
 );
 CREATE TABLE IF NOT EXISTS op_runs (
   run_id       TEXT NOT NULL,
@@ -80,6 +86,24 @@ CREATE TABLE IF NOT EXISTS op_runs (
 );
 `;
 
+/** Columns added after the first release: ALTER'd into older catalogs when they are opened for writing. */
+const ADDED_COLUMNS: Array<[table: string, column: string, type: string]> = [
+  ["runs", "heartbeat_at", "INTEGER"],
+  ["runs", "lease_ms", "INTEGER"],
+];
+
+/** SQLite's words for a file that is not (or no longer) a database. */
+export function isCorruptionError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === "string" && (code.startsWith("SQLITE_CORRUPT") || code === "SQLITE_NOTADB");
+}
+
+export interface OpenedCatalog {
+  db: CatalogDb;
+  /** Removes what a read-only snapshot left in the temporary folder. */
+  cleanup?: () => void;
+}
+
 export function openCatalog(path: string): CatalogDb {
   const db = new Database(path, { timeout: 30_000 });
   db.pragma("journal_mode = WAL");
@@ -87,6 +111,70 @@ export function openCatalog(path: string): CatalogDb {
   db.pragma("synchronous = FULL");
   db.pragma("foreign_keys = ON");
   // Two processes opening a fresh store at once both run the DDL; IF NOT EXISTS makes that safe.
-  db.transaction(() => db.exec(SCHEMA)).immediate();
+  db.transaction(() => {
+    db.exec(SCHEMA);
+    for (const [table, column, type] of ADDED_COLUMNS) {
+      const has = (db.prepare(`SELECT count(*) AS n FROM pragma_table_info(?) WHERE name = ?`).get(table, column) as { n: number }).n > 0;
+      if (!has) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+    }
+  }).immediate();
   return db;
+}
+
+/** An empty catalog in memory: what a read-only look at a store without a catalog (and without data) sees. */
+export function emptyCatalog(): CatalogDb {
+  const db = new Database(":memory:");
+  db.exec(SCHEMA);
+  return db;
+}
+
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Opens an existing catalog without writing anything: no WAL switch, no schema setup. In WAL mode SQLite
+ * needs to create a -shm file next to the catalog even to read; when the folder is not writable it reads
+ * a snapshot instead (in memory, or copied with its -wal to a temporary folder so recent commits are seen).
+ */
+export function openCatalogReadOnly(path: string): OpenedCatalog {
+  const probe = (db: CatalogDb) => db.prepare(`SELECT count(*) FROM sqlite_master`).get();
+  const folder = dirname(path);
+  if (writable(folder) || existsSync(`${path}-shm`)) {
+    const db = new Database(path, { readonly: true, fileMustExist: true, timeout: 30_000 });
+    try {
+      probe(db);
+      return { db };
+    } catch (error) {
+      db.close();
+      const code = String((error as { code?: unknown }).code);
+      if (!code.startsWith("SQLITE_READONLY") && code !== "SQLITE_CANTOPEN") throw error;
+    }
+  }
+  const wal = `${path}-wal`;
+  if (existsSync(wal) && statSync(wal).size > 0) {
+    const copy = mkdtempSync(join(tmpdir(), "sluice-catalog-"));
+    copyFileSync(path, join(copy, "catalog.sqlite"));
+    copyFileSync(wal, join(copy, "catalog.sqlite-wal"));
+    const db = new Database(join(copy, "catalog.sqlite"), { readonly: true, fileMustExist: true });
+    try {
+      probe(db);
+    } catch (error) {
+      db.close();
+      rmSync(copy, { recursive: true, force: true });
+      throw error;
+    }
+    return { db, cleanup: () => rmSync(copy, { recursive: true, force: true }) };
+  }
+  const image = readFileSync(path);
+  // A serialized image cannot be opened in WAL mode (header bytes 18-19 = 2); as a rollback-journal image it reads the same.
+  if (image.length >= 20 && image[18] === 2 && image[19] === 2) (image[18] = 1), (image[19] = 1);
+  const db = new Database(image, { readonly: true });
+  probe(db);
+  return { db };
 }

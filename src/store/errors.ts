@@ -44,3 +44,56 @@ export class InvalidMetadataError extends StoreError {}
 
 /** Data handed to the store that it cannot write as a table. */
 export class UnsupportedAssetDataError extends StoreError {}
+
+/** SLUICE_STORE / --store names something that is not a folder (or a folder that cannot be created). */
+export class StoreLocationError extends StoreError {
+  constructor(
+    readonly root: string,
+    readonly reason: string,
+  ) {
+    super(`store ${root}: ${reason}. Point SLUICE_STORE or --store at a folder (a new store is created in an empty or missing one).`);
+  }
+}
+
+/** The catalog is missing or empty while data files exist: creating a fresh one would orphan them. */
+export class CatalogMissingError extends StoreError {
+  constructor(
+    readonly root: string,
+    readonly catalogPath: string,
+    readonly state: "missing" | "empty",
+    readonly dataFiles: number,
+  ) {
+    super(
+      `store ${root}: the catalog ${catalogPath} is ${state === "missing" ? "missing" : "empty (0 bytes)"} but data/ holds ${dataFiles} asset file(s); ` +
+        `refusing to start a new catalog over them. Recreate it from the files with \`sluice store rebuild --store ${root}\`.`,
+    );
+  }
+}
+
+/** The catalog file is not a readable SQLite database (overwritten, truncated, damaged). */
+export class CatalogCorruptError extends StoreError {
+  constructor(
+    readonly root: string,
+    readonly catalogPath: string,
+    readonly reason: string,
+  ) {
+    super(
+      `store ${root}: the catalog ${catalogPath} is corrupt (${reason}). ` +
+        `Recreate it from the data files with \`sluice store rebuild --store ${root}\` (the broken catalog is moved aside, not deleted).`,
+    );
+  }
+}
+
+/** A write (materialize, run log, gc, rebuild) on a store that was opened read-only or cannot be written. */
+export class StoreReadOnlyError extends StoreError {
+  constructor(
+    readonly root: string,
+    readonly action: string,
+    readonly reason: string,
+  ) {
+    super(`store ${root} is read-only (${reason}): cannot ${action}. Use a writable store (--store DIR or SLUICE_STORE) or make this one writable.`);
+  }
+}
+
+/** A store option or argument out of range (gc keepLast, history limit, SLUICE_RUN_LEASE_MS...). */
+export class InvalidStoreArgumentError extends StoreError {}

@@ -1,8 +1,10 @@
 export * from "./errors.js";
 export * from "./keys.js";
 export * from "./metadata.js";
-import { AssetStore } from "./store.js";
-export { AssetStore, newVersionId, writeAssetFile } from "./store.js";
+import { AssetStore, type StoreOpenOptions } from "./store.js";
+export { AssetStore, DEFAULT_RUN_LEASE_MS, newVersionId, runLeaseMs, storeRoot, writeAssetFile } from "./store.js";
+export { rebuildCatalog, verifyStore } from "./repair.js";
+export type { RebuildResult, StoreProblem, VerifyResult } from "./repair.js";
 
 let defaultStore: AssetStore | undefined;
 /** The default store (env SLUICE_STORE, else ./.sluice), opened on first use: `store.latest("a/b")`. */
@@ -14,13 +16,14 @@ export const store: AssetStore = new Proxy({} as AssetStore, {
   },
 });
 
-/** Opens a store at `root` (default: SLUICE_STORE or ./.sluice). */
-export function openStore(root?: string): AssetStore {
-  return new AssetStore(root);
+/** Opens a store at `root` (default: SLUICE_STORE or ./.sluice); `{ readOnly: true }` to only read it. */
+export function openStore(root?: string, options?: StoreOpenOptions): AssetStore {
+  return new AssetStore(root, options);
 }
 export type {
   AssetFormat,
   AssetSummary,
+  GcOptions,
   GcResult,
   InputRef,
   Lineage,
@@ -30,5 +33,7 @@ export type {
   OpRunRecord,
   PreparedFile,
   RunRecord,
+  SidecarRecord,
+  StoreOpenOptions,
 } from "./store.js";
 export type { TableData, ParquetWritable } from "./parquet.js";

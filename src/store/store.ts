@@ -1,12 +1,27 @@
 // The asset store: Parquet data files under data/<key>/<version>.parquet and a SQLite catalog.
-// Write path: temporary file → fsync → rename → fsync(dir) → ONE SQLite transaction. A crash at any
-// point leaves the previous version readable and no half row; an orphan file is removed by gc.
+// Write path: temporary file → fsync → rename → sidecar (the version's record as JSON) → fsync(dir) →
+// ONE SQLite transaction. A crash at any point leaves the previous version readable and no half row.
+// The sidecars make the catalog rebuildable from data/ alone (repair.ts); a store whose catalog is
+// gone while data files exist is refused rather than given a fresh, empty catalog.
 import { randomBytes } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join, relative, resolve, sep } from "node:path";
-import { openCatalog, type CatalogDb } from "./catalog.js";
+import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { emptyCatalog, isCorruptionError, openCatalog, openCatalogReadOnly, type CatalogDb } from "./catalog.js";
+import { countDataFiles, sidecarPath, walkDataFiles, writeFileAtomic } from "./files.js";
 import type { LazyFrame } from "../frame/index.js";
-import { AssetDataCorruptError, AssetDataMissingError, AssetNotFoundError, InvalidAssetKeyError, UnsupportedAssetDataError } from "./errors.js";
+import {
+  AssetDataCorruptError,
+  AssetDataMissingError,
+  AssetNotFoundError,
+  CatalogCorruptError,
+  CatalogMissingError,
+  InvalidAssetKeyError,
+  InvalidStoreArgumentError,
+  StoreError,
+  StoreLocationError,
+  StoreReadOnlyError,
+  UnsupportedAssetDataError,
+} from "./errors.js";
 import { checkOptionNames } from "../plan/errors.js";
 import { normalizeAssetKey, type AssetKeyLike } from "./keys.js";
 import { normalizeMetadata, jsonSafe, type MetadataEntry, type MetadataInput } from "./metadata.js";
@@ -94,17 +109,41 @@ export interface GcResult {
   deletedVersions: number;
   deletedFiles: number;
   freedBytes: number;
+  /** Data files no catalog row accounts for that were left in place (pass includeOrphans to delete them). */
+  keptOrphans: number;
+}
+
+export interface GcOptions {
+  /** Versions to keep per asset and partition (a whole number ≥ 1; default 5). */
+  keepLast?: number;
+  /** Also delete data files the catalog does not account for (older than 10 minutes). Default: keep them. */
+  includeOrphans?: boolean;
+}
+
+export interface StoreOpenOptions {
+  /** Open without writing anything (no WAL switch, no schema setup); writes are refused with StoreReadOnlyError. */
+  readOnly?: boolean;
 }
 
 export interface RunRecord {
   runId: string;
   pipeline: string;
+  /** "running", "succeeded", "failed" or "cancelled"; a running run whose lease expired reads as "failed" (abandoned). */
   status: string;
   startedAt: number;
   endedAt: number | undefined;
   args: Record<string, unknown>;
   error: string | undefined;
   summary: unknown;
+  /** The runner stopped renewing its lease (killed, or its machine lost) before it recorded an end. */
+  abandoned: boolean;
+  /** Last lease renewal of the runner. */
+  heartbeatAt: number | undefined;
+}
+
+/** The on-disk record next to each data file (its `.meta.json` sidecar): the catalog row without its id. */
+export interface SidecarRecord extends Omit<Materialization, "id"> {
+  sluiceSidecar: 1;
 }
 
 export interface OpRunRecord {
@@ -215,29 +254,171 @@ export async function writeAssetFile(root: string, keyLike: AssetKeyLike, data: 
   return { key, version, path: relative(storeRoot, final).split(sep).join("/"), format, byteSize: statSync(final).size };
 }
 
+/** Inserts one version's record (materialization, asset summary, lineage) in one transaction; its id. */
+export function insertMaterialization(db: CatalogDb, record: Omit<Materialization, "id">): number {
+  const partition = record.partition ?? "";
+  const now = record.createdAt;
+  const insert = db.transaction(() => {
+    const info = db
+      .prepare(
+        `INSERT INTO materializations (asset_key, partition, version, data_version, run_id, op, params, code_version, inputs,
+           path, format, row_count, byte_size, schema, preview, metadata, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        record.key,
+        partition,
+        record.version,
+        record.dataVersion ?? record.version,
+        record.runId ?? null,
+        record.op ?? null,
+        record.params === undefined ? null : JSON.stringify(record.params, jsonSafe),
+        record.codeVersion ?? null,
+        JSON.stringify(record.inputs),
+        record.path,
+        record.format,
+        record.rowCount ?? null,
+        record.byteSize,
+        record.schema ? JSON.stringify(record.schema) : null,
+        record.preview ? JSON.stringify(record.preview, jsonSafe) : null,
+        JSON.stringify(record.metadata),
+        now,
+      );
+    const id = Number(info.lastInsertRowid);
+    const isNewPartition =
+      (db.prepare(`SELECT count(*) AS n FROM materializations WHERE asset_key = ? AND partition = ?`).get(record.key, partition) as { n: number }).n === 1;
+    db
+      .prepare(
+        `INSERT INTO assets (asset_key, latest_id, materializations, partitions, first_at, last_at) VALUES (?, ?, 1, 1, ?, ?)
+         ON CONFLICT (asset_key) DO UPDATE SET latest_id = excluded.latest_id, materializations = materializations + 1,
+           partitions = partitions + ?, last_at = excluded.last_at`,
+      )
+      .run(record.key, id, now, now, isNewPartition ? 1 : 0);
+    const dep = db.prepare(`INSERT OR IGNORE INTO asset_deps (asset_key, input_key) VALUES (?, ?)`);
+    const edge = db.prepare(`INSERT INTO lineage (version, input_key, input_version) VALUES (?, ?, ?)`);
+    for (const input of record.inputs) {
+      dep.run(record.key, input.key);
+      edge.run(record.version, input.key, input.version);
+    }
+    return id;
+  });
+  return insert.immediate();
+}
+
+/** The store folder a root argument means: the given one, else SLUICE_STORE, else ./.sluice (absolute). */
+export function storeRoot(root?: string): string {
+  return resolve(root ?? process.env.SLUICE_STORE ?? "./.sluice");
+}
+
 /** Old enough that no live writer can still be between rename and commit. */
 const ORPHAN_AGE_MS = 10 * 60_000;
+
+/** Default lease of a running run; SLUICE_RUN_LEASE_MS overrides it (tests use a short one). */
+export const DEFAULT_RUN_LEASE_MS = 30_000;
+
+/** The run lease in milliseconds: SLUICE_RUN_LEASE_MS when set, else 30 s. The runner renews it every lease/6. */
+export function runLeaseMs(env: string | undefined = process.env.SLUICE_RUN_LEASE_MS): number {
+  if (env === undefined || env === "") return DEFAULT_RUN_LEASE_MS;
+  const n = Number(env);
+  if (!Number.isInteger(n) || n < 300) {
+    throw new InvalidStoreArgumentError(`SLUICE_RUN_LEASE_MS=${JSON.stringify(env)} is not a lease: give a whole number of milliseconds ≥ 300 (default ${DEFAULT_RUN_LEASE_MS}), or unset it.`);
+  }
+  return n;
+}
+
+/** Whether the catalog file is there and has content (a 0-byte file with a non-empty -wal still counts as present). */
+function catalogState(path: string): "missing" | "empty" | "present" {
+  if (!existsSync(path)) return "missing";
+  if (statSync(path).size > 0) return "present";
+  const wal = `${path}-wal`;
+  return existsSync(wal) && statSync(wal).size > 0 ? "present" : "empty";
+}
+
+function canWrite(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A wholly integral count ≥ min, or a typed error naming the option. */
+function checkCount(what: string, value: unknown, min: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
+    throw new InvalidStoreArgumentError(`${what} must be a whole number ≥ ${min}, got ${typeof value === "string" ? JSON.stringify(value) : String(value)}.`);
+  }
+  return value;
+}
 
 export class AssetStore {
   readonly root: string;
   readonly dataDir: string;
   readonly catalogPath: string;
+  /** Why writes are refused (opened read-only, or the folder is not writable); undefined for a writable store. */
+  readonly readOnly: string | undefined;
   private readonly db: CatalogDb;
+  private readonly cleanup: (() => void) | undefined;
+  private readonly heartbeats = new Map<string, NodeJS.Timeout>();
 
-  constructor(root: string = process.env.SLUICE_STORE ?? "./.sluice") {
-    this.root = resolve(root);
+  constructor(root?: string, options: StoreOpenOptions = {}) {
+    checkOptionNames("AssetStore", options, { readOnly: true } satisfies Record<keyof StoreOpenOptions, true>, InvalidStoreArgumentError);
+    this.root = storeRoot(root);
     this.dataDir = join(this.root, "data");
     this.catalogPath = join(this.root, "catalog.sqlite");
-    mkdirSync(this.dataDir, { recursive: true });
-    this.db = openCatalog(this.catalogPath);
+    for (const [path, what] of [[this.root, "the store"], [this.dataDir, "its data/ folder"], [dirname(this.root), "the folder it is in"]] as const) {
+      if (existsSync(path) && !statSync(path).isDirectory()) {
+        throw new StoreLocationError(this.root, `${what} (${path}) is a file, not a folder`);
+      }
+    }
+    const state = catalogState(this.catalogPath);
+    if (state !== "present") {
+      const files = countDataFiles(this.root, 1_000);
+      if (files > 0) throw new CatalogMissingError(this.root, this.catalogPath, state, files);
+    }
+    this.readOnly = options.readOnly
+      ? "opened read-only"
+      : existsSync(this.root) && !canWrite(this.root)
+        ? "its folder is not writable"
+        : state === "present" && !canWrite(this.catalogPath)
+          ? "its catalog file is not writable"
+          : undefined;
+    try {
+      if (this.readOnly) {
+        if (state === "present") ({ db: this.db, cleanup: this.cleanup } = openCatalogReadOnly(this.catalogPath));
+        else this.db = emptyCatalog(); // nothing stored yet: an empty view, and nothing created on disk
+      } else {
+        try {
+          mkdirSync(this.dataDir, { recursive: true });
+        } catch (error) {
+          throw new StoreLocationError(this.root, `cannot create ${this.dataDir} (${(error as Error).message})`);
+        }
+        this.db = openCatalog(this.catalogPath);
+      }
+    } catch (error) {
+      throw this.explain(error);
+    }
   }
 
-  static open(root?: string): AssetStore {
-    return new AssetStore(root);
+  static open(root?: string, options?: StoreOpenOptions): AssetStore {
+    return new AssetStore(root, options);
   }
 
   close(): void {
+    for (const timer of this.heartbeats.values()) clearInterval(timer);
+    this.heartbeats.clear();
     if (this.db.open) this.db.close();
+    this.cleanup?.();
+  }
+
+  /** A typed StoreError for SQLite's corruption errors (the catalog is damaged); other errors unchanged. */
+  explain(error: unknown): unknown {
+    if (error instanceof StoreError || !isCorruptionError(error)) return error;
+    return new CatalogCorruptError(this.root, this.catalogPath, (error as Error).message);
+  }
+
+  private writable(action: string): void {
+    if (this.readOnly) throw new StoreReadOnlyError(this.root, action, this.readOnly);
   }
 
   absolutePath(m: Pick<Materialization, "path">): string {
@@ -246,61 +427,47 @@ export class AssetStore {
 
   /** Writes the data file of a new version (temp file, fsync, rename). Not yet visible in the catalog. */
   async writeFile(keyLike: AssetKeyLike, data: TableData | { ipynb: string | Uint8Array }): Promise<PreparedFile> {
+    this.writable(`write asset ${typeof keyLike === "string" ? keyLike : keyLike.join("/")}`);
     return writeAssetFile(this.root, keyLike, data);
   }
 
   /** Records a written file in the catalog, in one transaction. */
   async commit(file: PreparedFile, options: MaterializeOptions = {}): Promise<Materialization> {
+    this.writable(`record asset ${file.key}`);
     const metadata = normalizeMetadata(options.metadata);
     const summary = file.format === "parquet" ? await (await parquet()).inspectParquet(join(this.root, file.path)) : undefined;
-    const partition = options.partition ?? "";
     const inputs = (options.inputs ?? []).map((i) => ({ ...i, key: normalizeAssetKey(i.key) }));
-    const now = Date.now();
-    const insert = this.db.transaction(() => {
-      const info = this.db
-        .prepare(
-          `INSERT INTO materializations (asset_key, partition, version, data_version, run_id, op, params, code_version, inputs,
-             path, format, row_count, byte_size, schema, preview, metadata, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          file.key,
-          partition,
-          file.version,
-          options.dataVersion ?? file.version,
-          options.runId ?? null,
-          options.op ?? null,
-          options.params === undefined ? null : JSON.stringify(options.params, jsonSafe),
-          options.codeVersion ?? null,
-          JSON.stringify(inputs),
-          file.path,
-          file.format,
-          summary?.rowCount ?? null,
-          file.byteSize,
-          summary ? JSON.stringify(summary.schema) : null,
-          summary ? JSON.stringify(summary.preview, jsonSafe) : null,
-          JSON.stringify(metadata),
-          now,
-        );
-      const id = Number(info.lastInsertRowid);
-      const isNewPartition =
-        (this.db.prepare(`SELECT count(*) AS n FROM materializations WHERE asset_key = ? AND partition = ?`).get(file.key, partition) as { n: number }).n === 1;
-      this.db
-        .prepare(
-          `INSERT INTO assets (asset_key, latest_id, materializations, partitions, first_at, last_at) VALUES (?, ?, 1, 1, ?, ?)
-           ON CONFLICT (asset_key) DO UPDATE SET latest_id = excluded.latest_id, materializations = materializations + 1,
-             partitions = partitions + ?, last_at = excluded.last_at`,
-        )
-        .run(file.key, id, now, now, isNewPartition ? 1 : 0);
-      const dep = this.db.prepare(`INSERT OR IGNORE INTO asset_deps (asset_key, input_key) VALUES (?, ?)`);
-      const edge = this.db.prepare(`INSERT INTO lineage (version, input_key, input_version) VALUES (?, ?, ?)`);
-      for (const input of inputs) {
-        dep.run(file.key, input.key);
-        edge.run(file.version, input.key, input.version);
-      }
-      return id;
-    });
-    const id = insert.immediate();
+    const record: SidecarRecord = {
+      sluiceSidecar: 1,
+      key: file.key,
+      partition: options.partition === undefined || options.partition === "" ? undefined : options.partition,
+      version: file.version,
+      dataVersion: options.dataVersion ?? file.version,
+      runId: options.runId,
+      op: options.op,
+      params: options.params === undefined ? undefined : (JSON.parse(JSON.stringify(options.params, jsonSafe)) as Record<string, unknown>),
+      codeVersion: options.codeVersion,
+      inputs,
+      path: file.path,
+      format: file.format,
+      rowCount: summary?.rowCount,
+      byteSize: file.byteSize,
+      schema: summary?.schema,
+      preview: summary ? (JSON.parse(JSON.stringify(summary.preview, jsonSafe)) as Record<string, unknown>[]) : undefined,
+      metadata,
+      createdAt: Date.now(),
+    };
+    // The sidecar first: a catalog row never points at a version the files could not rebuild.
+    const sidecar = join(this.root, sidecarPath(file.path));
+    writeFileAtomic(sidecar, JSON.stringify(record, jsonSafe));
+    fsyncPath(dirname(sidecar), "r");
+    let id: number;
+    try {
+      id = insertMaterialization(this.db, record);
+    } catch (error) {
+      rmSync(sidecar, { force: true });
+      throw this.explain(error);
+    }
     return this.byId(id)!;
   }
 
@@ -335,6 +502,11 @@ export class AssetStore {
     return row && fromRow(row);
   }
 
+  /** Every recorded version, oldest first (verify and rebuild walk them). */
+  versions(): Materialization[] {
+    return (this.db.prepare(`SELECT * FROM materializations ORDER BY id`).all() as MaterializationRow[]).map(fromRow);
+  }
+
   /** One exact version. */
   version(version: string): Materialization | undefined {
     const row = this.db.prepare(`SELECT * FROM materializations WHERE version = ?`).get(version) as MaterializationRow | undefined;
@@ -344,7 +516,7 @@ export class AssetStore {
   /** Materializations of a key, newest first. */
   history(keyLike: AssetKeyLike, options: { partition?: string; limit?: number } = {}): Materialization[] {
     const key = normalizeAssetKey(keyLike);
-    const limit = options.limit ?? -1;
+    const limit = options.limit === undefined ? -1 : checkCount("history limit", options.limit, 0);
     const rows = (
       options.partition === undefined
         ? this.db.prepare(`SELECT * FROM materializations WHERE asset_key = ? ORDER BY id DESC LIMIT ?`).all(key, limit)
@@ -466,9 +638,15 @@ export class AssetStore {
     return (await frames()).scan.parquet(this.absolutePath(m));
   }
 
-  /** Keeps the newest `keepLast` versions of every (asset, partition); deletes older rows and files and orphan files. */
-  gc(options: { keepLast?: number } = {}): GcResult {
-    const keepLast = Math.max(1, options.keepLast ?? 5);
+  /**
+   * Keeps the newest `keepLast` versions of every (asset, partition) and deletes older rows, their data files and
+   * sidecars, and temporary files of crashed writers. Data files the catalog does not account for are deleted
+   * only with `includeOrphans` (they may be the only copy of data whose catalog rows were lost: rebuild first).
+   */
+  gc(options: GcOptions = {}): GcResult {
+    checkOptionNames("gc", options, { keepLast: true, includeOrphans: true } satisfies Record<keyof GcOptions, true>, InvalidStoreArgumentError);
+    const keepLast = options.keepLast === undefined ? 5 : checkCount("gc keepLast (--keep-last)", options.keepLast, 1);
+    this.writable("delete old versions (gc)");
     const doomed = this.db.transaction(() => {
       const rows = this.db
         .prepare(
@@ -487,63 +665,96 @@ export class AssetStore {
     }).immediate();
     let deletedFiles = 0;
     let freedBytes = 0;
-    for (const r of doomed) {
-      const path = join(this.root, r.path);
-      if (existsSync(path)) (rmSync(path, { force: true }), (deletedFiles += 1), (freedBytes += r.byte_size));
-    }
-    // Files no catalog row points to: leftovers of crashed writers (temp files, or renamed but never committed).
-    const known = new Set((this.db.prepare(`SELECT path FROM materializations`).all() as { path: string }[]).map((r) => r.path));
-    const now = Date.now();
-    const visit = (dir: string) => {
-      for (const entry of readdirSync(dir, { withFileTypes: true })) {
-        const path = join(dir, entry.name);
-        if (entry.isDirectory()) visit(path);
-        else {
-          const rel = relative(this.root, path).split(sep).join("/");
-          const stat = statSync(path);
-          if (!known.has(rel) && now - stat.mtimeMs > ORPHAN_AGE_MS) (rmSync(path, { force: true }), (deletedFiles += 1), (freedBytes += stat.size));
-        }
-      }
+    const remove = (path: string) => {
+      if (!existsSync(path)) return;
+      const size = statSync(path).size;
+      rmSync(path, { force: true });
+      deletedFiles += 1;
+      freedBytes += size;
     };
-    visit(this.dataDir);
-    return { deletedVersions: doomed.length, deletedFiles, freedBytes };
+    for (const r of doomed) (remove(join(this.root, r.path)), remove(join(this.root, sidecarPath(r.path))));
+    // Files no catalog row points to. Temporary files are leftovers of crashed writers; a renamed data file
+    // may be a version whose catalog row was lost, so it goes only when asked (and never a live writer's).
+    const known = new Set((this.db.prepare(`SELECT path FROM materializations`).all() as { path: string }[]).map((r) => r.path));
+    const knownSidecars = new Set([...known].map(sidecarPath));
+    const now = Date.now();
+    let keptOrphans = 0;
+    walkDataFiles(this.root, (f) => {
+      if (f.kind === "data" ? known.has(f.path) : f.kind === "sidecar" ? knownSidecars.has(f.path) : false) return;
+      if (now - statSync(f.absolute).mtimeMs <= ORPHAN_AGE_MS) return;
+      if (f.kind === "temp" || options.includeOrphans) remove(f.absolute);
+      else if (f.kind === "data") keptOrphans += 1;
+    });
+    return { deletedVersions: doomed.length, deletedFiles, freedBytes, keptOrphans };
   }
 
   // ---- runs ----
 
-  startRun(run: { runId: string; pipeline: string; args?: Record<string, unknown> }): void {
+  /**
+   * Records a run as running and holds its lease (SLUICE_RUN_LEASE_MS, default 30 s) until endRun or close:
+   * an unref'd timer renews the heartbeat every lease/6. A run whose runner died reads as failed (abandoned).
+   */
+  startRun(run: { runId: string; pipeline: string; args?: Record<string, unknown>; leaseMs?: number }): void {
+    this.writable(`record pipeline run ${run.runId}`);
+    const leaseMs = run.leaseMs === undefined ? runLeaseMs() : checkCount("run lease", run.leaseMs, 300);
+    const now = Date.now();
     this.db
-      .prepare(`INSERT INTO runs (run_id, pipeline, status, started_at, args) VALUES (?, ?, 'running', ?, ?)`)
-      .run(run.runId, run.pipeline, Date.now(), JSON.stringify(run.args ?? {}, jsonSafe));
+      .prepare(`INSERT INTO runs (run_id, pipeline, status, started_at, args, heartbeat_at, lease_ms) VALUES (?, ?, 'running', ?, ?, ?, ?)`)
+      .run(run.runId, run.pipeline, now, JSON.stringify(run.args ?? {}, jsonSafe), now, leaseMs);
+    const renew = this.db.prepare(`UPDATE runs SET heartbeat_at = ? WHERE run_id = ? AND status = 'running'`);
+    const timer = setInterval(() => {
+      try {
+        renew.run(Date.now(), run.runId);
+      } catch {
+        // Busy or closed catalog: the next beat tries again; the lease covers several missed beats.
+      }
+    }, Math.max(50, Math.floor(leaseMs / 6)));
+    timer.unref();
+    this.heartbeats.set(run.runId, timer);
   }
 
   endRun(runId: string, status: string, options: { error?: string; summary?: unknown } = {}): void {
+    clearInterval(this.heartbeats.get(runId));
+    this.heartbeats.delete(runId);
     this.db
       .prepare(`UPDATE runs SET status = ?, ended_at = ?, error = ?, summary = ? WHERE run_id = ?`)
       .run(status, Date.now(), options.error ?? null, options.summary === undefined ? null : JSON.stringify(options.summary, jsonSafe), runId);
   }
 
   run(runId: string): RunRecord | undefined {
-    const r = this.db.prepare(`SELECT * FROM runs WHERE run_id = ?`).get(runId) as Record<string, string | number | null> | undefined;
+    const r = this.db.prepare(`SELECT * FROM runs WHERE run_id = ?`).get(runId) as Record<string, string | number | null | undefined> | undefined;
     if (!r) return undefined;
+    // Catalogs from before leases have no heartbeat column: their start time stands in for it.
+    const heartbeatAt = r.heartbeat_at === null || r.heartbeat_at === undefined ? undefined : Number(r.heartbeat_at);
+    const leaseMs = r.lease_ms === null || r.lease_ms === undefined ? DEFAULT_RUN_LEASE_MS : Number(r.lease_ms);
+    const lastSign = heartbeatAt ?? Number(r.started_at);
+    // Derived when read (so read-only stores agree): the runner stopped renewing its lease without an end.
+    const abandoned = r.status === "running" && Date.now() > lastSign + leaseMs;
     return {
       runId: String(r.run_id),
       pipeline: String(r.pipeline),
-      status: String(r.status),
+      status: abandoned ? "failed" : String(r.status),
       startedAt: Number(r.started_at),
-      endedAt: r.ended_at === null ? undefined : Number(r.ended_at),
+      endedAt: abandoned ? lastSign : r.ended_at === null || r.ended_at === undefined ? undefined : Number(r.ended_at),
       args: JSON.parse(String(r.args)) as Record<string, unknown>,
-      error: r.error === null ? undefined : String(r.error),
-      summary: r.summary === null ? undefined : JSON.parse(String(r.summary)),
+      error: abandoned
+        ? `abandoned: the runner stopped renewing its lease at ${new Date(lastSign).toISOString()} (killed, or its machine stopped); ` +
+          `resume with \`sluice pipeline run FILE --from-failure ${String(r.run_id)}\``
+        : r.error === null || r.error === undefined ? undefined : String(r.error),
+      summary: r.summary === null || r.summary === undefined ? undefined : JSON.parse(String(r.summary)),
+      abandoned,
+      heartbeatAt,
     };
   }
 
   runs(options: { limit?: number } = {}): RunRecord[] {
-    const ids = this.db.prepare(`SELECT run_id FROM runs ORDER BY started_at DESC LIMIT ?`).all(options.limit ?? 50) as { run_id: string }[];
+    const limit = options.limit === undefined ? 50 : checkCount("runs limit", options.limit, 0);
+    const ids = this.db.prepare(`SELECT run_id FROM runs ORDER BY started_at DESC LIMIT ?`).all(limit) as { run_id: string }[];
     return ids.map((r) => this.run(r.run_id)!);
   }
 
   recordOpRun(r: OpRunRecord): void {
+    this.writable(`record op ${r.op} of run ${r.runId}`);
     this.db
       .prepare(
         `INSERT OR REPLACE INTO op_runs (run_id, node_id, op, partition, item, status, reason, attempts, started_at, ended_at, error, data_version, items)

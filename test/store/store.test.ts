@@ -172,14 +172,17 @@ describe("gc", () => {
     await store.materialize("g", [{ i: 9 }], { partition: "other" });
     const result = store.gc({ keepLast: 2 });
     expect(result.deletedVersions).toBe(3);
-    expect(result.deletedFiles).toBe(3);
+    expect(result.deletedFiles).toBe(6); // each version's data file and its .meta.json sidecar
     expect(store.history("g").length).toBe(3);
-    for (const old of versions.slice(0, 3)) expect(existsSync(join(root, old.path))).toBe(false);
+    for (const old of versions.slice(0, 3)) {
+      expect(existsSync(join(root, old.path))).toBe(false);
+      expect(existsSync(join(root, old.path.replace(/\.parquet$/, ".meta.json")))).toBe(false);
+    }
     expect(await store.readRows("g", { partition: "" })).toEqual([{ i: 4 }]);
     expect(store.list()[0]!.materializations).toBe(3);
   });
 
-  it("removes files left by crashed writers once they are old, never a live writer's", async () => {
+  it("removes old temp files of crashed writers, never a live writer's; uncatalogued data files only when asked", async () => {
     const m = await store.materialize("h", [{ i: 1 }]);
     const dir = join(root, "data", "h");
     writeFileSync(join(dir, ".tmp-old.parquet"), "half");
@@ -189,8 +192,10 @@ describe("gc", () => {
     utimesSync(join(dir, ".tmp-old.parquet"), old, old);
     utimesSync(join(dir, "uncommitted-old.parquet"), old, old);
     const result = store.gc({ keepLast: 1 });
-    expect(result.deletedFiles).toBe(2);
-    expect(readdirSync(dir).sort()).toEqual([".tmp-fresh.parquet", `${m.version}.parquet`]);
+    expect(result).toMatchObject({ deletedFiles: 1, keptOrphans: 1 });
+    expect(readdirSync(dir).sort()).toEqual([".tmp-fresh.parquet", `${m.version}.meta.json`, `${m.version}.parquet`, "uncommitted-old.parquet"]);
+    expect(store.gc({ keepLast: 1, includeOrphans: true })).toMatchObject({ deletedFiles: 1, keptOrphans: 0 });
+    expect(readdirSync(dir).sort()).toEqual([".tmp-fresh.parquet", `${m.version}.meta.json`, `${m.version}.parquet`]);
   });
 });
 

@@ -1,0 +1,61 @@
+// `sluice store verify|rebuild`: check the catalog against the data files, and recreate a lost or
+// corrupt catalog from the files' sidecars (docs/pipelines.md, "The asset store").
+import { Command } from "commander";
+import { rebuildCatalog, verifyStore } from "../store/index.js";
+import { fail } from "./errors.js";
+
+export function register(program: Command): void {
+  const cmd = program.command("store").summary("check the asset store (catalog against data files) and rebuild a lost or corrupt catalog");
+  const storeOption = (c: Command) => c.option("--store <dir>", "asset store (default: $SLUICE_STORE or ./.sluice)");
+
+  storeOption(
+    cmd
+      .command("verify")
+      .description(
+        "Check the catalog (SQLite quick_check) and every version's data file (present, size, Parquet magic), and list data files the catalog " +
+          "does not know. Exit 0 when all is well, 1 when a problem was found. Reads only.",
+      )
+      .option("--json", "as JSON"),
+  ).action((flags: { store?: string; json?: boolean }) => {
+    try {
+      const r = verifyStore(flags.store);
+      if (flags.json) process.stdout.write(JSON.stringify(r, null, 1) + "\n");
+      else {
+        const lines = [`store ${r.root}: ${r.versions} version(s) in the catalog, ${r.files} data file(s)`];
+        for (const p of r.problems) lines.push(`  ${p.kind}  ${p.path}: ${p.detail}`);
+        for (const note of r.notes) lines.push(`  note: ${note}`);
+        lines.push(r.problems.length ? `${r.problems.length} problem(s).` : "ok");
+        if (r.problems.some((p) => p.kind === "catalog")) lines.push(`Recreate the catalog from the data files with \`sluice store rebuild --store ${r.root}\`.`);
+        process.stdout.write(lines.join("\n") + "\n");
+      }
+      process.exitCode = r.problems.length ? 1 : 0;
+    } catch (error) {
+      process.exitCode = fail(error);
+    }
+  });
+
+  storeOption(
+    cmd
+      .command("rebuild")
+      .description(
+        "Recreate the catalog from the data files and their .meta.json sidecars (keys, partitions, versions, lineage, metadata). The old catalog " +
+          "is moved aside as catalog.broken-<time>.sqlite, never deleted, and its run history is copied when it can still be read. " +
+          "A healthy catalog is rebuilt only with --force.",
+      )
+      .option("--force", "rebuild even when the catalog is healthy")
+      .option("--json", "as JSON"),
+  ).action(async (flags: { store?: string; force?: boolean; json?: boolean }) => {
+    try {
+      const r = await rebuildCatalog(flags.store, { force: flags.force ?? false });
+      if (flags.json) return void process.stdout.write(JSON.stringify(r, null, 1) + "\n");
+      const lines = [`rebuilt ${r.catalogPath}: ${r.assets} asset(s), ${r.versions} version(s), ${r.runsCopied} run(s) copied from the old catalog`];
+      for (const path of r.movedAside) lines.push(`  old catalog kept as ${path}`);
+      if (r.withoutSidecar.length) lines.push(`  ${r.withoutSidecar.length} file(s) had no sidecar: recovered without lineage or metadata (${r.withoutSidecar.slice(0, 5).join(", ")}${r.withoutSidecar.length > 5 ? ", ..." : ""})`);
+      for (const s of r.skipped) lines.push(`  skipped ${s.path}: ${s.reason}`);
+      process.stdout.write(lines.join("\n") + "\n");
+      process.exitCode = r.skipped.length ? 1 : 0;
+    } catch (error) {
+      process.exitCode = fail(error);
+    }
+  });
+}
