@@ -1,6 +1,7 @@
 // The Sluice kernel: `node dist/kernel/main.js [-f] <connection_file>`.
 // The wire thread (wire/worker.ts) owns the sockets; this thread runs user code and the shell handlers.
 import { Worker } from "node:worker_threads";
+import { rmSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -228,6 +229,10 @@ wire.on("message", (event: FromWire) => {
     case "shutdown":
       toWire({ kind: "shutdown-ack" });
       return exitSoon();
+    case "parent-died":
+      // Nobody is listening any more: no flush, just leave nothing behind.
+      if (event.runnerFolder) rmSync(event.runnerFolder, { recursive: true, force: true });
+      return process.exit(0);
     case "ready":
       if (process.env.SLUICE_KERNEL_TRACE) log(`sockets bound ${performance.now().toFixed(0)} ms after process start`);
       if (!event.sigint) {

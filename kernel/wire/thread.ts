@@ -13,7 +13,9 @@ export type FromWire =
   | { kind: "interrupted" }
   | { kind: "shutdown"; restart: boolean }
   /** sigint: the wire thread watches SIGINT itself (else the main thread must). */
-  | { kind: "ready"; sigint: boolean };
+  | { kind: "ready"; sigint: boolean }
+  /** The process that started the kernel is gone: exit, after removing `runnerFolder` (the runner's temp folder) if set. */
+  | { kind: "parent-died"; runnerFolder?: string };
 
 export interface WireData {
   connectionFile: string;

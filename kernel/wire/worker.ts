@@ -4,12 +4,14 @@
 // main does not ack in time, V8's Runtime.terminateExecution through an inspector session.
 import { parentPort, workerData } from "node:worker_threads";
 import { Session } from "node:inspector";
-import { writeSync } from "node:fs";
+import { rmSync, writeSync } from "node:fs";
 import * as zmq from "zeromq";
 import { readConnectionFile, address } from "./connection.js";
 import { Signer, decode, encode, makeMessage, BadSignatureError, type Channel, type Message } from "../../src/jupyter/wire.js";
 import type { FromWire, ToWire, WireData } from "./thread.js";
 import { kernelInfo } from "../info.js";
+import { watchParent } from "./parent.js";
+import { ownedRunnerFolder } from "../../src/run/temp.js";
 
 const ACK_WAIT_MS = 80;
 const port = parentPort!;
@@ -18,7 +20,11 @@ const info = readConnectionFile(connectionFile);
 const signer = new Signer(info.key, info.signature_scheme);
 
 function log(text: string): void {
-  writeSync(2, `[sluice kernel] ${text}\n`);
+  try {
+    writeSync(2, `[sluice kernel] ${text}\n`);
+  } catch {
+    // stderr is a pipe to a parent that is gone
+  }
 }
 function post(event: FromWire): void {
   port.postMessage(event);
@@ -181,3 +187,14 @@ void listen(control, "control");
 void listen(stdin, "stdin");
 void beat();
 post({ kind: "ready", sigint: watchSigint() });
+
+// The parent died (kill -9 of `sluice run`, a crashed Jupyter server): the main thread exits and
+// removes the runner's temp folder; if it is stuck in user code, this thread does both.
+watchParent(process.env, (parentPid) => {
+  const runnerFolder = ownedRunnerFolder(process.env, parentPid, connectionFile);
+  post({ kind: "parent-died", runnerFolder });
+  setTimeout(() => {
+    if (runnerFolder) rmSync(runnerFolder, { recursive: true, force: true });
+    process.kill(process.pid, "SIGKILL");
+  }, 600);
+});

@@ -20,7 +20,7 @@ export function register(program: Command): void {
   kernel
     .command("install")
     .description("write the kernelspec (kernel.json with interrupt_mode message, logos) where `jupyter kernelspec install` would")
-    .option("--user", "install for the current user (~/.local/share/jupyter)")
+    .option("--user", "install for the current user (Jupyter's user data folder: `jupyter --data-dir`)")
     .option("--sys-prefix", "install into the active Python environment (sys.prefix/share/jupyter)")
     .option("--prefix <dir>", "install into DIR/share/jupyter")
     .option("--name <name>", "kernel name", DEFAULT_NAME)

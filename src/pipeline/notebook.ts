@@ -1,10 +1,10 @@
 // Notebook ops: validated against the notebook's parameters cell, executed with `sluice run`'s
 // executeNotebook (SLUICE_CONTEXT in the kernel env), reporting assets back over IOPub events.
 // The executed notebook is kept as an asset too (`<op>/notebook`), failed runs included.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { executeNotebook, notebookParameters, readNotebook, type Notebook } from "../run/index.js";
+import { makeRunTempDir } from "../run/temp.js";
 import { normalizeAssetKey, type AssetStore, type InputRef, type MetadataInput, type PreparedFile } from "../store/index.js";
 import { OpOutputError } from "./errors.js";
 import { storePartition, type RunNode } from "./nodes.js";
@@ -132,7 +132,8 @@ export async function runNotebookNode(args: {
     inputs,
     outputs: declared,
   };
-  const work = mkdtempSync(join(tmpdir(), "sluice-nb-"));
+  // In the process's run folder (src/run/temp.ts): removed below, and by the kernel if we are killed.
+  const work = makeRunTempDir("notebook-");
   const outputPath = join(work, "executed.ipynb");
   const commits: Promise<void>[] = [];
   const problems: string[] = [];

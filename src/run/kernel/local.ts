@@ -2,9 +2,8 @@
 // heartbeat), signing and verifying every message.
 import { sleepUndefined } from "../sleep.js";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import { mkdirSync, writeFileSync, rmSync } from "node:fs";
 import { createServer, type AddressInfo, type Server } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import * as zmq from "zeromq";
@@ -12,6 +11,7 @@ import { WireSession, type Message } from "./wire.js";
 import { kernelArgv, type KernelSpec } from "./kernelspec.js";
 import type { ExecuteOptions, ExecuteResult, KernelConnection } from "./connection.js";
 import { KernelDiedError, KernelStartError, EXIT } from "../errors.js";
+import { makeRunTempDir, runnerTempRoot, RUNNER_TEMP_ENV } from "../temp.js";
 
 export interface StartOptions {
   cwd?: string;
@@ -45,6 +45,11 @@ async function freePorts(n: number): Promise<number[]> {
   } finally {
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   }
+}
+
+/** The kernel's temp folder: whatever it writes to os.tmpdir() / tempfile goes with the run. */
+function tempEnv(dir: string): Record<string, string> {
+  return process.platform === "win32" ? { TEMP: dir, TMP: dir } : { TMPDIR: dir };
 }
 
 /** Sends on a zeromq socket one at a time (zeromq.js rejects concurrent sends on a socket). */
@@ -125,7 +130,12 @@ export class LocalKernel implements KernelConnection {
     const key = randomBytes(32).toString("hex");
     const [shell, iopub, stdin, control, hb] = await freePorts(5);
     const ports = { shell, iopub, stdin, control, hb };
-    const dir = mkdtempSync(join(tmpdir(), "sluice-kernel-"));
+    // The connection file (it holds the HMAC key) and the kernel's own temp files live in a folder of
+    // this process's run folder, which goes when the kernel stops or, if we are killed, when the kernel
+    // sees us die (see ../temp.ts).
+    const dir = makeRunTempDir("kernel-");
+    const kernelTmp = join(dir, "tmp");
+    mkdirSync(kernelTmp);
     const file = join(dir, "kernel.json");
     writeFileSync(
       file,
@@ -139,7 +149,14 @@ export class LocalKernel implements KernelConnection {
     // Own process group: a terminal Ctrl-C reaches us only, and we decide how to interrupt the kernel.
     const child = spawn(argv[0], argv.slice(1), {
       cwd: options.cwd,
-      env: { ...process.env, ...spec.env, ...options.env, JPY_PARENT_PID: String(process.pid) },
+      env: {
+        ...process.env,
+        ...tempEnv(kernelTmp),
+        ...spec.env,
+        ...options.env,
+        JPY_PARENT_PID: String(process.pid),
+        [RUNNER_TEMP_ENV]: runnerTempRoot(),
+      },
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
