@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { install } from "../../kernel/kernelspec.js";
 import { loadPipelineFile, runPipeline, PipelineError, type PipelineEvent, type RunOptions, type RunResult, type Pipeline } from "../pipeline/index.js";
 import { AssetStore } from "../store/index.js";
+import { SluiceError } from "../errors.js";
 import { fail } from "./errors.js";
 import { handleStopSignals } from "./signals.js";
 
@@ -61,12 +62,8 @@ export function exampleFile(name: string): string {
   return join(examplesDir(), name, "pipeline.ts");
 }
 
-export class ExampleUsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ExampleUsageError";
-  }
-}
+/** An unknown example name or --size (exit 2). */
+export class ExampleUsageError extends SluiceError {}
 
 /** Writes the Sluice kernelspec into <store>/jupyter and puts it first on JUPYTER_PATH (this process and its kernels). */
 export function useStoreKernel(storeRoot: string): string {
@@ -286,9 +283,10 @@ export function register(program: Command): void {
     .option("--size <size>", "small (default; about a minute on 2 cores) or full (larger generated data)", "small")
     .option("--store <dir>", "asset store (default: $SLUICE_STORE or ./.sluice)")
     .option("--force", "run every op even when its outputs are up to date")
-    .option("--verbose", "print the ops' log lines (context.log) as they come")
     .option("--list", "list the examples and exit")
-    .action(async (names: string[], flags: ExampleFlags) => {
+    .action(async (names: string[], own: ExampleFlags, command: Command) => {
+      // --verbose is the global flag (stack traces); here it also prints the ops' log lines.
+      const flags: ExampleFlags = { ...own, verbose: command.optsWithGlobals().verbose === true };
       if (flags.list) {
         for (const e of EXAMPLES) process.stdout.write(`${e.name.padEnd(14)} ${e.title}\n    ${relative(process.cwd(), exampleFile(e.name))}\n`);
         return;
@@ -299,10 +297,7 @@ export function register(program: Command): void {
         const { ok } = await runExamples(names, flags);
         process.exitCode = ok ? 0 : 1;
       } catch (error) {
-        if (error instanceof ExampleUsageError) {
-          process.stderr.write(`error: ${error.message}\n`);
-          process.exitCode = 2;
-        } else process.exitCode = fail(error);
+        process.exitCode = fail(error);
       }
     });
 }

@@ -3,16 +3,11 @@ import { Command } from "commander";
 import { AssetStore } from "../store/index.js";
 import { describePipeline, loadPipelineFile, pipelineSpec, runPipeline, type RunOptions } from "../pipeline/index.js";
 import { fail } from "./errors.js";
+import { positiveInt } from "./options.js";
 import { handleStopSignals } from "./signals.js";
 
 /** The run options as flags, except that the store is a folder. */
 type RunFlags = Pick<RunOptions, "partition" | "backfill" | "maxConcurrency" | "force" | "fromFailure" | "only"> & { store?: string; json?: boolean };
-
-function positiveInt(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a whole number ≥ 1, got ${JSON.stringify(text)}`);
-  return n;
-}
 
 export function register(program: Command): void {
   const cmd = program.command("pipeline").summary("run and inspect pipelines of notebook and function ops");

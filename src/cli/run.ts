@@ -1,7 +1,10 @@
 // `sluice run`: execute a notebook headless with parameters (see docs/run.md).
 import { Command, InvalidArgumentError, Option } from "commander";
-import { readFileSync } from "node:fs";
-import { basename, dirname, extname, join } from "node:path";
+import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, extname, join, resolve } from "node:path";
+import { UsageError } from "../run/errors.js";
+import { fail } from "./errors.js";
+import { positiveSeconds } from "./options.js";
 
 export function register(program: Command): void {
   pairParameterArgs(process.argv);
@@ -21,8 +24,8 @@ export function register(program: Command): void {
     .option("--prepare-only", "inject the parameters and write the notebook without executing it")
     .option("--kernel <NAME>", "kernelspec to run with (default: the notebook's metadata.kernelspec.name)")
     .option("--cwd <DIR>", "kernel working directory (default: the input notebook's folder)")
-    .option("--cell-timeout <S>", "seconds a cell may run before it is interrupted (exit 3)", parseSeconds)
-    .option("--start-timeout <S>", "seconds to wait for the kernel to start", parseSeconds, 60)
+    .option("--cell-timeout <S>", "seconds a cell may run before it is interrupted (exit 3)", positiveSeconds)
+    .option("--start-timeout <S>", "seconds to wait for the kernel to start", positiveSeconds, 60)
     .option("--allow-errors", "keep running after a failing cell (exit 1 at the end)")
     .option("--log-output", "stream cell outputs to stderr as they come")
     .option("--no-progress", "no progress bar on stderr")
@@ -31,8 +34,6 @@ export function register(program: Command): void {
     .option("--server <URL>", "run on a Jupyter Server instead of a local kernel")
     .option("--token <T>", "the Jupyter Server's token (default: $JUPYTER_TOKEN)")
     .option("--help-notebook", "list the notebook's parameters (name, type, default, comment) and exit")
-    // Bad usage is exit 2 (commander's default is 1, which means "a cell failed" here).
-    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
     .action(async (input: string | undefined, output: string | undefined, opts: RunCliOptions) => {
       process.exitCode = await runCommand(input, output, opts);
     });
@@ -78,11 +79,6 @@ function collectPair(value: string, previous: Array<[string, string]> = []): Arr
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
-function parseSeconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number of seconds, got "${value}"`);
-  return n;
-}
 
 async function runCommand(input: string | undefined, output: string | undefined, opts: RunCliOptions): Promise<number> {
   const run = await import("../run/index.js");
@@ -90,7 +86,7 @@ async function runCommand(input: string | undefined, output: string | undefined,
   const err = process.stderr;
   try {
     if (!input) throw new run.RunUsageError("missing INPUT notebook (a path, or - for stdin)");
-    if (opts.helpNotebook) return helpNotebook(input, opts.kernel);
+    if (opts.helpNotebook) return await helpNotebook(input, opts.kernel);
     if (opts.server && opts.token === undefined) opts.token = process.env.JUPYTER_TOKEN;
     if (opts.token && !opts.server) throw new run.RunUsageError("--token needs --server URL");
 
@@ -100,13 +96,17 @@ async function runCommand(input: string | undefined, output: string | undefined,
       try {
         text = readFileSync(file, "utf8");
       } catch (e) {
-        throw new run.RunUsageError(`cannot read parameters file ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new run.RunUsageError(`cannot read parameters file ${file} (${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder" : (code ?? e)}); check the path after -f`);
       }
       Object.assign(parameters, parseYamlParameters(text, file));
     }
     for (const yaml of opts.parametersYaml ?? []) Object.assign(parameters, parseYamlParameters(yaml, "-y"));
 
     const outputPath = output ?? (input === "-" ? "-" : join(dirname(input), `${basename(input, extname(input))}.out.ipynb`));
+    checkOutputPath(outputPath, input);
+    if (opts.cwd !== undefined && !(existsSync(opts.cwd) && statSync(opts.cwd).isDirectory()))
+      throw new run.RunUsageError(`--cwd ${opts.cwd} is not a folder; give the folder the kernel should start in`);
     const showProgress = opts.progress && !!err.isTTY && !opts.prepareOnly;
     const { ProgressBar } = await import("../run/progress-bar.js");
     const bar = showProgress ? new ProgressBar(err) : undefined;
@@ -167,11 +167,23 @@ async function runCommand(input: string | undefined, output: string | undefined,
     setTimeout(() => process.exit(summary.exitCode), 3000).unref();
     return summary.exitCode;
   } catch (e) {
-    if (e instanceof run.RunError) {
-      err.write(`sluice run: ${e.message}\n`);
-      return e.exitCode;
-    }
-    throw e;
+    return fail(e);
+  }
+}
+
+/** Refuses an OUTPUT that cannot be written before any cell runs (its missing folders are created). */
+function checkOutputPath(output: string, input: string): void {
+  if (output === "-") return;
+  const full = resolve(output);
+  const example = join(output, input === "-" ? "out.ipynb" : basename(input));
+  if (existsSync(full) && statSync(full).isDirectory()) throw new UsageError(`OUTPUT ${output} is a folder; name the notebook file to write, e.g. ${example}`);
+  let dir = dirname(full);
+  while (!existsSync(dir)) dir = dirname(dir);
+  if (!statSync(dir).isDirectory()) throw new UsageError(`cannot create OUTPUT ${output}: ${dir} is a file, not a folder; choose another OUTPUT path`);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new UsageError(`cannot write OUTPUT ${output}: no permission to write in ${dir}; choose another OUTPUT path`);
   }
 }
 

@@ -1,7 +1,8 @@
-import { SluiceError } from "../plan/errors.js";
+import { EXIT, SluiceError } from "../errors.js";
 
 /** The action was cancelled (a cancel request from the panel, or an interrupt); the engine is still healthy. */
 export class CancelledError extends SluiceError {
+  static override readonly exitCode: number = EXIT.interrupted;
   constructor(readonly jobId: string) {
     super(`job ${jobId} was cancelled; the engine is ready for the next query`);
   }
@@ -9,6 +10,7 @@ export class CancelledError extends SluiceError {
 
 /** DuckDB refused or failed the query; the message keeps DuckDB's own words. */
 export class EngineError extends SluiceError {
+  static override readonly exitCode: number = EXIT.failed;
   constructor(
     message: string,
     readonly sql?: string,

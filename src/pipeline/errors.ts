@@ -1,14 +1,17 @@
 // Typed errors of the pipeline engine; messages name the op, asset or flag and what to change.
+import { EXIT, SluiceError, type SluiceErrorOptions } from "../errors.js";
 
-export class PipelineError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
+/** A pipeline failure; the subclasses that describe bad input (exit 2) say so with their exitCode. */
+export class PipelineError extends SluiceError {
+  static override readonly exitCode: number = EXIT.failed;
+  constructor(message: string, options?: SluiceErrorOptions) {
+    super(message, options);
   }
 }
 
 /** Everything wrong with a pipeline definition, found before anything runs. */
 export class PipelineValidationError extends PipelineError {
+  static override readonly exitCode: number = EXIT.usage;
   constructor(
     readonly pipeline: string,
     readonly problems: string[],
@@ -18,10 +21,14 @@ export class PipelineValidationError extends PipelineError {
 }
 
 /** Bad run options: a missing --partition, a partition key outside the definition, an unknown --only op. */
-export class PipelineUsageError extends PipelineError {}
+export class PipelineUsageError extends PipelineError {
+  static override readonly exitCode: number = EXIT.usage;
+}
 
 /** An op's code finished without producing a declared output, or produced an undeclared one. */
 export class OpOutputError extends PipelineError {}
 
 /** A pipeline file that cannot be loaded (missing, no default export, does not compile). */
-export class PipelineLoadError extends PipelineError {}
+export class PipelineLoadError extends PipelineError {
+  static override readonly exitCode: number = EXIT.usage;
+}

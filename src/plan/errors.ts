@@ -1,12 +1,10 @@
 // Typed errors raised while a plan is built: they fire when the user writes the expression, not when
 // the query runs, and say how to fix the mistake.
 
-export class SluiceError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+import { SluiceError } from "../errors.js";
+
+// The base class lives with the exit codes in src/errors.ts; re-exported where it always was.
+export { SluiceError };
 
 export class ColumnNotFoundError extends SluiceError {
   constructor(

@@ -1,28 +1,27 @@
 // Typed errors of `sluice run`. Each carries the process exit code the CLI uses for it, so that the
 // library and the CLI agree on what a failure means.
+import { EXIT as CODES, SluiceError, type SluiceErrorOptions } from "../errors.js";
 
+/** `sluice run`'s names for the shared exit codes. */
 export const EXIT = {
-  ok: 0,
-  cellFailed: 1,
-  usage: 2,
-  timeout: 3,
-  kernelDied: 4,
-  interrupted: 130,
+  ok: CODES.ok,
+  cellFailed: CODES.failed,
+  usage: CODES.usage,
+  timeout: CODES.timeout,
+  kernelDied: CODES.kernelDied,
+  interrupted: CODES.interrupted,
 } as const;
 
-export class RunError extends Error {
-  readonly exitCode: number;
-  constructor(message: string, exitCode: number) {
-    super(message);
-    this.name = new.target.name;
-    this.exitCode = exitCode;
+export class RunError extends SluiceError {
+  constructor(message: string, exitCode: number, options?: Omit<SluiceErrorOptions, "exitCode">) {
+    super(message, { ...options, exitCode });
   }
 }
 
 /** Bad command line or options: a missing file, conflicting flags. */
 export class UsageError extends RunError {
-  constructor(message: string) {
-    super(message, EXIT.usage);
+  constructor(message: string, options?: Omit<SluiceErrorOptions, "exitCode">) {
+    super(message, EXIT.usage, options);
   }
 }
 
