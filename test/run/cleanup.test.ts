@@ -1,0 +1,88 @@
+// Runners remove every temp folder they made (connection files with their HMAC key, the kernel's
+// TMPDIR, pipeline notebook folders): after Ctrl-C, SIGTERM and a kernel that fails to start, as
+// after a normal run. Each test runs with a private TMPDIR and expects it empty afterwards.
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bin, installSluiceKernel, notebook, waitFor, writeNotebook } from "./helpers.js";
+
+let dir: string;
+let jupyterPath: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "sluice-cleanup-"));
+  jupyterPath = installSluiceKernel();
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(join(jupyterPath, "..", ".."), { recursive: true, force: true });
+});
+
+function running(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "")[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+function privateTmp(name: string): string {
+  const tmp = join(dir, name);
+  mkdirSync(tmp);
+  return tmp;
+}
+
+function start(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, JUPYTER_PATH: jupyterPath, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const exited = new Promise<number | null>((r) => child.on("close", (code) => r(code)));
+  return { child, exited, output: () => output };
+}
+
+const napCell = (marker: string) => `require("node:fs").writeFileSync(${JSON.stringify(marker)}, String(process.pid));\nawait new Promise((r) => setTimeout(r, 600_000));`;
+
+describe("runners leave nothing in TMPDIR", () => {
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 130],
+  ] as const)("sluice run stopped by %s mid-cell (exit %d)", async (signal, code) => {
+    const tmp = privateTmp(`run-${signal}`);
+    const marker = join(dir, `marker-${signal}`);
+    const nb = writeNotebook(dir, `nap-${signal}.ipynb`, notebook([napCell(marker)], { name: "sluice", language: "typescript" }));
+    const run = start(["run", nb, join(dir, `nap-${signal}.out.ipynb`)], { TMPDIR: tmp });
+    const kernelPid = Number(await waitFor(() => existsSync(marker) && readFileSync(marker, "utf8"), 120_000, "the cell to run"));
+    expect(readdirSync(tmp)).toHaveLength(1);
+    run.child.kill(signal);
+    expect(await run.exited, run.output()).toBe(code);
+    expect(running(kernelPid)).toBe(false);
+    expect(readdirSync(tmp)).toEqual([]);
+  }, 180_000);
+
+  it("sluice run whose kernel fails to start (exit 4)", async () => {
+    const tmp = privateTmp("run-start-failure");
+    const kernels = join(dir, "broken", "kernels", "broken");
+    mkdirSync(kernels, { recursive: true });
+    writeFileSync(join(kernels, "kernel.json"), JSON.stringify({ argv: [process.execPath, "-e", "process.exit(3)", "{connection_file}"], display_name: "broken", language: "typescript" }));
+    const nb = writeNotebook(dir, "broken.ipynb", notebook(["1"], { name: "broken", language: "typescript" }));
+    const run = start(["run", nb, join(dir, "broken.out.ipynb")], { TMPDIR: tmp, JUPYTER_PATH: join(dir, "broken") });
+    expect(await run.exited, run.output()).toBe(4);
+    expect(run.output()).toContain("exited while starting");
+    expect(readdirSync(tmp)).toEqual([]);
+  }, 120_000);
+
+  it("sluice pipeline run stopped by SIGTERM while a notebook op runs (exit 143)", async () => {
+    const tmp = privateTmp("pipeline-SIGTERM");
+    const marker = join(dir, "marker-pipeline");
+    const nb = writeNotebook(dir, "op.ipynb", notebook([napCell(marker)], { name: "sluice", language: "typescript" }));
+    writeFileSync(join(dir, "nap.ts"), `import { notebookOp, pipeline } from "sluice";\nexport default pipeline("nap", [notebookOp({ name: "op", notebook: ${JSON.stringify(nb)} })]);\n`);
+    const run = start(["pipeline", "run", "nap.ts", "--store", join(dir, "store")], { TMPDIR: tmp });
+    const kernelPid = Number(await waitFor(() => existsSync(marker) && readFileSync(marker, "utf8"), 120_000, "the op's cell to run"));
+    run.child.kill("SIGTERM");
+    expect(await run.exited, run.output()).toBe(143);
+    expect(running(kernelPid)).toBe(false);
+    expect(readdirSync(tmp)).toEqual([]);
+  }, 180_000);
+});
