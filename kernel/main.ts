@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { setHost } from "../src/host/index.js";
 import { startProgressPublisher } from "../src/progress/publisher.js";
+import { startStoreBrowser } from "../src/browse/server.js";
 import { cancelRunningJobs } from "../src/progress/bus.js";
 import { makeMessage, type Channel, type Message } from "../src/jupyter/wire.js";
 import type { FromWire, ToWire, WireData } from "./wire/thread.js";
@@ -69,6 +70,8 @@ setHost({
 });
 // Live progress: inline displays under running cells and comm target `sluice.progress` for the panel.
 startProgressPublisher();
+// The Runs and Assets views of JupyterLab read the asset store over comm target `sluice.store`.
+startStoreBrowser();
 
 let pendingInput: { resolve: (value: string) => void; reject: (error: Error) => void } | undefined;
 async function input(prompt = "", options: { password?: boolean } = {}): Promise<string> {

@@ -4,6 +4,7 @@ import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { LabIcon } from '@jupyterlab/ui-components';
 import { NotebookCells } from './cells';
 import { JobsPanel } from './panel';
+import { storeViews } from './storeplugin';
 import { SluiceJobs } from './service';
 import { ISluiceJobs } from './tokens';
 
@@ -73,4 +74,4 @@ const jobsPanel: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [jobsService, jobsPanel];
+export default [jobsService, jobsPanel, storeViews];

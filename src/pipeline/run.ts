@@ -15,6 +15,7 @@ import { parseBackfill } from "./partitions.js";
 import { consoleReporter, ganttSpec, summarize, type PipelineEvent, type RunSummary } from "./report.js";
 import { codeVersionOf, notebookChecker, runNotebookNode, type NotebookRunner } from "./notebook.js";
 import { PipelineJob } from "./progress.js";
+import { withRunLog } from "./runlog.js";
 
 export interface RunOptions {
   store?: AssetStore;
@@ -90,7 +91,8 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
   const partitions = resolvePartitions(p, graph, options, previous?.args.partitions as string[] | undefined);
   const maxConcurrency = Math.max(1, options.maxConcurrency ?? p.options.maxConcurrency);
   const runId = options.runId ?? newRunId();
-  const report = options.reporter === false ? () => {} : (options.reporter ?? consoleReporter());
+  // Log lines, retries and failures are also kept in <store>/runs/<runId>/log.ndjson.
+  const report = withRunLog(store.root, runId, options.reporter === false ? () => {} : (options.reporter ?? consoleReporter()));
   const prevNodes = new Map((previous ? store.opRuns(previous.runId) : []).map((r) => [r.nodeId, r]));
   const selected = (node: RunNode): boolean => {
     // In-memory outputs exist only in the process that computed them: such nodes always run.
