@@ -7,6 +7,7 @@ import { InvalidArgumentError, checkOptionNames } from "../plan/errors.js";
 import type { CsvOptions, HiveFile, Source } from "../plan/nodes.js";
 import type { Field } from "../plan/types.js";
 import { describeQuery, globFiles } from "../engine/execute.js";
+import { WILDCARD, literalPath } from "../engine/paths.js";
 import { CSV_OPTIONS_HINT, SourceError, csvReason } from "../engine/errors.js";
 import { registerMemoryTable, releaseWhenUnreachable, schemaOfArrow, unreadableArrowColumn } from "../engine/memory.js";
 import { csvArgs } from "../engine/sql/compiler.js";
@@ -15,6 +16,11 @@ import { HIVE_NULL, dateMs } from "../plan/passes/partitionPruning.js";
 import { LazyFrame } from "./lazy.js";
 
 const schemaCache = new Map<string, Field[]>();
+
+/** The files as a DuckDB list literal; each path matches only itself (see engine/paths.ts). */
+function fileListSql(files: readonly string[]): string {
+  return `[${files.map((f) => quoteString(literalPath(f))).join(", ")}]`;
+}
 
 /** Schema of a SELECT over files, cached by the files' paths, sizes and modification times. */
 async function cachedDescribe(files: readonly string[], sql: string): Promise<Field[]> {
@@ -36,7 +42,7 @@ function engineText(err: unknown): string {
  *  error naming them, unless `unionByName`, where the columns are matched by name across files. */
 async function parquetColumns(paths: readonly string[], unionByName: boolean): Promise<Field[]> {
   const describe = (files: readonly string[], union: boolean) =>
-    cachedDescribe(files, `SELECT * FROM read_parquet([${files.map(quoteString).join(", ")}], hive_partitioning = FALSE${union ? ", union_by_name = TRUE" : ""})`);
+    cachedDescribe(files, `SELECT * FROM read_parquet(${fileListSql(files)}, hive_partitioning = FALSE${union ? ", union_by_name = TRUE" : ""})`);
   // The first readable file: an unreadable one fails when a query opens it (pruning may never open it).
   let first: Field[] | undefined;
   let firstPath = paths[0];
@@ -100,25 +106,39 @@ function csvError(path: string, files: readonly string[], err: Error): string {
   return `cannot read CSV ${path}${where}: ${csvReason(message)}. ${CSV_OPTIONS_HINT}`;
 }
 
-const GLOB = /[*?[{]/;
+/** How a scan reads its path: `true` always as a glob pattern, `false` always as a path; by default a
+ *  path that exists is a path (`data [2024]`, `a?b`), and one that does not is a pattern if it has * ? [ {. */
+export type GlobMode = boolean | undefined;
 
 /** The listed files and the folder they were listed from (key=value folders below it are partitions). */
-async function resolveFiles(pathOrGlob: string, extension: string): Promise<{ files: string[]; root: string }> {
+async function resolveFiles(pathOrGlob: string, extension: string, glob: GlobMode): Promise<{ files: string[]; root: string }> {
   if (typeof pathOrGlob !== "string" || pathOrGlob === "") throw new InvalidArgumentError("a path or glob is required");
-  if (!GLOB.test(pathOrGlob)) {
-    if (!existsSync(pathOrGlob)) throw new SourceError(`file not found: ${pathOrGlob} (check the path; relative paths start at ${process.cwd()})`);
+  if (glob !== undefined && typeof glob !== "boolean") throw new InvalidArgumentError(`glob must be true or false (got ${JSON.stringify(glob)})`);
+  if (glob === false || (glob === undefined && existsSync(pathOrGlob)) || !WILDCARD.test(pathOrGlob)) {
+    if (!existsSync(pathOrGlob)) {
+      const literally = glob === false && WILDCARD.test(pathOrGlob) ? "; it is read as written because of { glob: false }" : "";
+      throw new SourceError(`file not found: ${pathOrGlob} (check the path; relative paths start at ${process.cwd()}${literally})`);
+    }
     if (!statSync(pathOrGlob).isDirectory()) return { files: [pathOrGlob], root: dirname(pathOrGlob) };
     // A directory is listed here (no engine round trip): every *.<extension> below it, sorted.
     const found = filesBelow(pathOrGlob, `.${extension}`, []).sort();
     if (found.length === 0) throw new SourceError(`no .${extension} files under ${pathOrGlob}`);
     return { files: found, root: pathOrGlob };
   }
-  const files = await globFiles(pathOrGlob);
-  if (files.length === 0) throw new SourceError(`no files match ${pathOrGlob}`);
+  // A pattern. Its leading folders that exist as written are folders, even with wildcard characters in
+  // their names (data [2024]/*.parquet), unless { glob: true }; the first other wildcard starts the pattern.
+  const segments = pathOrGlob.split(sep === "\\" ? /[\\/]/ : "/");
+  let firstGlob = 0;
+  for (; firstGlob < segments.length; firstGlob++) {
+    if (!WILDCARD.test(segments[firstGlob]!)) continue;
+    if (glob === true || !existsSync(segments.slice(0, firstGlob + 1).join(sep))) break;
+  }
+  const rootText = segments.slice(0, firstGlob).join(sep);
+  const pattern = firstGlob === 0 ? pathOrGlob : [literalPath(rootText), ...segments.slice(firstGlob)].join("/");
+  const files = await globFiles(pattern);
+  if (files.length === 0) throw new SourceError(`no files match ${pathOrGlob}${glob === true ? "" : " (a path that exists is read as written; the rest is a glob pattern: * ? [abc])"}`);
   // The folders before the first wildcard are the root: data/day=*/x.parquet has the partition day.
-  const segments = pathOrGlob.split(/[\\/]/);
-  const firstGlob = segments.findIndex((s) => GLOB.test(s));
-  return { files, root: segments.slice(0, firstGlob).join(sep) || "." };
+  return { files, root: rootText || (pathOrGlob.startsWith(sep) ? sep : ".") };
 }
 
 /** Files below `dir` whose names end with `suffix`. A walk with file types: about 1.5x faster than
@@ -183,11 +203,12 @@ export const scan = {
    * Parquet files: a path, a directory (all *.parquet below it) or a glob. key=value folders below the
    * directory (or below the glob's first wildcard) become columns; `hive: false` turns that off.
    * Files must have the same columns unless `unionByName` is set (columns are then matched by name, a
-   * column missing from a file reads as null).
+   * column missing from a file reads as null). A path that exists is read as written even if its name
+   * has * ? [ ] { } in it; `glob: true` makes it a pattern regardless, `glob: false` never.
    */
-  async parquet(pathOrGlob: string, options: { hive?: boolean; unionByName?: boolean } = {}): Promise<LazyFrame> {
-    checkOptionNames("scan.parquet", options, { hive: true, unionByName: true });
-    const { files: paths, root } = await resolveFiles(pathOrGlob, "parquet");
+  async parquet(pathOrGlob: string, options: { hive?: boolean; unionByName?: boolean; glob?: boolean } = {}): Promise<LazyFrame> {
+    checkOptionNames("scan.parquet", options, { hive: true, unionByName: true, glob: true });
+    const { files: paths, root } = await resolveFiles(pathOrGlob, "parquet", options.glob);
     const parsed = paths.map((p) => partitionOf(p, root));
     // hive: true with no key=value folder below the root has no partition column to add.
     const hive = (options.hive ?? true) && parsed.some((p) => Object.keys(p.values).length > 0);
@@ -214,23 +235,26 @@ export const scan = {
     });
   },
 
-  async csv(path: string, options: CsvOptions = {}): Promise<LazyFrame> {
-    checkOptionNames("scan.csv", options, {
-      delimiter: true, header: true, quote: true, nullString: true, columns: true, ignoreErrors: true,
-    } satisfies Record<keyof CsvOptions, true>);
+  /** CSV files: a path, a directory (all *.csv below it) or a glob (`glob` as for scan.parquet). */
+  async csv(path: string, scanOptions: CsvOptions & { glob?: boolean } = {}): Promise<LazyFrame> {
+    checkOptionNames("scan.csv", scanOptions, {
+      delimiter: true, header: true, quote: true, nullString: true, columns: true, ignoreErrors: true, glob: true,
+    } satisfies Record<keyof CsvOptions | "glob", true>);
+    const { glob, ...options } = scanOptions;
     checkCsvOptions(options);
-    const { files } = await resolveFiles(path, "csv");
-    const list = `[${files.map(quoteString).join(", ")}]`;
+    const { files } = await resolveFiles(path, "csv", glob);
+    const list = fileListSql(files);
     const schema = await cachedDescribe(files, `SELECT * FROM read_csv(${list}, ${csvArgs(options)})`).catch((err) => {
       throw new SourceError(csvError(path, files, err as Error));
     });
     return new LazyFrame({ kind: "scan", source: { kind: "csv", path, files, options, schema, label: path }, filters: [] });
   },
 
-  async ndjson(path: string, options: Record<string, never> = {}): Promise<LazyFrame> {
-    checkOptionNames("scan.ndjson", options, {}); // column names and types are read from the file
-    const { files } = await resolveFiles(path, "ndjson");
-    const list = `[${files.map(quoteString).join(", ")}]`;
+  /** Newline-delimited JSON: a path, a directory (all *.ndjson below it) or a glob (`glob` as for scan.parquet). */
+  async ndjson(path: string, options: { glob?: boolean } = {}): Promise<LazyFrame> {
+    checkOptionNames("scan.ndjson", options, { glob: true }); // column names and types are read from the file
+    const { files } = await resolveFiles(path, "ndjson", options.glob);
+    const list = fileListSql(files);
     const schema = await cachedDescribe(files, `SELECT * FROM read_json(${list}, format = 'newline_delimited', hive_partitioning = FALSE)`).catch((err) => {
       throw new SourceError(`cannot read NDJSON ${path}: ${engineText(err)}`);
     });

@@ -8,6 +8,7 @@ import { joinColumns, schemaOf } from "../../plan/schema.js";
 import { isDecimal, isFloat, isInteger, type Schema } from "../../plan/types.js";
 import { AGGREGATE_SQL, SCALAR_SQL, aggregateArgs, orderList, renderCall } from "./dialect.js";
 import { quoteIdent, quoteLiteral, quoteString, quoteType } from "./quote.js";
+import { literalPath } from "../paths.js";
 import { compileExtension } from "./extensions.js";
 import { renderWindow } from "./window.js";
 
@@ -153,7 +154,7 @@ class Compiler {
   private source(s: Source, files: readonly HiveFile[] | undefined): string {
     switch (s.kind) {
       case "parquet": {
-        const list = (files ?? s.files).map((f) => quoteString(f.path)).join(", ");
+        const list = (files ?? s.files).map((f) => quoteString(literalPath(f.path))).join(", ");
         const union = s.unionByName ? ", union_by_name = TRUE" : "";
         if (!s.hive) return `read_parquet([${list}], hive_partitioning = FALSE${union})`;
         // DuckDB names a partition column by its key as written in the folder (not URL-decoded), and adds one
@@ -268,7 +269,7 @@ function hiveByGroups(s: Extract<Source, { kind: "parquet" }>, files: readonly H
       const isNull = raw === undefined || raw === HIVE_NULL || (raw === "" && type !== "VARCHAR");
       return `${isNull ? `CAST(NULL AS ${quoteType(type)})` : `CAST(${quoteString(raw)} AS ${quoteType(type)})`} AS ${quoteIdent(f.name)}`;
     });
-    const list = group.map((f) => quoteString(f.path)).join(", ");
+    const list = group.map((f) => quoteString(literalPath(f.path))).join(", ");
     return `SELECT ${select.join(", ")} FROM read_parquet([${list}], hive_partitioning = FALSE${union})`;
   });
   return `(${branches.join(" UNION ALL ")})`;
@@ -276,7 +277,7 @@ function hiveByGroups(s: Extract<Source, { kind: "parquet" }>, files: readonly H
 
 /** The files a CSV/NDJSON scan listed when it was created, or its path. */
 function fileList(s: { path: string; files?: readonly string[] }): string {
-  return s.files ? `[${s.files.map(quoteString).join(", ")}]` : quoteString(s.path);
+  return s.files ? `[${s.files.map((f) => quoteString(literalPath(f))).join(", ")}]` : quoteString(s.path);
 }
 
 export function csvArgs(o: import("../../plan/nodes.js").CsvOptions, schema?: Schema): string {
