@@ -26,6 +26,7 @@ import { checkOptionNames } from "../plan/errors.js";
 import { normalizeAssetKey, type AssetKeyLike } from "./keys.js";
 import { normalizeMetadata, jsonSafe, type MetadataEntry, type MetadataInput } from "./metadata.js";
 import type { TableData } from "./parquet.js";
+import { writingTo } from "../progress/bus.js";
 
 // The Parquet side (DuckDB, Arrow, lazy frames) loads on first use, so commands that only read the
 // catalog (`sluice assets ls|show|history|lineage`) start in a fraction of the time.
@@ -243,7 +244,8 @@ export async function writeAssetFile(root: string, keyLike: AssetKeyLike, data: 
   const temp = join(dir, `.tmp-${version}.${format}`);
   try {
     if (format === "ipynb") writeFileSync(temp, (data as { ipynb: string | Uint8Array }).ipynb);
-    else await (await parquet()).writeParquet(data as TableData, temp);
+    // The write job is titled with the final file, not the temporary name.
+    else await writingTo(final, async () => (await parquet()).writeParquet(data as TableData, temp));
     fsyncPath(temp, "r+");
     renameSync(temp, final);
     fsyncPath(dir, "r");
@@ -714,6 +716,7 @@ export class AssetStore {
   }
 
   endRun(runId: string, status: string, options: { error?: string; summary?: unknown } = {}): void {
+    this.writable(`record the end of pipeline run ${runId}`);
     clearInterval(this.heartbeats.get(runId));
     this.heartbeats.delete(runId);
     this.db

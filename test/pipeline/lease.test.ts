@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import Database from "better-sqlite3";
 import { waitFor } from "../run/helpers.js";
 import { AssetStore, runLeaseMs, type RunRecord } from "../../src/store/index.js";
 
@@ -101,5 +102,31 @@ describe("run leases", () => {
     expect(runLeaseMs("1500")).toBe(1500);
     expect(() => runLeaseMs("soon")).toThrow(/SLUICE_RUN_LEASE_MS="soon" is not a lease: give a whole number of milliseconds ≥ 300/);
     expect(() => runLeaseMs("10")).toThrow(/≥ 300/);
+  });
+});
+
+describe("catalogs from before leases", () => {
+  it("a running run without a heartbeat column reads as abandoned once older than the default lease; a writable open adds the columns", () => {
+    const old = join(dir, "old-store");
+    const store = new AssetStore(old);
+    store.close();
+    const db = new Database(join(old, "catalog.sqlite"));
+    db.exec(`ALTER TABLE runs DROP COLUMN heartbeat_at; ALTER TABLE runs DROP COLUMN lease_ms`);
+    db.prepare(`INSERT INTO runs (run_id, pipeline, status, started_at, args) VALUES (?, 'p', 'running', ?, '{}')`).run("old-run", Date.now() - 10 * 60_000);
+    db.close();
+    const reader = new AssetStore(old, { readOnly: true });
+    try {
+      expect(reader.run("old-run")).toMatchObject({ status: "failed", abandoned: true, heartbeatAt: undefined });
+    } finally {
+      reader.close();
+    }
+    const writer = new AssetStore(old);
+    try {
+      const columns = (writer.database.prepare(`SELECT name FROM pragma_table_info('runs')`).all() as { name: string }[]).map((c) => c.name);
+      expect(columns).toEqual(expect.arrayContaining(["heartbeat_at", "lease_ms"]));
+      expect(writer.runs()).toEqual([expect.objectContaining({ runId: "old-run", status: "failed", abandoned: true })]);
+    } finally {
+      writer.close();
+    }
   });
 });
