@@ -1,7 +1,7 @@
 // `sluice pipeline run|show|runs` (see docs/pipelines.md).
 import { Command } from "commander";
-import { AssetStore } from "../store/index.js";
-import { describePipeline, loadPipelineFile, pipelineSpec, runPipeline, type RunOptions } from "../pipeline/index.js";
+import type { AssetStore } from "../store/index.js";
+import type { RunOptions } from "../pipeline/index.js";
 import { fail } from "./errors.js";
 import { positiveInt } from "./options.js";
 import { handleStopSignals } from "./signals.js";
@@ -38,6 +38,8 @@ export function register(program: Command): void {
     .option("--vega", "print a vega-lite JSON spec instead of text")
     .action(async (file: string, flags: { vega?: boolean }) => {
       try {
+        // Loaded on use: a usage error or `pipeline runs` does not pay for DuckDB and the runner.
+        const { describePipeline, loadPipelineFile, pipelineSpec } = await import("../pipeline/index.js");
         const p = await loadPipelineFile(file);
         process.stdout.write(flags.vega ? JSON.stringify(pipelineSpec(p), null, 1) + "\n" : describePipeline(p));
       } catch (error) {
@@ -50,7 +52,8 @@ export function register(program: Command): void {
     .option("--store <dir>", "asset store (default: $SLUICE_STORE or ./.sluice)")
     .option("--limit <n>", "how many", positiveInt, 20)
     .option("--json", "as JSON")
-    .action((flags: { store?: string; limit: number; json?: boolean }) => {
+    .action(async (flags: { store?: string; limit: number; json?: boolean }) => {
+      const { AssetStore } = await import("../store/index.js");
       const store = new AssetStore(flags.store, { readOnly: true });
       try {
         const runs = store.runs({ limit: flags.limit });
@@ -71,6 +74,8 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
     cancel.abort();
   }, { graceMs: 15_000 });
   try {
+    const { loadPipelineFile, runPipeline } = await import("../pipeline/index.js");
+    const { AssetStore } = await import("../store/index.js");
     const p = await loadPipelineFile(file);
     store = new AssetStore(flags.store);
     const { consoleReporter } = await import("../pipeline/report.js");
