@@ -35,7 +35,8 @@ if (!connectionFile) {
 }
 
 const session = randomUUID();
-const wire = new Worker(new URL("./wire/worker.js", import.meta.url), { workerData: { connectionFile, session } satisfies WireData });
+const wireData: WireData = { connectionFile, session, ppidAtStart: process.ppid };
+const wire = new Worker(new URL("./wire/worker.js", import.meta.url), { workerData: wireData });
 const toWire = (command: ToWire) => wire.postMessage(command);
 const publisher = new Publisher((msg) => toWire({ kind: "send", channel: "iopub", msg }), session);
 const runner = new CellRunner({ userCode: (running) => toWire({ kind: "user-code", running }) });

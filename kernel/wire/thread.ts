@@ -20,4 +20,6 @@ export type FromWire =
 export interface WireData {
   connectionFile: string;
   session: string;
+  /** process.ppid when the kernel started, for the parent watch (wire/parent.ts). */
+  ppidAtStart: number;
 }

@@ -15,7 +15,7 @@ import { ownedRunnerFolder } from "../../src/run/temp.js";
 
 const ACK_WAIT_MS = 80;
 const port = parentPort!;
-const { connectionFile, session } = workerData as WireData;
+const { connectionFile, session, ppidAtStart } = workerData as WireData;
 const info = readConnectionFile(connectionFile);
 const signer = new Signer(info.key, info.signature_scheme);
 
@@ -190,7 +190,7 @@ post({ kind: "ready", sigint: watchSigint() });
 
 // The parent died (kill -9 of `sluice run`, a crashed Jupyter server): the main thread exits and
 // removes the runner's temp folder; if it is stuck in user code, this thread does both.
-watchParent(process.env, (parentPid) => {
+watchParent(process.env, ppidAtStart, (parentPid) => {
   const runnerFolder = ownedRunnerFolder(process.env, parentPid, connectionFile);
   post({ kind: "parent-died", runnerFolder });
   setTimeout(() => {

@@ -1,5 +1,6 @@
 // Ctrl-C and SIGTERM for commands that run kernels (`sluice pipeline run`, `sluice examples`).
-// Exiting (rather than dying of the signal) runs the kernels' exit hooks, so no kernel outlives us.
+// Exiting (rather than dying of the signal) runs the exit hooks: no kernel outlives us, and the run's
+// temp folder (src/run/temp.ts) goes too.
 
 export const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 export type StopSignal = keyof typeof SIGNAL_EXIT_CODES;

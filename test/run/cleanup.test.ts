@@ -61,6 +61,21 @@ describe("runners leave nothing in TMPDIR", () => {
     expect(readdirSync(tmp)).toEqual([]);
   }, 180_000);
 
+  it("sluice run stopped by Ctrl-C twice (quit at once, exit 130)", async () => {
+    const tmp = privateTmp("run-twice");
+    const marker = join(dir, "marker-twice");
+    // A cell that ignores the interrupt: the first Ctrl-C cannot end it, the second quits.
+    const nb = writeNotebook(dir, "nap-twice.ipynb", notebook([napCell(marker).replace("await new Promise((r) => setTimeout(r, 600_000));", "for (;;) { try { await new Promise((r) => setTimeout(r, 600_000)); } catch {} }")], { name: "sluice", language: "typescript" }));
+    const run = start(["run", nb, join(dir, "nap-twice.out.ipynb")], { TMPDIR: tmp });
+    const kernelPid = Number(await waitFor(() => existsSync(marker) && readFileSync(marker, "utf8"), 120_000, "the cell to run"));
+    run.child.kill("SIGINT");
+    await waitFor(() => run.output().includes("Ctrl-C again"), 30_000, "the first Ctrl-C to be seen");
+    run.child.kill("SIGINT");
+    expect(await run.exited, run.output()).toBe(130);
+    await waitFor(() => !running(kernelPid), 10_000, `kernel ${kernelPid} to be gone`);
+    expect(readdirSync(tmp)).toEqual([]);
+  }, 180_000);
+
   it("sluice run whose kernel fails to start (exit 4)", async () => {
     const tmp = privateTmp("run-start-failure");
     const kernels = join(dir, "broken", "kernels", "broken");
