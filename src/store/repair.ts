@@ -102,7 +102,7 @@ export interface RebuildResult {
   movedAside: string[];
   versions: number;
   assets: number;
-  /** Recovered from the file alone (no sidecar): key, version, format, rows and schema, but no lineage or metadata. */
+  /** Recovered from the file alone (no sidecar, or one that could not be trusted): key, version, format, rows and schema, but no lineage or metadata. */
   withoutSidecar: string[];
   /** Files that could not be recovered, with why. */
   skipped: Array<{ path: string; reason: string }>;
@@ -128,7 +128,7 @@ function healthy(catalogPath: string): boolean {
 const FORMATS: Record<string, AssetFormat> = { parquet: "parquet", ipynb: "ipynb" };
 
 /** A version's record from its sidecar, else from the file itself (key and version from its path). */
-async function recordOf(root: string, file: StoreFile): Promise<{ record: Omit<Materialization, "id">; fromSidecar: boolean }> {
+async function recordOf(root: string, file: StoreFile): Promise<{ record: Omit<Materialization, "id">; fromSidecar: boolean; sidecarProblem?: string }> {
   const segments = file.path.split("/");
   const name = segments.pop()!;
   const dot = name.lastIndexOf(".");
@@ -138,18 +138,20 @@ async function recordOf(root: string, file: StoreFile): Promise<{ record: Omit<M
   const version = name.slice(0, dot);
   const stat = statSync(file.absolute);
   const sidecar = join(root, sidecarPath(file.path));
+  let sidecarProblem: string | undefined;
   if (existsSync(sidecar)) {
-    let record: SidecarRecord;
+    // A sidecar that cannot be trusted (cut short by a crash, or another file's) is passed over: the file alone still gives most.
     try {
-      record = JSON.parse(readFileSync(sidecar, "utf8")) as SidecarRecord;
+      const record = JSON.parse(readFileSync(sidecar, "utf8")) as SidecarRecord;
+      if (record.sluiceSidecar !== 1 || record.key !== key || record.version !== version) {
+        sidecarProblem = `its sidecar describes ${String(record.key)}@${String(record.version)}, not this file`;
+      } else {
+        const { sluiceSidecar: _marker, ...rest } = record;
+        return { record: { ...rest, path: file.path, format, inputs: rest.inputs ?? [], metadata: rest.metadata ?? {} }, fromSidecar: true };
+      }
     } catch (error) {
-      throw new Error(`its sidecar ${sidecarPath(file.path)} is not valid JSON (${(error as Error).message})`);
+      sidecarProblem = `its sidecar is not valid JSON (${(error as Error).message})`;
     }
-    if (record.sluiceSidecar !== 1 || record.key !== key || record.version !== version) {
-      throw new Error(`its sidecar ${sidecarPath(file.path)} describes ${record.key}@${record.version}, not this file`);
-    }
-    const { sluiceSidecar: _marker, ...rest } = record;
-    return { record: { ...rest, path: file.path, format, inputs: rest.inputs ?? [], metadata: rest.metadata ?? {} }, fromSidecar: true };
   }
   const summary = format === "parquet" ? await (await import("./parquet.js")).inspectParquet(file.absolute) : undefined;
   return {
@@ -159,6 +161,7 @@ async function recordOf(root: string, file: StoreFile): Promise<{ record: Omit<M
       metadata: {}, createdAt: Math.round(stat.mtimeMs),
     },
     fromSidecar: false,
+    sidecarProblem,
   };
 }
 
@@ -217,8 +220,8 @@ export async function rebuildCatalog(rootDir: string | undefined, options: { for
     const records: Array<Omit<Materialization, "id">> = [];
     for (const file of files) {
       try {
-        const { record, fromSidecar } = await recordOf(root, file);
-        if (!fromSidecar) result.withoutSidecar.push(file.path);
+        const { record, fromSidecar, sidecarProblem } = await recordOf(root, file);
+        if (!fromSidecar) result.withoutSidecar.push(sidecarProblem ? `${file.path} (${sidecarProblem})` : file.path);
         records.push(record);
       } catch (error) {
         result.skipped.push({ path: file.path, reason: (error as Error).message });

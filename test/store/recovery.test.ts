@@ -176,19 +176,23 @@ describe("a lost or damaged catalog is refused, never re-created over the data",
     expect(sluice(["pipeline", "runs"]).stderr).toContain("is corrupt (file is not a database)");
   });
 
-  it("rebuild copies the run history from an old catalog that can still be read, and recovers files without a sidecar", async () => {
+  it("rebuild copies the run history from an old catalog that can still be read, and recovers files without a (whole) sidecar", async () => {
     await populate();
     const store = new AssetStore(root);
-    const lone = store.latest("raw/events")!;
+    const [lone, cut] = store.history("raw/events");
     store.close();
-    unlinkSync(join(root, lone.path.replace(/\.parquet$/, ".meta.json")));
+    unlinkSync(join(root, lone!.path.replace(/\.parquet$/, ".meta.json")));
+    truncateSync(join(root, cut!.path.replace(/\.parquet$/, ".meta.json")), 0); // as a machine crash might leave it
     const result = await rebuildCatalog(root, { force: true });
     expect(result.runsCopied).toBe(1);
-    expect(result.withoutSidecar).toEqual([lone.path]);
+    expect(result.skipped).toEqual([]);
+    expect(result.withoutSidecar.sort()).toEqual(
+      [lone!.path, `${cut!.path} (its sidecar is not valid JSON (Unexpected end of JSON input))`].sort(),
+    );
     const again = new AssetStore(root);
     try {
       expect(again.run("run-1")).toMatchObject({ pipeline: "demo", status: "succeeded" });
-      expect(again.version(lone.version)).toMatchObject({ key: "raw/events", rowCount: 1, metadata: {}, inputs: [] });
+      expect(again.version(lone!.version)).toMatchObject({ key: "raw/events", rowCount: 1, metadata: {}, inputs: [] });
       expect(again.history("raw/events")).toHaveLength(3);
     } finally {
       again.close();
