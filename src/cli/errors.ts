@@ -73,7 +73,7 @@ export function describeFailure(error: unknown): Failure {
 
 /** `sluice run`, `sluice pipeline`...: which command speaks. */
 function speaker(argv: readonly string[] = process.argv): string {
-  const command = argv[2];
+  const command = argv.slice(2).find((arg) => !arg.startsWith("-"));
   return command && /^[a-z][a-z-]*$/.test(command) ? `sluice ${command}` : "sluice";
 }
 

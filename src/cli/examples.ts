@@ -283,9 +283,10 @@ export function register(program: Command): void {
     .option("--size <size>", "small (default; about a minute on 2 cores) or full (larger generated data)", "small")
     .option("--store <dir>", "asset store (default: $SLUICE_STORE or ./.sluice)")
     .option("--force", "run every op even when its outputs are up to date")
+    .option("--verbose", "print the ops' log lines (context.log) as they come, and the stack trace of an error")
     .option("--list", "list the examples and exit")
     .action(async (names: string[], own: ExampleFlags, command: Command) => {
-      // --verbose is the global flag (stack traces); here it also prints the ops' log lines.
+      // `sluice --verbose examples` (the program's flag) counts too.
       const flags: ExampleFlags = { ...own, verbose: command.optsWithGlobals().verbose === true };
       if (flags.list) {
         for (const e of EXAMPLES) process.stdout.write(`${e.name.padEnd(14)} ${e.title}\n    ${relative(process.cwd(), exampleFile(e.name))}\n`);

@@ -12,11 +12,13 @@ const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta
 const program = new Command("sluice")
   .description("Sluice: a TypeScript analytics kernel for Jupyter, notebook runs, pipelines and an asset store.")
   .version(pkg.version)
-  .option("--verbose", "show the stack trace of an error (also SLUICE_DEBUG=1); `examples` also prints the ops' log lines")
+  .option("--verbose", "show the stack trace of an error (also SLUICE_DEBUG=1); every command takes it too")
   // Bad usage throws a CommanderError (exit 2 below) instead of exiting with commander's 1, which means
   // "the work failed" here. Set before the areas register, so every subcommand inherits it.
   .exitOverride()
-  .showHelpAfterError("(add --help for usage)");
+  .showHelpAfterError("(add --help for usage)")
+  // Program options only before the command: `sluice assets show KEY --version V` is the command's --version.
+  .enablePositionalOptions();
 
 // Only the area of the command being run is imported (the others pull in DuckDB, SQLite, the
 // pipeline runner...), so `sluice run` does not pay for `sluice pipeline`. Help loads them all, --version none.
@@ -29,12 +31,21 @@ const areas: Record<string, () => Promise<{ register(program: Command): void }>>
   store: () => import("./store.js"),
   examples: () => import("./examples.js"),
 };
-const command = process.argv[2];
-const versionOnly = command === "--version" || command === "-V";
+const versionOnly = process.argv[2] === "--version" || process.argv[2] === "-V";
+const command = process.argv.slice(2).find((arg) => !arg.startsWith("-")); // after program options such as --verbose
 const wanted = versionOnly ? [] : command !== undefined && command in areas ? [areas[command]] : Object.values(areas);
+
+/** --verbose on every command too (`sluice run NB --verbose`), where it does not have its own. */
+function addVerbose(command: Command): void {
+  for (const sub of command.commands) {
+    if (!sub.options.some((o) => o.long === "--verbose")) sub.option("--verbose", "show the stack trace of an error (also SLUICE_DEBUG=1)");
+    addVerbose(sub);
+  }
+}
 
 try {
   for (const load of wanted) (await load()).register(program);
+  addVerbose(program);
   await program.parseAsync(process.argv);
 } catch (error) {
   // Commander has already printed its own usage errors; `fail` prints everything else.
