@@ -3,7 +3,8 @@ import { Widget } from '@lumino/widgets';
 import { normalizePlan, operatorTree, pickPlan, renderDag, renderOperators } from './dag';
 import { el, formatCount, formatDuration } from './format';
 import { jobProgress } from './panel';
-import { JobSnapshot, OperatorMetric } from './protocol';
+import { OperatorMetric } from './protocol';
+import { isIndeterminate, lostAfterMs, OPERATOR_TIME_NOTE, rowsText, stageText, type InlineProgressData } from '../../src/progress/summary';
 
 // Renderers for the Sluice MIME types (docs/contracts.md "Display: MIME types"): a job's progress, a collected frame,
 // and a plan. Each output also carries text/html and text/plain for frontends without them.
@@ -37,35 +38,70 @@ abstract class JsonRenderer extends Widget implements IRenderMime.IRenderer {
 }
 
 export class ProgressRenderer extends JsonRenderer {
+  private lostTimer: number | undefined;
+
   constructor() {
     super(PROGRESS_MIME, 'sluice-progress-output');
   }
 
+  dispose(): void {
+    window.clearTimeout(this.lostTimer);
+    super.dispose();
+  }
+
   protected draw(data: unknown): HTMLElement {
-    const job = data as JobSnapshot;
+    const job = data as InlineProgressData;
+    // A running job's display is refreshed every refreshMs by its kernel; none for a long while (or a saved
+    // notebook reopened later) means the kernel that ran it restarted or stopped: the job is lost, not running.
+    window.clearTimeout(this.lostTimer);
+    const lostAfter = lostAfterMs(job);
+    const silentFor = job.shownAt !== undefined ? Date.now() - job.shownAt : 0;
+    if (lostAfter !== undefined && silentFor < lostAfter)
+      this.lostTimer = window.setTimeout(() => this.node.replaceChildren(this.drawJob(job, true)), lostAfter - silentFor);
+    return this.drawJob(job, lostAfter !== undefined && silentFor >= lostAfter);
+  }
+
+  private drawJob(job: InlineProgressData, lost: boolean): HTMLElement {
+    const status = lost ? 'lost' : job.status;
     const box = el('div');
     box.dataset.jobId = job.jobId;
-    box.dataset.status = job.status;
+    box.dataset.status = status;
     const head = el('div', 'sluice-progress-head');
-    head.append(el('b', undefined, job.description), el('span', `sluice-detail-status sluice-status-${job.status}`, job.status), el('span', 'sluice-muted', job.jobId));
+    head.append(el('b', undefined, job.description), el('span', `sluice-detail-status sluice-status-${status}`, status), el('span', 'sluice-muted', job.jobId));
+    const moving = !lost && isIndeterminate(job);
+    box.dataset.indeterminate = String(moving);
     const track = el('div', 'sluice-progress-track');
-    const fill = el('div', `sluice-progress-fill sluice-status-${job.status}`);
+    const fill = el('div', `sluice-progress-fill sluice-status-${status}${moving ? ' sluice-progress-indeterminate' : ''}`);
     const pct = jobProgress(job);
-    fill.style.width = `${pct.toFixed(1)}%`;
+    if (!moving) fill.style.width = `${pct.toFixed(1)}%`;
     track.appendChild(fill);
     const elapsed = job.endedAt !== undefined ? job.endedAt - job.startedAt : job.elapsedMs;
-    const rate = elapsed > 0 && job.rowsProcessed > 0 ? `${formatCount((job.rowsProcessed * 1000) / elapsed)} rows/s` : '';
-    const rows = job.rowsTotal > 0 ? `${formatCount(job.rowsProcessed)} / ${formatCount(job.rowsTotal)} rows` : `${formatCount(job.rowsProcessed)} rows`;
-    const stats = el('div', 'sluice-progress-stats', [`${pct.toFixed(0)}%`, rows, rate, formatDuration(elapsed)].filter(Boolean).join(' · '));
-    box.append(head, track, stats);
+    const rate = job.status === 'running' && elapsed > 0 && job.rowsProcessed > 0 ? `${formatCount((job.rowsProcessed * 1000) / elapsed)} rows/s` : '';
+    const parts = lost
+      ? [`lost: no word from the kernel since ${new Date(job.shownAt ?? job.startedAt).toLocaleTimeString()} (it restarted or stopped)`, rowsText(job), formatDuration(elapsed)]
+      : [moving ? '' : `${pct.toFixed(0)}%`, rowsText(job), rate, formatDuration(elapsed)];
+    box.append(head, track, el('div', 'sluice-progress-stats', parts.filter(Boolean).join(' · ')));
     if (job.error) box.appendChild(el('pre', 'sluice-error', job.error));
+    // Pipeline ops and notebook cells, one line each (a query's scan stages repeat its operators).
+    if (job.kind !== 'query' && job.kind !== 'write' && job.stages?.length) {
+      const stages = el('div', 'sluice-muted sluice-progress-stages');
+      for (const stage of job.stages) stages.appendChild(el('div', undefined, stageText(stage)));
+      box.appendChild(stages);
+    }
     if (job.operators?.length) {
       // A long plan folds away behind its slowest operator, so the cell's result stays in view.
+      const pending = job.operators.some(o => o.pending);
       const slowest = job.operators.reduce((a, b) => (b.timeMs > a.timeMs ? b : a));
       const details = el('details', 'sluice-operators-details');
       details.open = job.operators.length <= 8;
-      details.appendChild(el('summary', 'sluice-muted', `${job.operators.length} operators · slowest ${slowest.name} ${formatDuration(slowest.timeMs)}`));
+      const summary = pending
+        ? `${job.operators.length} operators (physical plan; rows and time when the query ends)`
+        : `${job.operators.length} operators · slowest ${slowest.name} ${formatDuration(slowest.timeMs)} CPU`;
+      const line = el('summary', 'sluice-muted', summary);
+      line.title = OPERATOR_TIME_NOTE;
+      details.appendChild(line);
       details.appendChild(renderOperators(job.operators));
+      if (!pending) details.appendChild(el('div', 'sluice-muted', OPERATOR_TIME_NOTE));
       box.appendChild(details);
     }
     return box;

@@ -12,25 +12,34 @@ import { runJob, startJob, toEngineError, type RunningJob } from "./jobs.js";
 import { CancelledError, EngineError, SourceError } from "./errors.js";
 import { connect } from "./instance.js";
 import { ensureLoaded } from "./memory.js";
+import { currentWriteDestination } from "../progress/bus.js";
 import type { Field } from "../plan/types.js";
 import type { DuckDBValue } from "@duckdb/node-api";
 
 export interface ActionInfo {
   description: string;
   planTree?: unknown;
+  /** Set by writeFile for its jobs: what the job shows as written, and where. */
+  kind?: "query" | "write";
+  destination?: string;
 }
+
+/** The job fields of an action running `plan` as `sql`: kind and destination, and the SQL for the plan shown while it runs. */
+function jobOf(info: ActionInfo, plan: Plan, sql: string, params: readonly unknown[] | undefined) {
+  return { description: info.description, plan: info.planTree, kind: info.kind, destination: info.destination, sql, params, keepAlive: plan };
+}
+
 
 export async function collectTable(plan: Plan, info: ActionInfo): Promise<A.Table> {
   const { sql, memorySources, params } = compile(plan);
-  return runJob({ description: info.description, plan: info.planTree, memorySources }, async ({ conn }) =>
-    resultToTable(await conn.run(sql, params as DuckDBValue[] | undefined)),
-  );
+  return runJob({ ...jobOf(info, plan, sql, params), memorySources }, async ({ conn }) => resultToTable(await conn.run(sql, params as DuckDBValue[] | undefined)));
 }
 
 export async function countRows(plan: Plan, info: ActionInfo): Promise<number> {
   const { sql, memorySources, params } = compile(plan);
-  return runJob({ description: info.description, plan: info.planTree, memorySources }, async ({ conn }) => {
-    const reader = await conn.runAndReadAll(`SELECT count(*) AS n FROM (${sql}) AS counted`, params as DuckDBValue[] | undefined);
+  const counting = `SELECT count(*) AS n FROM (${sql}) AS counted`;
+  return runJob({ ...jobOf(info, plan, counting, params), memorySources }, async ({ conn }) => {
+    const reader = await conn.runAndReadAll(counting, params as DuckDBValue[] | undefined);
     return Number(reader.getColumns()[0][0]);
   });
 }
@@ -57,6 +66,9 @@ export async function writeFile(plan: Plan, path: string, format: WriteFormat, o
   if (partitioned && !PARTITIONED_FORMATS.includes(format))
     throw new InvalidArgumentError(`write.${format} does not support partitionBy (DuckDB's ${format} writer cannot partition); use write.parquet or write.csv for hive-partitioned folders`);
   const target = resolve(path);
+  // The job names what the user will find afterwards: the asset store's final file, not its temporary name.
+  const destination = currentWriteDestination() ?? target;
+  info = { ...info, kind: "write", destination, description: destination === target ? info.description : info.description.split(path).join(destination) };
   const existing = await lstat(target).catch(() => undefined);
   if (existing && options.overwrite === false)
     throw new SourceError(`write.${format}: ${path} already exists and overwrite is false; remove it, choose another path, or pass { overwrite: true } to replace it`);
@@ -85,7 +97,7 @@ async function copyTo(plan: Plan, path: string, format: WriteFormat, options: Wr
   const { sql, memorySources, params } = compile(plan);
   const opts = [{ parquet: "FORMAT parquet", csv: "FORMAT csv, HEADER true", ndjson: "FORMAT json", arrow: "" }[format]];
   if (options.partitionBy?.length) opts.push(`PARTITION_BY (${options.partitionBy.map(quoteIdent).join(", ")})`);
-  return runJob({ description: info.description, plan: info.planTree, memorySources }, async ({ conn }) => {
+  return runJob({ ...jobOf(info, plan, sql, params), memorySources }, async ({ conn }) => {
     await conn.run(`COPY (${sql}) TO ${quoteString(path)} (${opts.join(", ")})`, params as DuckDBValue[] | undefined);
   });
 }
@@ -139,7 +151,7 @@ async function writeArrowFile(plan: Plan, path: string, info: ActionInfo): Promi
 
 export async function* streamBatches(plan: Plan, info: ActionInfo): AsyncGenerator<A.RecordBatch> {
   const { sql, memorySources, params } = compile(plan);
-  const job = await startJob({ description: info.description, plan: info.planTree, memorySources });
+  const job = await startJob({ ...jobOf(info, plan, sql, params), memorySources });
   try {
     // DuckDB's streaming result ends a query that fails part-way exactly like one that finished (an empty
     // chunk; node-api does not expose duckdb_result_error). Inside an explicit transaction the failure
@@ -228,7 +240,7 @@ export async function profileTable(plan: Plan, info: ActionInfo): Promise<{ tabl
   const { sql, memorySources, params } = compile(plan);
   let operators: import("../progress/index.js").OperatorMetric[] = [];
   const table = await runJob(
-    { description: info.description, plan: info.planTree, memorySources, onOperators: (ops) => (operators = ops) },
+    { ...jobOf(info, plan, sql, params), memorySources, onOperators: (ops) => (operators = ops) },
     async ({ conn }) => resultToTable(await conn.run(sql, params as DuckDBValue[] | undefined)),
   );
   return { table, operators };
@@ -242,7 +254,7 @@ export async function materialize(plan: Plan, info: ActionInfo): Promise<{ name:
   cacheCounter += 1;
   const name = `cache_${process.pid}_${cacheCounter}`;
   const target = `${quoteIdent(MEMORY_SCHEMA)}.${quoteIdent(name)}`;
-  await runJob({ description: info.description, plan: info.planTree, memorySources }, async ({ conn }) => {
+  await runJob({ ...jobOf(info, plan, sql, params), memorySources }, async ({ conn }) => {
     await conn.run(`CREATE TABLE ${target} AS ${sql}`, params as DuckDBValue[] | undefined);
   });
   return { name, schema: await describeQuery(`SELECT * FROM ${target}`) };

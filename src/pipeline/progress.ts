@@ -1,8 +1,10 @@
 // A pipeline run as one job on the progress bus (docs/contracts.md "Progress events"): each op is a
 // stage and its nodes (partitions × items) are the stage's tasks, so inside the kernel the run shows
 // inline under its cell and in the Sluice jobs panel like a query, and the panel's cancel stops it.
+// The jobs an op starts (its queries, writes, a notebook run) run within(node): they name this job as
+// their parent and the op as their stage, so the run is one inline block and one tree in the panel.
 import { getHost } from "../host/index.js";
-import { emitProgress, newJobId, onCancelRequest, type JobStatus, type OperatorMetric } from "../progress/index.js";
+import { emitProgress, newJobId, onCancelRequest, withinJob, type JobStatus, type OperatorMetric } from "../progress/index.js";
 import type { RunNode } from "./nodes.js";
 import type { Op } from "./ops.js";
 
@@ -12,6 +14,8 @@ interface OpStage {
   tasksDone: number;
   /** Rows materialized by the op's nodes that ran in this run. */
   rows: number;
+  /** Bytes of the files those nodes wrote. */
+  bytes: number;
   timeMs: number;
   started: boolean;
   ended: boolean;
@@ -33,18 +37,23 @@ export class PipelineJob {
     private readonly pipeline: string,
     ops: readonly Op[],
   ) {
-    for (const op of ops) this.stages.set(op.name, { op, tasksTotal: 0, tasksDone: 0, rows: 0, timeMs: 0, started: false, ended: false });
+    for (const op of ops) this.stages.set(op.name, { op, tasksTotal: 0, tasksDone: 0, rows: 0, bytes: 0, timeMs: 0, started: false, ended: false });
   }
 
   /** Emits job.start; a cancel request for this job calls `cancel`. */
   start(cancel: () => void): void {
     this.startedAt = Date.now();
-    emitProgress({ type: "job.start", jobId: this.jobId, description: `pipeline ${this.pipeline}`, cellId: getHost()?.currentCellId(), startedAt: this.startedAt });
+    emitProgress({ type: "job.start", jobId: this.jobId, description: `pipeline ${this.pipeline}`, cellId: getHost()?.currentCellId(), startedAt: this.startedAt, kind: "pipeline" });
     this.stopListening = onCancelRequest((jobId) => {
       if (jobId !== this.jobId || this.ended) return false;
       cancel();
       return true;
     });
+  }
+
+  /** Runs a node's work as part of this job and its op's stage: the jobs it starts are this one's children. */
+  within<T>(node: RunNode, work: () => T): T {
+    return withinJob(this.jobId, node.op.name, work);
   }
 
   added(node: RunNode): void {
@@ -67,7 +76,8 @@ export class PipelineJob {
     this.nodesDone += 1;
     if (node.status === "succeeded" || node.status === "failed") {
       const rows = [...node.outputs.values()].reduce((n, o) => n + (o.materialization?.rowCount ?? 0), 0);
-      if (node.status === "succeeded") (stage.rows += rows), (this.rows += rows);
+      const bytes = [...node.outputs.values()].reduce((n, o) => n + (o.materialization?.byteSize ?? 0), 0);
+      if (node.status === "succeeded") (stage.rows += rows), (this.rows += rows), (stage.bytes += bytes);
       if (node.startedAt !== undefined && node.endedAt !== undefined) stage.timeMs += node.endedAt - node.startedAt;
     }
     this.emitStage(stage, stage.started ? "stage.progress" : "stage.start");
@@ -99,6 +109,6 @@ export class PipelineJob {
   private emitStage(stage: OpStage, type: "stage.start" | "stage.progress" | "stage.end"): void {
     if (type === "stage.start") stage.started = true;
     if (type === "stage.end") stage.ended = true;
-    emitProgress({ type, jobId: this.jobId, stageId: stage.op.name, name: stage.op.name, tasksTotal: stage.tasksTotal, tasksDone: stage.tasksDone, rows: stage.rows, bytes: 0 });
+    emitProgress({ type, jobId: this.jobId, stageId: stage.op.name, name: stage.op.name, tasksTotal: stage.tasksTotal, tasksDone: stage.tasksDone, rows: stage.rows, bytes: stage.bytes });
   }
 }

@@ -251,7 +251,7 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
       while (!cancelled.aborted && running.size < maxConcurrency && ready.length) {
         const node = ready.shift()!;
         node.status = "running";
-        const task = runNode(node).then(
+        const task = job.within(node, () => runNode(node)).then(
           () => {},
           (error: unknown) => {
             node.status = "failed";

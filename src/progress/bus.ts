@@ -35,6 +35,20 @@ export function currentJobScope(): JobScope | undefined {
   return scope.getStore();
 }
 
+const destinations = new AsyncLocalStorage<string>();
+
+/**
+ * Runs `work`, whose writes go to a temporary file that becomes `destination` afterwards (the asset store's
+ * write-then-rename): their jobs are titled with `destination`, not the temporary name.
+ */
+export function writingTo<T>(destination: string, work: () => T): T {
+  return destinations.run(destination, work);
+}
+
+export function currentWriteDestination(): string | undefined {
+  return destinations.getStore();
+}
+
 export function emitProgress(event: ProgressEvent): void {
   if (event.type === "job.start") {
     running.add(event.jobId);

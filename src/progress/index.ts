@@ -4,5 +4,6 @@ export * from "./jobs.js";
 export * from "./comm.js";
 export * from "./coalesce.js";
 export * from "./render.js";
+export * from "./summary.js";
 export * from "./inline.js";
 export * from "./publisher.js";

@@ -9,11 +9,18 @@ import { moreJobsBundle, progressBundle } from "./render.js";
 // so a loop of 1,000 quick queries sends 1,000 messages, not 3,000 (Jupyter Server drops IOPub
 // messages past 1,000 a second over 3 s, the panel's comm messages with them). Past
 // INLINE_JOBS_PER_CELL jobs in one cell, the rest share one summary line, so no loop can reach that limit.
+// A running job's display is refreshed every TICK_MS even when the engine reports nothing new, so its
+// elapsed time always moves (in every frontend: the text/plain and text/html parts change too), and the
+// renderer can tell a job whose kernel went away (no refresh for a while) from one still running.
+// A job started inside another (a pipeline run's queries and notebooks: parentId) has no display of its
+// own: its parent's display shows the work, so a pipeline run is one block, not one per query.
 
 /** How long a new job waits before its first display (one message instead of two for quick jobs). */
 export const FIRST_DISPLAY_MS = 100;
 /** Jobs of one cell shown one by one; the cell's later jobs share one summary display. */
 export const INLINE_JOBS_PER_CELL = 500;
+/** How often a running job's display is refreshed when nothing else changed. */
+export const TICK_MS = 1000;
 
 interface Shown {
   lastUpdate: number;
@@ -25,6 +32,10 @@ interface JobDisplay extends Shown {
   job: JobSnapshot;
   /** No display_data sent yet (within FIRST_DISPLAY_MS of the start). */
   pending: boolean;
+  /** The pending timer is a clock tick (replaced by a sooner update when the job reports progress). */
+  ticking?: boolean;
+  /** Its cell has finished: no more ticks (a job left running, e.g. an unfinished stream, still shows its end). */
+  cellDone?: boolean;
 }
 
 /** The jobs of one cell beyond the first INLINE_JOBS_PER_CELL, shown as one summary display. */
@@ -54,6 +65,7 @@ export class InlineProgress {
   ) {}
 
   started(job: JobSnapshot): void {
+    if (job.parentId !== undefined) return; // shown by its parent's display
     const cell = this.cellOf(job);
     if (cell.shown >= INLINE_JOBS_PER_CELL) return this.overflowed(cell, job);
     cell.shown += 1;
@@ -70,8 +82,10 @@ export class InlineProgress {
     const display = this.displays.get(job.jobId);
     if (!display) return;
     display.job = job;
+    if (display.pending) return; // the first display shows it
+    if (display.ticking) this.stopTimer(display);
     // The job may end (and show its final state) before the timer fires.
-    if (!display.pending) this.later(display, () => this.displays.get(job.jobId) === display && this.update(display));
+    this.later(display, () => this.displays.get(job.jobId) === display && this.update(display));
   }
 
   ended(job: JobSnapshot): void {
@@ -93,6 +107,8 @@ export class InlineProgress {
   /** The cell finished: what is still waiting is shown now, while the frontend still routes it there. */
   cellEnded(): void {
     for (const display of this.displays.values()) {
+      display.cellDone = true;
+      if (display.ticking) this.stopTimer(display);
       if (!display.pending) continue;
       if (display.timer) clearTimeout(display.timer);
       display.timer = undefined;
@@ -146,7 +162,26 @@ export class InlineProgress {
   private firstDisplay(display: JobDisplay): void {
     display.pending = false;
     display.lastUpdate = this.now();
-    this.host.display(progressBundle(display.job, display.lastUpdate), { displayId: displayIdOf(display.job.jobId) });
+    this.host.display(progressBundle(display.job, display.lastUpdate, TICK_MS), { displayId: displayIdOf(display.job.jobId) });
+    this.tick(display);
+  }
+
+  /** Refreshes a running job's display after TICK_MS unless something sooner is scheduled. */
+  private tick(display: JobDisplay): void {
+    if (display.timer || display.cellDone || display.job.status !== "running") return;
+    display.ticking = true;
+    display.timer = setTimeout(() => {
+      display.timer = undefined;
+      display.ticking = false;
+      if (this.displays.get(display.job.jobId) === display) this.update(display);
+    }, TICK_MS);
+    display.timer.unref?.();
+  }
+
+  private stopTimer(display: JobDisplay): void {
+    if (display.timer) clearTimeout(display.timer);
+    display.timer = undefined;
+    display.ticking = false;
   }
 
   private showSummary(overflow: Overflow, update: boolean): void {
@@ -156,6 +191,7 @@ export class InlineProgress {
 
   private update(display: JobDisplay): void {
     display.lastUpdate = this.now();
-    this.host.display(progressBundle(display.job, display.lastUpdate), { displayId: displayIdOf(display.job.jobId), update: true });
+    this.host.display(progressBundle(display.job, display.lastUpdate, TICK_MS), { displayId: displayIdOf(display.job.jobId), update: true });
+    if (this.displays.get(display.job.jobId) === display) this.tick(display);
   }
 }

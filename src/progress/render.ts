@@ -1,6 +1,7 @@
 import type { MimeBundle } from "../host/index.js";
 import type { JobSnapshot } from "./jobs.js";
 import { formatCount, formatDuration } from "./format.js";
+import { OPERATOR_TIME_NOTE, isIndeterminate as indeterminate, rowsText, stageText, type InlineProgressData } from "./summary.js";
 
 // The inline progress display of one job: the JSON snapshot for the Sluice renderer, plus HTML and
 // plain text so that nbclient, VS Code, GitHub and `sluice run` outputs show a sensible state
@@ -40,39 +41,71 @@ const STATUS_COLOR: Record<JobSnapshot["status"], string> = {
   cancelled: "#ef6c00",
 };
 
+/** Pipeline ops, notebook cells and the like: one line each (query jobs' scan stages repeat the operator table). */
+function shownStages(job: JobSnapshot): JobSnapshot["stages"] {
+  return job.kind === "query" || job.kind === "write" ? [] : job.stages.slice(-INLINE_STAGE_LIMIT);
+}
+
+function operatorRows(op: JobSnapshot["operators"][number]): string {
+  if (op.pending) return op.estimatedRows !== undefined ? `~${formatCount(op.estimatedRows)} est.` : "…";
+  return formatCount(op.rows);
+}
+
 export function progressText(job: JobSnapshot, now = Date.now()): string {
   const elapsed = elapsedOf(job, now);
-  const pct = percentOf(job);
-  const filled = Math.round(pct / 5);
-  const bar = `[${"#".repeat(filled)}${"-".repeat(20 - filled)}]`;
-  const rows = job.rowsTotal > 0 ? `${formatCount(job.rowsProcessed)}/${formatCount(job.rowsTotal)} rows` : `${formatCount(job.rowsProcessed)} rows`;
-  const rate = rateOf(job, elapsed);
-  const head = `${job.jobId} ${job.description}: ${job.status} ${bar} ${pct.toFixed(0)}% ${rows}${rate ? ` ${rate}` : ""} ${formatDuration(elapsed)}`;
+  let bar: string;
+  let pct = "";
+  if (indeterminate(job)) {
+    // A block moving with the clock: the line changes on every refresh even when no number does.
+    const at = Math.floor(elapsed / 1000) % 17;
+    bar = `[${" ".repeat(at)}<=>${" ".repeat(17 - at)}]`;
+  } else {
+    const p = percentOf(job);
+    const filled = Math.round(p / 5);
+    bar = `[${"#".repeat(filled)}${"-".repeat(20 - filled)}]`;
+    pct = ` ${p.toFixed(0)}%`;
+  }
+  const rows = rowsText(job);
+  const rate = job.status === "running" ? rateOf(job, elapsed) : "";
+  const head = `${job.jobId} ${job.description}: ${job.status} ${bar}${pct}${rows ? ` ${rows}` : ""}${rate ? ` ${rate}` : ""} ${formatDuration(elapsed)}`;
   const lines = [head];
   if (job.error) lines.push(`  error: ${job.error}`);
-  for (const op of job.operators) lines.push(`  ${op.name} (${op.id}): ${formatCount(op.rows)} rows, ${formatDuration(op.timeMs)}`);
+  for (const stage of shownStages(job)) lines.push(`  ${stageText(stage)}`);
+  const measured = job.operators.some((o) => !o.pending && o.timeMs > 0);
+  for (const op of job.operators)
+    lines.push(`  ${op.name} (${op.id}): ${operatorRows(op)} rows${op.pending ? "" : `, ${formatDuration(op.timeMs)}${measured ? " CPU" : ""}`}`);
+  if (measured) lines.push(`  (${OPERATOR_TIME_NOTE})`);
   return lines.join("\n");
 }
 
 export function progressHtml(job: JobSnapshot, now = Date.now()): string {
   const elapsed = elapsedOf(job, now);
-  const pct = percentOf(job);
   const color = STATUS_COLOR[job.status];
-  const rows = job.rowsTotal > 0 ? `${formatCount(job.rowsProcessed)} / ${formatCount(job.rowsTotal)} rows` : `${formatCount(job.rowsProcessed)} rows`;
-  const rate = rateOf(job, elapsed);
-  const stats = [rows, rate, formatDuration(elapsed)].filter(Boolean).join(" · ");
+  const moving = indeterminate(job);
+  const pct = percentOf(job);
+  const rate = job.status === "running" ? rateOf(job, elapsed) : "";
+  const stats = [moving ? "" : `${pct.toFixed(0)}%`, rowsText(job), rate, formatDuration(elapsed)].filter(Boolean).join(" · ");
+  // Without the extension, an indeterminate bar is a striped one whose stripes move with each refresh.
+  const offset = Math.floor(elapsed / 250) * 4;
+  const fill = moving
+    ? `<div style="background:repeating-linear-gradient(45deg,${color} 0 8px,#90caf9 8px 16px);background-position:${offset}px 0;width:100%;height:8px;border-radius:4px;opacity:.6"></div>`
+    : `<div style="background:${color};width:${pct.toFixed(1)}%;height:8px;border-radius:4px"></div>`;
   let html =
-    `<div class="sluice-progress" data-job-id="${escapeHtml(job.jobId)}" data-status="${job.status}" style="font-family:sans-serif;font-size:12px;max-width:640px">` +
+    `<div class="sluice-progress" data-job-id="${escapeHtml(job.jobId)}" data-status="${job.status}"${moving ? ' data-indeterminate="true"' : ""} style="font-family:sans-serif;font-size:12px;max-width:640px">` +
     `<div><b>${escapeHtml(job.description)}</b> <span style="color:${color}">${job.status}</span> <span style="color:#777">${escapeHtml(job.jobId)}</span></div>` +
-    `<div style="background:#e0e0e0;height:8px;border-radius:4px;margin:4px 0"><div style="background:${color};width:${pct.toFixed(1)}%;height:8px;border-radius:4px"></div></div>` +
-    `<div>${pct.toFixed(0)}% · ${escapeHtml(stats)}</div>`;
+    `<div style="background:#e0e0e0;height:8px;border-radius:4px;margin:4px 0">${fill}</div>` +
+    `<div>${escapeHtml(stats)}</div>`;
   if (job.error) html += `<div style="color:${STATUS_COLOR.failed}">${escapeHtml(job.error)}</div>`;
+  const stages = shownStages(job);
+  if (stages.length > 0) html += `<div style="margin-top:4px;color:#555">${stages.map((s) => escapeHtml(stageText(s))).join("<br>")}</div>`;
   if (job.operators.length > 0) {
-    html += `<table style="margin-top:4px;border-collapse:collapse"><thead><tr><th style="text-align:left;padding-right:12px">operator</th><th style="text-align:right;padding-right:12px">rows</th><th style="text-align:right">time</th></tr></thead><tbody>`;
+    const measured = job.operators.some((o) => !o.pending && o.timeMs > 0);
+    html += `<table style="margin-top:4px;border-collapse:collapse"><thead><tr><th style="text-align:left;padding-right:12px">operator</th><th style="text-align:right;padding-right:12px">rows</th><th style="text-align:right" title="${OPERATOR_TIME_NOTE}">${measured ? "CPU time" : "time"}</th></tr></thead><tbody>`;
     for (const op of job.operators) {
-      html += `<tr><td style="padding-right:12px">${escapeHtml(op.name)}</td><td style="text-align:right;padding-right:12px">${formatCount(op.rows)}</td><td style="text-align:right">${formatDuration(op.timeMs)}</td></tr>`;
+      html += `<tr><td style="padding-right:12px">${escapeHtml(op.name)}</td><td style="text-align:right;padding-right:12px">${operatorRows(op)}</td><td style="text-align:right">${op.pending ? "…" : formatDuration(op.timeMs)}</td></tr>`;
     }
     html += `</tbody></table>`;
+    if (measured) html += `<div style="color:#777">${OPERATOR_TIME_NOTE}</div>`;
   }
   return html + `</div>`;
 }
@@ -88,11 +121,14 @@ export function moreJobsBundle(statuses: readonly JobSnapshot["status"][]): Mime
   };
 }
 
-export function progressBundle(job: JobSnapshot, now = Date.now()): MimeBundle {
-  const snapshot: JobSnapshot = {
+/** `refreshMs`: how often a running job's display is refreshed (in the data, so the renderer can tell a lost job). */
+export function progressBundle(job: JobSnapshot, now = Date.now(), refreshMs?: number): MimeBundle {
+  const snapshot: InlineProgressData = {
     ...job,
     elapsedMs: elapsedOf(job, now),
     stages: job.stages.length > INLINE_STAGE_LIMIT ? job.stages.slice(-INLINE_STAGE_LIMIT) : job.stages,
+    shownAt: now,
+    ...(refreshMs !== undefined && job.status === "running" ? { refreshMs } : {}),
   };
   return {
     [PROGRESS_MIME]: snapshot,

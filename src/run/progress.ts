@@ -25,7 +25,7 @@ export class NotebookJob {
 
   /** Emits job.start; a cancel request for this job calls `cancel`. */
   constructor(description: string, cancel: () => void) {
-    emitProgress({ type: "job.start", jobId: this.jobId, description, cellId: getHost()?.currentCellId(), startedAt: this.startedAt });
+    emitProgress({ type: "job.start", jobId: this.jobId, description, cellId: getHost()?.currentCellId(), startedAt: this.startedAt, kind: "notebook" });
     this.stopListening = onCancelRequest((jobId) => {
       if (jobId !== this.jobId || this.ended) return false;
       cancel();

@@ -119,7 +119,7 @@ describe("inline progress display", () => {
     expect(last.data["text/html"]).toContain("<td style=\"text-align:right;padding-right:12px\">1,500,000</td>");
     // The progress while running showed the rows and a rate.
     const middle = mine[Math.floor(mine.length / 2)].data["text/plain"] as string;
-    expect(middle).toMatch(/running \[#*-*\] \d+% [\d,]+\/3,000,000 rows [\d,]+ rows\/s/);
+    expect(middle).toMatch(/running \[#*-*\] \d+% [\d,]+ \/ 3,000,000 rows [\d,]+ rows\/s/);
   });
 
   it("escapes descriptions and shows errors in the final state", () => {

@@ -1,0 +1,55 @@
+import type { JobSnapshot } from "./jobs.js";
+import { formatCount } from "./format.js";
+
+// What a job's progress line says, worded for what is known: shared by the kernel's inline text/HTML
+// (render.ts) and the JupyterLab renderer (the extension compiles this file: no Node-only imports here).
+
+/** No honest percentage: the bar moves instead of filling (DuckDB reported none, or only work past the scans). */
+export function isIndeterminate(job: JobSnapshot): boolean {
+  return job.status === "running" && (job.indeterminate === true || (job.percent <= 0 && job.stages.every((s) => s.tasksDone === 0)));
+}
+
+/** The word for the job's rows: what its sources read (queries), or what its ops materialized (pipeline runs). */
+function rowsWord(job: JobSnapshot): string {
+  return job.kind === "pipeline" ? "rows materialized" : job.kind === "write" || job.kind === "query" ? "rows read" : "rows";
+}
+
+/** Rows as far as they are known: never a count above the truth, never "0 rows" for a job that read some. */
+export function rowsText(job: JobSnapshot): string {
+  const word = rowsWord(job);
+  const done = job.rowsProcessed;
+  const total = job.rowsTotal;
+  if (job.status === "running" && isIndeterminate(job)) {
+    if (total > 0 && done >= total) return `all ${formatCount(total)} ${word}, finishing`;
+    if (total > 0 && done > 0) return `${formatCount(done)} / ${formatCount(total)} ${word}`;
+    if (total > 0) return `${formatCount(total)} rows to read`;
+    return done > 0 ? `${formatCount(done)} ${word}` : "";
+  }
+  if (job.status === "running" && total > 0) return `${formatCount(done)} / ${formatCount(total)} ${word}`;
+  return done > 0 || job.status === "succeeded" ? `${formatCount(done)} ${word}` : "";
+}
+
+/** One line for a stage (a pipeline op, a notebook cell): tasks done, state, rows. */
+export function stageText(stage: JobSnapshot["stages"][number]): string {
+  const state = stage.endedAt !== undefined ? "done" : stage.tasksDone > 0 || stage.tasksTotal === 0 ? "running" : "started";
+  const rows = stage.rows > 0 ? `, ${formatCount(stage.rows)} rows` : "";
+  return `${stage.name}: ${formatCount(stage.tasksDone)}/${formatCount(stage.tasksTotal)} ${state}${rows}`;
+}
+
+/** DuckDB's operator timing is CPU time summed over the threads: it can exceed the job's elapsed time. */
+export const OPERATOR_TIME_NOTE = "operator time is CPU time summed over threads (it can exceed the elapsed time)";
+
+/** The inline MIME data: the job, when this copy was made, and how often a running job's copy is refreshed. */
+export interface InlineProgressData extends JobSnapshot {
+  shownAt?: number;
+  refreshMs?: number;
+}
+
+/**
+ * How long a running job's display may go without a refresh before it is shown as lost: the kernel that ran it
+ * restarted or stopped (it refreshes every refreshMs while the job runs). Generous, for a kernel busy in JS.
+ */
+export function lostAfterMs(data: InlineProgressData): number | undefined {
+  if (data.status !== "running" || !data.refreshMs) return undefined;
+  return Math.max(15_000, 10 * data.refreshMs);
+}
