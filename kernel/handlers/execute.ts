@@ -1,7 +1,11 @@
-// execute_request: execute_input, then the cell's output, execute_result and the reply.
+// execute_request: execute_input, then the cell's output, a type-error warning (if any), the
+// execute_result and the reply.
+import { setTimeout as delay } from "node:timers/promises";
 import type { Kernel } from "../kernel.js";
 import type { Message } from "../../src/jupyter/wire.js";
 import { formatError } from "../runner/errors.js";
+import * as language from "../language/client.js";
+import type { TypeProblem } from "../language/service.js";
 import { toBundle } from "../output/display.js";
 import { runCellScope } from "../output/scope.js";
 
@@ -14,9 +18,14 @@ export async function executeRequest(request: Message, kernel: Kernel): Promise<
   if (stored) kernel.history.add(count, code);
 
   const scope = { parent: request, allowStdin: Boolean(allow_stdin), cellId: cellIdOf(request), silent: Boolean(silent) };
-  const label = stored ? `In[${count}]` : "<silent>";
+  const label = stored ? `In [${count}]` : "<silent>";
+  // Type-checked on the language thread while the cell runs; never started for a cold service (a
+  // batch run never loads it) and never waited for beyond a short grace after the cell.
+  const typeCheck = stored && language.isWarm() ? language.check([...kernel.history.succeeded], code).catch(() => undefined) : undefined;
   try {
-    const value = await runCellScope(scope, () => kernel.runner.run(code, label)).finally(() => runCellEndHooks(kernel));
+    const value = await runCellScope(scope, () => kernel.runner.run(code, label))
+      .finally(() => runCellEndHooks(kernel))
+      .finally(() => warnTypeProblems(kernel, request, label, typeCheck));
     if (!silent) kernel.history.succeeded.push(code);
     if (value !== undefined && !silent) {
       const data = toBundle(value);
@@ -29,6 +38,20 @@ export async function executeRequest(request: Message, kernel: Kernel): Promise<
     if (!silent) kernel.publisher.publish("error", { ...formatted }, request);
     return { status: "error", execution_count: count, ...formatted };
   }
+}
+
+/** How long a finished cell waits for its type check before replying without it. */
+const TYPE_CHECK_GRACE_MS = 150;
+
+async function warnTypeProblems(kernel: Kernel, request: Message, label: string, check: Promise<TypeProblem[] | undefined> | undefined): Promise<void> {
+  if (!check) return;
+  const stopWaiting = new AbortController();
+  const late = delay(TYPE_CHECK_GRACE_MS, undefined, { signal: stopWaiting.signal }).catch(() => undefined);
+  const problems = await Promise.race([check, late]).finally(() => stopWaiting.abort());
+  if (!problems?.length) return;
+  const lines = problems.map((p) => `  ${label}:${p.line}:${p.column}  ${p.message.replace(/\n/g, "\n    ")} (TS${p.code})`);
+  const head = `TypeScript warning: ${problems.length === 1 ? "a type error" : `${problems.length} type errors`} in ${label} (the cell ran anyway)`;
+  kernel.publisher.stream("stderr", `${head}\n${lines.join("\n")}\n`, request);
 }
 
 function runCellEndHooks(kernel: Kernel): void {

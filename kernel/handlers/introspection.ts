@@ -1,8 +1,32 @@
 // complete_request and inspect_request: the TypeScript language service, merged with the names
 // that exist at run time (globals, and the properties of a plain `a.b.` chain).
 import { inspect as inspectValue } from "node:util";
+import { setTimeout as delay } from "node:timers/promises";
 import type { Handler, Kernel } from "../kernel.js";
 import * as language from "../language/client.js";
+import type { Completion } from "../language/service.js";
+import { importCompletions } from "../language/quick.js";
+
+/**
+ * While the language service is still loading (a fresh kernel), a completion waits this long for it,
+ * then answers from the running values and the library's exports: JupyterLab drops a reply slower
+ * than about a second, and a first Tab that shows nothing looks broken. The service keeps loading.
+ */
+const COLD_COMPLETION_BUDGET_MS = 400;
+
+async function serviceCompletion(kernel: Kernel, code: string, cursor: number): Promise<Completion> {
+  const full = language.complete(previousCells(kernel), code, cursor);
+  if (language.isWarm()) return full;
+  const stopWaiting = new AbortController();
+  const late = delay(COLD_COMPLETION_BUDGET_MS, undefined, { signal: stopWaiting.signal }).catch(() => undefined);
+  const first = await Promise.race([full, late]).finally(() => stopWaiting.abort());
+  if (first) return first;
+  full.catch(() => {}); // its answer is no longer wanted; a failure shows on the next request
+  const word = /[\w$]*$/.exec(code.slice(0, cursor))![0];
+  const names = importCompletions(code, cursor)?.names ?? [];
+  const start = cursor - word.length;
+  return { matches: names, cursorStart: start, cursorEnd: cursor, types: names.map((text) => ({ start, end: cursor, text, type: "library" })) };
+}
 
 function previousCells(kernel: Kernel): string[] {
   return kernel.history.succeeded;
@@ -33,8 +57,9 @@ function runtimeNames(target: unknown): string[] {
 export const completeRequest: Handler = async (request, kernel) => {
   const code = String(request.content.code ?? "");
   const cursor = Math.min(Number(request.content.cursor_pos ?? code.length), code.length);
-  const result = await language.complete(previousCells(kernel), code, cursor);
-  const runtime = runtimeTarget(code, cursor);
+  const result = await serviceCompletion(kernel, code, cursor);
+  // Inside `import { … }` the names in scope are not what is asked for.
+  const runtime = importCompletions(code, cursor) ? undefined : runtimeTarget(code, cursor);
   const matches = [...result.matches];
   const types = [...result.types];
   if (runtime && runtime.target !== undefined) {

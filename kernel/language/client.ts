@@ -1,8 +1,9 @@
-// The main thread's handle on the language-service thread, started on the first complete/inspect.
+// The main thread's handle on the language-service thread: started and warmed in the background once
+// the kernel has answered kernel_info (warm()), or on the first complete/inspect/check.
 import { Worker } from "node:worker_threads";
-import type { Completion } from "./service.js";
+import type { Completion, TypeProblem } from "./service.js";
 
-export type LanguageRequest = { id: number; kind: "complete" | "inspect"; previousCells: string[]; code: string; cursor: number };
+export type LanguageRequest = { id: number; kind: "complete" | "inspect" | "check" | "warm"; previousCells: string[]; code: string; cursor: number };
 export type LanguageResponse = { id: number; result?: unknown; error?: string };
 export type Inspection = { signature: string; documentation: string } | undefined;
 
@@ -25,15 +26,25 @@ function thread(): Worker {
     const waiter = pending.get(response.id);
     pending.delete(response.id);
     if (response.error !== undefined) waiter?.reject(new LanguageServiceError(response.error));
-    else waiter?.resolve(response.result);
+    else {
+      warmed = true;
+      waiter?.resolve(response.result);
+    }
   });
   started.on("error", (error) => {
     for (const waiter of pending.values()) waiter.reject(new LanguageServiceError(error.message));
     pending.clear();
     worker = undefined; // the next request starts a fresh thread
+    warmed = false;
   });
   worker = started;
   return started;
+}
+
+/** True once the thread has answered a request: TypeScript and the library's types are loaded. */
+let warmed = false;
+export function isWarm(): boolean {
+  return warmed;
 }
 
 function ask(request: Omit<LanguageRequest, "id">): Promise<unknown> {
@@ -50,4 +61,20 @@ export function complete(previousCells: string[], code: string, cursor: number):
 
 export function inspect(previousCells: string[], code: string, cursor: number): Promise<Inspection> {
   return ask({ kind: "inspect", previousCells, code, cursor }) as Promise<Inspection>;
+}
+
+/** Type errors of `code` after the earlier cells (the cell's own positions). */
+export function check(previousCells: string[], code: string): Promise<TypeProblem[]> {
+  return ask({ kind: "check", previousCells, code, cursor: 0 }) as Promise<TypeProblem[]>;
+}
+
+/**
+ * Starts the thread and has it load TypeScript and the library's types (a first completion takes
+ * seconds of that otherwise). It runs on its own thread: kernel_info, execute and heartbeats go on.
+ */
+export function warm(): void {
+  if (worker) return;
+  ask({ kind: "warm", previousCells: [], code: "", cursor: 0 }).catch(() => {
+    // A failed warm-up is retried by the next request, which reports its own error.
+  });
 }

@@ -1,7 +1,8 @@
 // Completion and inspection from the TypeScript language service. The service sees one virtual
 // file: every cell that ran successfully, then the cell being edited, so it knows earlier
 // declarations' types, signatures and JSDoc. It runs on its own thread (worker.ts), started on the
-// first complete/inspect request, so neither kernel start nor running cells wait for TypeScript.
+// kernel's first kernel_info reply (warm()), so neither kernel start nor running cells wait for
+// TypeScript. check() reports the type errors of a cell as warnings.
 import ts from "typescript";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -75,6 +76,20 @@ export interface Completion {
   types: Array<{ start: number; end: number; text: string; type: string }>;
 }
 
+/** A type error in the cell being run: 1-based line and column in the cell. */
+export interface TypeProblem {
+  line: number;
+  column: number;
+  code: number;
+  message: string;
+}
+
+/**
+ * Diagnostics that are not the user's type errors: top-level await and redeclaration across cells
+ * are how a notebook works, and a module the service cannot resolve fails at run time with its own error.
+ */
+const NOT_TYPE_ERRORS = new Set([1375, 1378, 2300, 2307, 2393, 2451, 2792, 2875]);
+
 export class LanguageService {
   private readonly files = new Map<string, { text: string; version: number }>();
   private readonly service: ts.LanguageService;
@@ -129,12 +144,35 @@ export class LanguageService {
   }
 
   /** Puts the earlier cells and the current code in the virtual file; returns the code's offset. */
-  private load(previousCells: string[], code: string): number {
+  private load(previousCells: string[], code: string, after = ""): number {
     const before = withoutRedeclared(previousCells, code)
       .map((c) => `${c}\n;\n`)
       .join("");
-    this.setFile(this.cellsFile, before + code);
+    this.setFile(this.cellsFile, before + code + after);
     return before.length;
+  }
+
+  /** Loads the library's types and builds the checker, as the first completion would. */
+  warm(): string {
+    const code = 'import { sql } from "sluice";\ndeclare const frame: Awaited<ReturnType<typeof sql>>;\nframe.';
+    this.complete([], code, code.length);
+    this.complete([], 'import {  } from "sluice";', 9);
+    this.check([], code.slice(0, -"\nframe.".length));
+    this.load([], "");
+    return "warm";
+  }
+
+  /** Type errors of `code` (not of the earlier cells); the cell is checked as a module. */
+  check(previousCells: string[], code: string): TypeProblem[] {
+    const offset = this.load(previousCells, code, "\n;export {};\n");
+    const problems: TypeProblem[] = [];
+    for (const d of this.service.getSemanticDiagnostics(this.cellsFile)) {
+      if (d.category !== ts.DiagnosticCategory.Error || d.start === undefined || d.start < offset || d.start > offset + code.length) continue;
+      if (NOT_TYPE_ERRORS.has(d.code)) continue;
+      const before = code.slice(0, d.start - offset).split("\n");
+      problems.push({ line: before.length, column: before[before.length - 1].length + 1, code: d.code, message: ts.flattenDiagnosticMessageText(d.messageText, "\n") });
+    }
+    return problems;
   }
 
   complete(previousCells: string[], code: string, cursor: number): Completion {

@@ -12,7 +12,11 @@ parentPort!.on("message", (request: LanguageRequest) => {
     const result =
       request.kind === "complete"
         ? service.complete(request.previousCells, request.code, request.cursor)
-        : service.inspect(request.previousCells, request.code, request.cursor);
+        : request.kind === "inspect"
+          ? service.inspect(request.previousCells, request.code, request.cursor)
+          : request.kind === "check"
+            ? service.check(request.previousCells, request.code)
+            : service.warm();
     response = { id: request.id, result };
   } catch (error) {
     response = { id: request.id, error: (error as Error).stack ?? String(error) };

@@ -1,6 +1,45 @@
-// Errors as Jupyter shows them: ename, evalue and a traceback whose frames point at cell lines.
+// Errors as Jupyter shows them: ename, evalue and a traceback whose frames point at cell lines
+// (`In [n]:line:column`). Frames inside Sluice (its dist/, src/, kernel/ and node_modules) and Node's
+// internals are left out unless SLUICE_DEBUG=1 (in the kernel's environment or set by a cell).
+import { realpathSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { inspect } from "node:util";
 import { CellSyntaxError } from "./transform.js";
+
+// Library calls are a few frames deep before they reach the cell; V8's default of 10 frames
+// could leave the cell's own frame out.
+if (Error.stackTraceLimit < 50) Error.stackTraceLimit = 50;
+
+const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+const withRealPaths = (dirs: string[]) =>
+  [...new Set(dirs.flatMap((d) => {
+    const dir = join(packageRoot, d);
+    try {
+      return [dir, realpathSync(dir)];
+    } catch {
+      return [dir];
+    }
+  }))].map((d) => d + "/");
+const kernelDirs = withRealPaths(["dist/kernel", "kernel"]);
+const libraryDirs = withRealPaths(["dist", "src", "node_modules"]);
+
+/** Where a frame's code lives: the kernel itself (never shown), the library (counted, then hidden), or elsewhere. */
+function frameOwner(line: string): "kernel" | "library" | undefined {
+  const path = /\((?:file:\/\/)?(\/[^)]+)\)$|at (?:async )?(?:file:\/\/)?(\/\S+)$/.exec(line);
+  const file = path?.[1] ?? path?.[2];
+  if (file === undefined) return undefined;
+  if (kernelDirs.some((dir) => file.startsWith(dir))) return "kernel";
+  return libraryDirs.some((dir) => file.startsWith(dir)) ? "library" : undefined;
+}
+
+function isNodeInternalFrame(line: string): boolean {
+  return /node:internal|\(node:|at node:|<anonymous>\)?$/.test(line);
+}
+
+function debugging(): boolean {
+  return /^(1|true|yes)$/i.test(process.env.SLUICE_DEBUG ?? "");
+}
 
 export class KeyboardInterrupt extends Error {
   constructor() {
@@ -34,7 +73,7 @@ export interface JupyterError {
   traceback: string[];
 }
 
-const FRAME = /^\s*at (?:(.*?) \()?(cell-\d+\.ts):(\d+):(\d+)\)?$/;
+const FRAME = /^\s*at (?:async )?(?:(.*?) \()?(cell-\d+\.ts):(\d+):(\d+)\)?$/;
 const RED = "\u001b[0;31m";
 const RESET = "\u001b[0m";
 
@@ -51,29 +90,36 @@ export function formatError(error: unknown, label: string): JupyterError {
     return { ename: "Thrown", evalue: inspect(error), traceback: [`${RED}Uncaught${RESET} ${inspect(error)}`] };
   }
   const ename = error.name || error.constructor?.name || "Error";
+  const debug = debugging();
+  let hiddenLibraryFrames = 0;
   const frames = String(error.stack ?? "")
     .split("\n")
     .filter((line) => /^\s+at /.test(line))
-    .map(mapFrame)
+    .map((line) => {
+      const cellFrame = mapCellFrame(line);
+      if (cellFrame !== undefined) return cellFrame || undefined;
+      if (debug) return line;
+      const owner = frameOwner(line);
+      if (owner === "library") hiddenLibraryFrames += 1;
+      return owner || isNodeInternalFrame(line) ? undefined : line;
+    })
     .filter((line): line is string => line !== undefined)
     .filter((line, i, all) => line !== all[i - 1]);
+  if (hiddenLibraryFrames) frames.push(`    (${hiddenLibraryFrames} frame${hiddenLibraryFrames === 1 ? "" : "s"} inside Sluice hidden; set SLUICE_DEBUG=1 to show them)`);
   return { ename, evalue: error.message, traceback: [`${RED}${ename}${RESET}: ${error.message}`, ...frames] };
 }
 
-function mapFrame(line: string): string | undefined {
+/** A frame in a cell as `at fn (In [n]:line:col)`; "" for the cell wrapper's own frame; undefined if not a cell's. */
+function mapCellFrame(line: string): string | undefined {
   const m = FRAME.exec(line);
-  if (!m) {
-    // Kernel internals and Node internals are noise to a notebook user.
-    if (/node:internal|\/dist\/kernel\/|\(node:|<anonymous>/.test(line)) return undefined;
-    return line;
-  }
+  if (!m) return undefined;
   const [, fn, file, lineNo, colNo] = m;
   const cell = cells.get(file);
   if (!cell) return line;
   const l = Number(lineNo);
-  if (l > cell.lines) return undefined; // the wrapper's own closing call
+  if (l > cell.lines) return ""; // the wrapper's own closing call
   const c = l === 1 ? Math.max(1, Number(colNo) - cell.prefixLength) : Number(colNo);
   const where = `${cell.label}:${l}:${c}`;
-  const name = fn && !/^(async )?<anonymous>$/.test(fn) && fn !== "async" ? fn : undefined;
+  const name = fn && !/^(async )?<anonymous>$/.test(fn) && fn !== "async" ? fn.replace(/^async /, "") : undefined;
   return name ? `    at ${name} (${where})` : `    at ${where}`;
 }

@@ -10,17 +10,25 @@
 // Edits never add or remove line breaks, so line N of the result is line N of the cell.
 import { createRequire } from "node:module";
 import type { Node } from "acorn";
+import { warm as warmLanguageService } from "../language/client.js";
 
 // sucrase and acorn take ~200 ms to load: loaded on first use (or by warmUp() once the kernel has
 // answered its first requests), so the kernel's start is not held up by them.
 const require = createRequire(import.meta.url);
+/** Set by `sluice run` for the kernels it starts: nobody presses Tab there. */
+const BATCH_RUN_ENV = "SLUICE_RUN_ID";
 let parsers: { transform: typeof import("sucrase").transform; parse: typeof import("acorn").parse } | undefined;
 function load() {
   parsers ??= { transform: require("sucrase").transform, parse: require("acorn").parse };
   return parsers;
 }
+/**
+ * Called once the kernel has answered kernel_info: loads the cell compiler, and (in an interactive
+ * kernel) starts the language service loading on its own thread, so the first Tab is answered fast.
+ */
 export function warmUp(): void {
   load();
+  if (!process.env[BATCH_RUN_ENV]) warmLanguageService();
 }
 
 export const IMPORT_FN = "__sluice_import";

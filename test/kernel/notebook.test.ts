@@ -68,7 +68,7 @@ describe("notebooks/kernel-tour.ipynb under nbconvert --execute", () => {
   it("records the error with the cell's line and runs on", () => {
     const [error] = texts(cells[7], "error");
     expect(error).toMatchObject({ ename: "RangeError", evalue: "negative: -1" });
-    expect(error.traceback.join("\n")).toMatch(/at check \(In\[8\]:2:\d+\)/);
+    expect(error.traceback.join("\n")).toMatch(/at check \(In \[8\]:2:\d+\)/);
     expect(plain(cells[8])).toBe("[ 'redeclared', 10 ]");
   });
 });

@@ -103,7 +103,8 @@ def main():
 
     # complete / inspect (TypeScript language service + runtime names)
     execute(kc, "/** Adds two numbers, carefully. */\nfunction addUp(x: number, y: number): number { return x + y }\nconst myRecord = { alpha: 1, beta: 'two' };\n(globalThis as any).runtimeOnlyThing = 5;")
-    # the first completion starts the language service on its own thread; a cell sent right after runs at once
+    # the language service loads on its own thread (from kernel start); a cell sent right after the
+    # first completion runs without waiting for it, and the completion is answered too
     first_complete = kc.session.msg("complete_request", {"code": "myRe", "cursor_pos": 4})
     kc.shell_channel.send(first_complete)
     cell = kc.execute("'ran while the language service loads'")
@@ -111,8 +112,18 @@ def main():
     while len(order) < 2:
         reply = kc.get_shell_msg(timeout=120)
         order.append(reply["msg_type"])
+        if reply["msg_type"] == "complete_reply":
+            results["first_complete"] = reply["content"]
+        else:
+            results["cell_while_loading"] = reply["content"]["status"]
     collect(kc, cell)
     results["reply_order"] = order
+    # until the service has loaded, completions come from the running values only: wait for it
+    deadline = time.time() + 120
+    while "zeta" not in shell_request("complete_request", {"code": "let q!: { zeta: 1 }; q.ze", "cursor_pos": 25})["content"]["matches"]:
+        if time.time() > deadline:
+            raise RuntimeError("the language service did not load in 120 s")
+        time.sleep(0.5)
     results["complete_global"] = shell_request("complete_request", {"code": "myRe", "cursor_pos": 4})
     results["complete_member"] = shell_request("complete_request", {"code": "myRecord.al", "cursor_pos": 11})
     results["complete_runtime"] = shell_request("complete_request", {"code": "runtimeOnl", "cursor_pos": 10})
