@@ -345,7 +345,7 @@ function canWrite(path: string): boolean {
   }
 }
 
-/** A wholly integral count ≥ min, or a typed error naming the option. */
+/** A whole number ≥ min, or a typed error naming the option. */
 function checkCount(what: string, value: unknown, min: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
     throw new InvalidStoreArgumentError(`${what} must be a whole number ≥ ${min}, got ${typeof value === "string" ? JSON.stringify(value) : String(value)}.`);
@@ -398,6 +398,9 @@ export class AssetStore {
         this.db = openCatalog(this.catalogPath);
       }
     } catch (error) {
+      if ((error as { code?: unknown }).code === "SQLITE_CANTOPEN") {
+        throw new StoreLocationError(this.root, `cannot open its catalog ${this.catalogPath} (${(error as Error).message})`);
+      }
       throw this.explain(error);
     }
   }
