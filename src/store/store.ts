@@ -373,6 +373,9 @@ export class AssetStore {
         throw new StoreLocationError(this.root, `${what} (${path}) is a file, not a folder`);
       }
     }
+    if (existsSync(this.catalogPath) && !statSync(this.catalogPath).isFile()) {
+      throw new StoreLocationError(this.root, `its catalog ${this.catalogPath} is not a file`);
+    }
     const state = catalogState(this.catalogPath);
     if (state !== "present") {
       const files = countDataFiles(this.root, 1_000);
