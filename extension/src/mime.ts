@@ -10,6 +10,7 @@ import { isIndeterminate, lostAfterMs, OPERATOR_TIME_NOTE, rowsText, stageText, 
 // and a plan. Each output also carries text/html and text/plain for frontends without them.
 
 import { FRAME_MIME, PLAN_MIME, PROGRESS_MIME } from '../../src/display/mime';
+import { isTemporalType, temporalText } from '../../src/frame/cell-text';
 
 // The MIME names are the library's own (src/display/mime.ts).
 export { FRAME_MIME, PLAN_MIME, PROGRESS_MIME };
@@ -115,8 +116,10 @@ function columnsOf(frame: Json, rows: unknown[]): Array<{ name: string; type?: s
   return isObject(rows[0]) ? Object.keys(rows[0]).map(name => ({ name })) : [];
 }
 
-function cellText(v: unknown): string {
+function cellText(v: unknown, type: string | undefined): string {
   if (v === null || v === undefined) return 'null';
+  const temporal = temporalText(v, type);
+  if (temporal !== undefined) return temporal;
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
 }
@@ -145,8 +148,9 @@ export class FrameRenderer extends JsonRenderer {
       columns.forEach((c, i) => {
         const v = Array.isArray(r) ? r[i] : isObject(r) ? r[c.name] : undefined;
         const cell = row.insertCell();
-        cell.textContent = cellText(v);
+        cell.textContent = cellText(v, c.type);
         if (typeof v === 'number' || typeof v === 'bigint') cell.className = 'sluice-num';
+        if (isTemporalType(c.type)) cell.classList.add('sluice-temporal');
         if (v === null || v === undefined) cell.classList.add('sluice-null');
       });
     }

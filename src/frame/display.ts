@@ -3,6 +3,7 @@
 import type { DataFrame } from "./dataframe.js";
 
 import { FRAME_MIME } from "../display/mime.js";
+import { isTemporalType, temporalText } from "./cell-text.js";
 
 export { FRAME_MIME, PLAN_MIME, VEGALITE_MIME } from "../display/mime.js";
 const SHOWN_ROWS = 20;
@@ -35,9 +36,10 @@ function blobText(bytes: Uint8Array): string {
   return bytes.length > MAX_CELL_CHARS ? `${out}… (${bytes.length - MAX_CELL_CHARS} more bytes)` : out;
 }
 
-/** A cell as text; a DATE column shows its day, not midnight UTC. */
+/** A cell as text; a DATE column shows its day, a TIMESTAMP its date and time as DuckDB prints them. */
 function cellText(v: unknown, type?: string): string {
-  if (type === "DATE" && v instanceof Date && !Number.isNaN(v.getTime())) return v.toISOString().slice(0, 10);
+  const temporal = temporalText(v, type);
+  if (temporal !== undefined) return temporal;
   const j = jsonSafe(v);
   if (j === null) return "null";
   return typeof j === "object" ? cut(JSON.stringify(j)) : String(j); // (strings were cut by jsonSafe)
@@ -64,7 +66,7 @@ export function frameBundle(df: DataFrame): Record<string, unknown> {
   const html =
     `<div class="sluice-frame"><p>${escapeHtml(shape)}</p><table>` +
     `<thead><tr>${columns.map((f) => (f ? `<th>${escapeHtml(f.name)}<br><small>${escapeHtml(f.type)}</small></th>` : gap.replace(/td>/g, "th>"))).join("")}</tr></thead>` +
-    `<tbody>${rows.map((r) => `<tr>${columns.map((f) => (f ? `<td>${escapeHtml(cellText(r[f.name], f.type))}</td>` : "<td>…</td>")).join("")}</tr>`).join("")}</tbody>` +
+    `<tbody>${rows.map((r) => `<tr>${columns.map((f) => (f ? `<td${isTemporalType(f.type) ? ' style="white-space:nowrap"' : ""}>${escapeHtml(cellText(r[f.name], f.type))}</td>` : "<td>…</td>")).join("")}</tr>`).join("")}</tbody>` +
     `</table>${more}</div>`;
   return {
     [FRAME_MIME]: { schema, numRows: df.numRows, rows: rows.map((r) => jsonSafe(r)) },

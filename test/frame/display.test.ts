@@ -84,8 +84,9 @@ describe("display limits and value text", () => {
     expect(html.length).toBeLessThan(5_000);
     expect(html).toContain("… (99,000 more characters)");
     expect(row.s).toBe(`${"ab".repeat(500)}… (99,000 more characters)`);
-    expect(html).toContain("<td>2024-01-02</td>");
+    expect(html).toContain('<td style="white-space:nowrap">2024-01-02</td>');
     expect(text).toContain("2024-01-02");
+    expect(row.d).toBe("2024-01-02T00:00:00.000Z"); // frame+json keeps the ISO value; views format it
     expect(row.b).toBe("\\x00A");
     expect(text.split("\n")).toHaveLength(5); // shape, names, types, rule, one row: the line break is shown as ⏎
     expect(text).toContain("one⏎two");
@@ -98,5 +99,30 @@ describe("display limits and value text", () => {
     expect(w["text/html"]).not.toContain(">c30<");
     expect(w["text/html"]).toContain(">c120<");
     expect((w["text/plain"] as string).split("\n")[1]).toMatch(/^c0 .* … .* c149 *$/);
+  });
+});
+
+describe("date and timestamp cells", () => {
+  it("read as DuckDB prints them in HTML, text and the extension's renderer, and do not wrap", async () => {
+    const { sql } = await import("../../src/index.js");
+    const { temporalText } = await import("../../src/frame/cell-text.js");
+    const df = await (
+      await sql`select DATE '2024-03-01' as d, TIMESTAMP '2024-03-01 09:30:00' as t, TIMESTAMP '2024-03-01 09:30:00.250' as ms, TIMESTAMPTZ '2024-03-01 09:30:00+00' as tz`
+    ).collect();
+    const bundle = display(df);
+    const html = bundle["text/html"] as string;
+    const text = bundle["text/plain"] as string;
+    for (const shown of ["2024-03-01", "2024-03-01 09:30:00", "2024-03-01 09:30:00.250", "2024-03-01 09:30:00+00"]) {
+      expect(html).toContain(`<td style="white-space:nowrap">${shown}</td>`);
+      expect(text).toContain(shown);
+    }
+    expect(html).not.toContain("T09:30");
+    expect(text).not.toContain("T00:00:00");
+    // The renderer gets frame+json's ISO text and the column type.
+    const frame = bundle[FRAME_MIME] as { rows: Record<string, string>[]; schema: { name: string; type: string }[] };
+    const shownByRenderer = frame.schema.map((f) => temporalText(frame.rows[0][f.name], f.type));
+    expect(shownByRenderer).toEqual(["2024-03-01", "2024-03-01 09:30:00", "2024-03-01 09:30:00.250", "2024-03-01 09:30:00+00"]);
+    expect(temporalText("not a date", "DATE")).toBeUndefined();
+    expect(temporalText("2024-03-01T00:00:00.000Z", "VARCHAR")).toBeUndefined();
   });
 });
