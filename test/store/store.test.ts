@@ -240,7 +240,7 @@ describe("crash safety and concurrency (separate processes)", () => {
     // The half-written temp files never reach the catalog.
     const known = new Set(store.history("crash/big").map((m) => m.path.split("/").at(-1)));
     for (const f of readdirSync(dir).filter((f) => f.startsWith(".tmp-"))) expect(known.has(f)).toBe(false);
-  });
+  }, 180_000); // three 300,000-row writers: slow on a loaded machine
 
   it("two writer processes at once lose nothing", async () => {
     const a = startWriter("shared/t", "A", 25, 100);
