@@ -54,7 +54,9 @@ async function killMidCell(args: string[], env: Record<string, string>, marker: 
   const run = start(args, env);
   const kernelPid = Number(await waitFor(() => existsSync(marker) && readFileSync(marker, "utf8"), 120_000, `the cell to run (${args.join(" ")}): ${run.output()}`));
   expect(running(kernelPid)).toBe(true);
-  expect(readdirSync(tmp)).toHaveLength(1); // the run's folder, holding the connection file
+  expect(readdirSync(tmp)).toHaveLength(1); // the run's folder
+  // Once the kernel answered, its connection file (with the HMAC key) is no longer on disk.
+  expect(readdirSync(tmp, { recursive: true }).filter((f) => String(f).endsWith(".json"))).toEqual([]);
   const killedAt = Date.now();
   run.child.kill("SIGKILL");
   await run.exited;

@@ -167,6 +167,8 @@ export class LocalKernel implements KernelConnection {
       await kernel.shutdown();
       throw e;
     }
+    // The kernel has read its connection file (it answered): the HMAC key need not stay on disk.
+    rmSync(file, { force: true });
     return kernel;
   }
 
