@@ -180,7 +180,8 @@ const EXACT_SOURCES = /^(RANGE|GENERATE_SERIES|SEQ_SCAN|TABLE_SCAN|PARQUET_SCAN|
  */
 export function honestProgress(percentage: number, rowsProcessed: number, plan: PhysicalPlan | undefined): Omit<JobProgressEvent, "type" | "jobId" | "elapsedMs"> {
   const unknown = { percent: 0, rowsProcessed: 0, rowsTotal: 0, indeterminate: true };
-  if (!plan || plan.scans.length === 0) return percentage > 0 ? { percent: Math.min(100, percentage), rowsProcessed: 0, rowsTotal: 0 } : unknown;
+  // Without the plan (not explained yet, or not explainable) DuckDB's percentage cannot be told from its over-count.
+  if (!plan || plan.scans.length === 0) return unknown;
   const estimated = plan.scans.reduce((n, s) => n + s.estimatedRows, 0);
   const total = plan.scans.every((s) => s.exact) ? estimated : 0;
   if (estimated <= 0 || rowsProcessed <= 0) return { ...unknown, rowsTotal: total };

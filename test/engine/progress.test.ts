@@ -1,5 +1,13 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { CancelledError, col, fromRecords, onProgress, requestCancel, setHost, type Host, type ProgressEvent } from "../../src/index.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  AssetStore, CancelledError, JobHistory, col, fnOp, fromRecords, onProgress, pipeline, progressText, requestCancel, runPipeline, scan, setHost, writeAssetFile,
+  type Host, type LazyFrame, type ProgressEvent,
+} from "../../src/index.js";
+import { honestProgress } from "../../src/engine/jobs.js";
 
 function record(): { events: ProgressEvent[]; stop: () => void } {
   const events: ProgressEvent[] = [];
@@ -84,5 +92,119 @@ describe("progress events and cancel", () => {
     expect(err).toBeInstanceOf(Error);
     expect(String((err as Error).message)).toMatch(/Conversion Error|Could not convert/);
     expect(events.find((e) => e.type === "job.end")).toMatchObject({ status: "failed" });
+  });
+});
+
+describe("honest progress: plan first, rows never above the truth", () => {
+  let dir: string;
+  let parquetFile: string;
+  const ROWS = 3_000_000;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "sluice-honest-"));
+    parquetFile = join(dir, "trips.parquet");
+    const db = await DuckDBInstance.create(":memory:");
+    const conn = await db.connect();
+    await conn.run(`COPY (SELECT i, (i * 7919) % 100003 AS zone FROM range(${ROWS}) t(i)) TO '${parquetFile}' (FORMAT parquet, ROW_GROUP_SIZE 100000)`);
+    conn.closeSync();
+    db.closeSync();
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("over a Parquet scan: the physical plan comes before the end, and rows read never exceed the rows in the file", async () => {
+    const { events, stop } = record();
+    const history = new JobHistory();
+    const off = onProgress((e) => history.apply(e));
+    await (await scan.parquet(parquetFile)).groupBy("zone").agg(col("i").sum().as("s")).collect();
+    off();
+    stop();
+    const jobId = events.find((e) => e.type === "job.start")!.jobId;
+    expect(events.find((e) => e.type === "job.start")).toMatchObject({ kind: "query", session: expect.stringMatching(/^\d+-\d+$/) });
+    const types = events.map((e) => e.type);
+    const plan = events.find((e) => e.type === "job.operators");
+    // The physical plan arrives while the job runs (before job.end), every operator pending with DuckDB's estimate.
+    expect(plan).toBeDefined();
+    expect(types.indexOf("job.operators")).toBeLessThan(types.indexOf("job.end"));
+    const planned = plan!.type === "job.operators" ? plan!.operators : [];
+    expect(planned.every((o) => o.pending === true)).toBe(true);
+    const scanOp = planned.find((o) => /PARQUET/.test(o.name))!;
+    expect(scanOp.estimatedRows).toBe(ROWS);
+    // One stage per source scan, with the file's exact size; it ends with the rows the profiler measured.
+    expect(events.find((e) => e.type === "stage.start")).toMatchObject({ stageId: `scan-${scanOp.id}`, rowsTotal: ROWS });
+    expect(events.find((e) => e.type === "stage.end")).toMatchObject({ stageId: `scan-${scanOp.id}`, rows: ROWS, tasksDone: 1 });
+    // The measured operators keep the plan's ids.
+    const end = events.find((e) => e.type === "job.end")!;
+    const measured = end.type === "job.end" ? end.operators : [];
+    expect(measured.find((o) => o.id === scanOp.id)).toMatchObject({ name: scanOp.name, rows: ROWS });
+    for (const p of events.filter((e) => e.type === "job.progress")) {
+      if (p.type !== "job.progress") continue;
+      expect(p.rowsProcessed).toBeLessThanOrEqual(ROWS);
+      expect([0, ROWS]).toContain(p.rowsTotal);
+      expect(p.percent).toBeGreaterThanOrEqual(0);
+      expect(p.percent).toBeLessThan(100); // 100% only once it has ended
+    }
+    expect(history.get(jobId)).toMatchObject({ status: "succeeded", percent: 100, rowsProcessed: ROWS, rowsTotal: ROWS });
+    expect(history.get(jobId)!.operators.some((o) => o.pending)).toBe(false);
+  });
+
+  it("honestProgress: DuckDB's count across pipelines becomes the scans' share of the file; past the scans, or with none reported, the bar is indeterminate", () => {
+    const plan = { operators: [], scans: [{ id: "5", operator: "READ_PARQUET", name: "READ_PARQUET", estimatedRows: 20_000_000, exact: true }] };
+    // The numbers DuckDB gave for a groupBy over 20M Parquet rows: 25.5M of 45.3M "rows", 56%.
+    expect(honestProgress(56, 25_517_827, plan)).toEqual({ percent: 0, rowsProcessed: 20_000_000, rowsTotal: 20_000_000, indeterminate: true });
+    expect(honestProgress(20, 5_000_000, plan)).toEqual({ percent: 25, rowsProcessed: 5_000_000, rowsTotal: 20_000_000 });
+    expect(honestProgress(-1, 0, plan)).toEqual({ percent: 0, rowsProcessed: 0, rowsTotal: 20_000_000, indeterminate: true });
+    // A filtered scan's estimate is a guess: a share of the scan, but no row counts.
+    const filtered = { operators: [], scans: [{ id: "2", operator: "READ_PARQUET", name: "READ_PARQUET", estimatedRows: 400_000, exact: false }] };
+    expect(honestProgress(30, 100_000, filtered)).toEqual({ percent: 25, rowsProcessed: 0, rowsTotal: 0 });
+    expect(honestProgress(0, 0, undefined)).toMatchObject({ indeterminate: true });
+    expect(honestProgress(100, 120_000, undefined)).toMatchObject({ indeterminate: true, percent: 0 });
+  });
+
+  it("a small job ends with the rows its source read, not `100% · 0 rows`", async () => {
+    const history = new JobHistory();
+    const off = onProgress((e) => history.apply(e));
+    await fromRecords([{ a: 1 }, { a: 2 }, { a: 3 }, { a: 4 }]).collect();
+    off();
+    const job = history.list().at(-1)!;
+    expect(job.operators.reduce((n, o) => Math.max(n, o.rows), 0)).toBe(4);
+    expect(job.rowsProcessed).toBe(4);
+    expect(progressText(job)).toContain("100% 4 rows read");
+    expect(progressText(job)).toMatch(/CPU time summed over threads/);
+  });
+
+  it("a write into the asset store is titled with its final file, not the temporary name", async () => {
+    const { events, stop } = record();
+    const prepared = await writeAssetFile(join(dir, "store"), "trips/by_zone", fromRecords([{ zone: 1 }, { zone: 2 }]));
+    stop();
+    const start = events.find((e) => e.type === "job.start" && e.kind === "write");
+    expect(start).toBeDefined();
+    const final = join(dir, "store", prepared.path);
+    expect(start!.type === "job.start" && start!.destination).toBe(final);
+    expect(start!.type === "job.start" && start!.description).toContain(final);
+    expect(start!.type === "job.start" && start!.description).not.toContain(".tmp-");
+  });
+
+  it("a pipeline run's queries and writes name it as their parent and their op as its stage", async () => {
+    const { events, stop } = record();
+    const store = new AssetStore(join(dir, "pipeline-store"));
+    const p = pipeline("nested", [
+      fnOp({ name: "numbers", outputs: ["nested/numbers"], run: () => [1, 2, 3].map((n) => ({ n })) }),
+      fnOp({ name: "big", inputs: { x: "nested/numbers" }, outputs: ["nested/big"], run: async (_ctx, inputs) => ((await (inputs.x as LazyFrame).count()) > 0 ? (inputs.x as LazyFrame).filter(col("n").gt(1)) : fromRecords([])) }),
+    ]);
+    const result = await runPipeline(p, { store, reporter: false });
+    stop();
+    store.close();
+    expect(result.status).toBe("succeeded");
+    const starts = events.flatMap((e) => (e.type === "job.start" ? [e] : []));
+    const run = starts.find((e) => e.kind === "pipeline")!;
+    expect(run.parentId).toBeUndefined();
+    const children = starts.filter((e) => e !== run);
+    expect(children.length).toBeGreaterThanOrEqual(2); // big's count, and the writes
+    expect(children.every((e) => e.parentId === run.jobId)).toBe(true);
+    expect(children.find((e) => e.description.startsWith("count"))!.parentStageId).toBe("big");
+    expect(children.filter((e) => e.kind === "write").every((e) => !e.description.includes(".tmp-"))).toBe(true);
+    // Stage bytes are the bytes the op wrote.
+    const bigEnd = events.find((e) => e.type === "stage.end" && e.jobId === run.jobId && e.stageId === "big");
+    expect(bigEnd!.type === "stage.end" && bigEnd!.bytes).toBeGreaterThan(0);
   });
 });
