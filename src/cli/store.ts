@@ -1,7 +1,7 @@
 // `sluice store verify|rebuild`: check the catalog against the data files, and recreate a lost or
 // corrupt catalog from the files' sidecars (docs/pipelines.md, "The asset store").
 import { Command } from "commander";
-import { rebuildCatalog, verifyStore } from "../store/index.js";
+import { AssetStore, rebuildCatalog, verifyStore } from "../store/index.js";
 import { fail } from "./errors.js";
 
 export function register(program: Command): void {
@@ -13,11 +13,20 @@ export function register(program: Command): void {
       .command("verify")
       .description(
         "Check the catalog (SQLite quick_check) and every version's data file (present, size, Parquet magic), and list data files the catalog " +
-          "does not know. Exit 0 when all is well, 1 when a problem was found. Reads only.",
+          "does not know. Exit 0 when all is well, 1 when a problem was found. Reads only, unless --write-sidecars.",
       )
+      .option("--write-sidecars", "first write the .meta.json sidecar of every version that has none (stores from before sidecars), so a rebuild can recover it whole")
       .option("--json", "as JSON"),
-  ).action((flags: { store?: string; json?: boolean }) => {
+  ).action((flags: { store?: string; json?: boolean; writeSidecars?: boolean }) => {
     try {
+      if (flags.writeSidecars) {
+        const store = new AssetStore(flags.store);
+        try {
+          process.stderr.write(`wrote ${store.writeMissingSidecars()} sidecar(s)\n`);
+        } finally {
+          store.close();
+        }
+      }
       const r = verifyStore(flags.store);
       if (flags.json) process.stdout.write(JSON.stringify(r, null, 1) + "\n");
       else {

@@ -70,7 +70,7 @@ export function verifyStore(rootDir?: string): VerifyResult {
       }
       if (!existsSync(join(root, sidecarPath(m.path)))) withoutSidecar += 1;
     }
-    if (withoutSidecar) result.notes.push(`${withoutSidecar} version(s) have no .meta.json sidecar (written before sidecars existed): a rebuild would recover them without lineage or metadata.`);
+    if (withoutSidecar) result.notes.push(`${withoutSidecar} version(s) have no .meta.json sidecar (written before sidecars existed): a rebuild would recover them without partition, lineage or metadata; \`sluice store verify --write-sidecars\` writes them from the catalog.`);
     let temp = 0;
     const sidecarsOfFiles = new Set(dataFiles.map((d) => sidecarPath(d.path)));
     for (const f of files) {

@@ -466,9 +466,7 @@ export class AssetStore {
       createdAt: Date.now(),
     };
     // The sidecar first: a catalog row never points at a version the files could not rebuild.
-    const sidecar = join(this.root, sidecarPath(file.path));
-    writeFileAtomic(sidecar, JSON.stringify(record, jsonSafe));
-    fsyncPath(dirname(sidecar), "r");
+    const sidecar = this.writeSidecar(record);
     let id: number;
     try {
       id = insertMaterialization(this.db, record);
@@ -508,6 +506,25 @@ export class AssetStore {
         : this.db.prepare(`SELECT * FROM materializations WHERE asset_key = ? AND partition = ? ORDER BY id DESC LIMIT 1`).get(key, options.partition)
     ) as MaterializationRow | undefined;
     return row && fromRow(row);
+  }
+
+  private writeSidecar(m: Omit<Materialization, "id">): string {
+    const { id: _id, ...fields } = m as Materialization;
+    const record: SidecarRecord = { sluiceSidecar: 1, ...fields };
+    const path = join(this.root, sidecarPath(m.path));
+    writeFileAtomic(path, JSON.stringify(record, jsonSafe));
+    fsyncPath(dirname(path), "r");
+    return path;
+  }
+
+  /** Writes the sidecar of every version that has none (stores from before sidecars); how many were written. */
+  writeMissingSidecars(): number {
+    this.writable("write sidecars");
+    let written = 0;
+    for (const m of this.versions()) {
+      if (existsSync(this.absolutePath(m)) && !existsSync(join(this.root, sidecarPath(m.path)))) (this.writeSidecar(m), (written += 1));
+    }
+    return written;
   }
 
   /** Every recorded version, oldest first (verify and rebuild walk them). */

@@ -217,6 +217,29 @@ describe("sluice store verify", () => {
     expect(r.stdout).toContain("orphan-file  data/raw/events/stray.parquet");
     expect(r.stdout).toContain("3 problem(s).");
   });
+
+  it("--write-sidecars gives versions from before sidecars theirs, so a rebuild recovers their partition and lineage", async () => {
+    await populate();
+    const store = new AssetStore(root);
+    const clean = store.latest("clean/events", { partition: "2024-01-02" })!;
+    store.close();
+    const sidecar = join(root, clean.path.replace(/\.parquet$/, ".meta.json"));
+    unlinkSync(sidecar);
+    const noted = sluice(["store", "verify"]);
+    expect(noted.code).toBe(0);
+    expect(noted.stdout).toContain("note: 1 version(s) have no .meta.json sidecar");
+    const fixed = sluice(["store", "verify", "--write-sidecars"]);
+    expect(fixed).toMatchObject({ code: 0, stderr: "wrote 1 sidecar(s)\n" });
+    expect(fixed.stdout).not.toContain("note:");
+    const result = await rebuildCatalog(root, { force: true });
+    expect(result.withoutSidecar).toEqual([]);
+    const again = new AssetStore(root);
+    try {
+      expect(again.version(clean.version)).toMatchObject({ partition: "2024-01-02", inputs: clean.inputs, params: { threshold: 3 } });
+    } finally {
+      again.close();
+    }
+  });
 });
 
 describe("gc and history arguments", () => {
