@@ -49,7 +49,7 @@ afterAll(() => {
 describe("comm sluice.progress through jupyter_client", () => {
   it("opens, streams events in order, bounds a 10,000-partition job, answers sync and bad messages", () => {
     const s = session("stream");
-    expect(s.first_sync).toEqual({ type: "sync", jobs: [] });
+    expect(s.first_sync).toEqual({ type: "sync", jobs: [], session: expect.stringMatching(/^\d+-\d+$/) });
     expect(s.small_reply.status).toBe("ok");
     expect(s.small_events.map((e: any) => e.type)).toEqual(["job.start", "stage.start", "stage.progress", "stage.progress", "stage.progress", "stage.end", "job.end"]);
     expect(s.small_events.map((e: any) => e.tasksDone).filter((n: unknown) => n !== undefined)).toEqual([0, 1, 2, 3, 3]);
@@ -136,6 +136,20 @@ describe("comm sluice.progress through jupyter_client", () => {
     // Inline under the cell too, ending in the final state.
     const inline = s.displays.filter((d: any) => d.display_id === `sluice-progress-${start.jobId}`);
     expect(inline.at(-1).data["text/plain"]).toMatch(/pipeline tiny: succeeded \[#{20}\] 100%/);
+    // One inline block for the run: its queries and writes are its children (in the panel), with no display of their own.
+    const progressIds = new Set(s.displays.filter((d: any) => d.data?.["application/vnd.sluice.progress+json"]).map((d: any) => d.display_id));
+    expect([...progressIds]).toEqual([`sluice-progress-${start.jobId}`]);
+    const children = s.events.filter((e: any) => e.type === "job.start" && e.jobId !== start.jobId && e.parentId === start.jobId);
+    expect(children.length).toBeGreaterThanOrEqual(1); // big's write (numbers returns plain records)
+    expect(children.map((e: any) => e.parentStageId)).toContain("big");
+    // Writes into the store are titled with the file they leave, not the temporary one.
+    const writes = children.filter((e: any) => e.kind === "write");
+    expect(writes.length).toBeGreaterThanOrEqual(1);
+    for (const w of writes) {
+      expect(w.description).not.toContain(".tmp-");
+      expect(w.destination).toMatch(/\.parquet$/);
+    }
+    expect(inline.at(-1).data["text/plain"]).toMatch(/big: 1\/1 done, 2 rows/);
 
     expect(s.cancel_reply).toMatchObject({ type: "cancel", ok: true });
     expect(s.cancel_end).toHaveLength(1);
