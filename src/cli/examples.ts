@@ -7,8 +7,9 @@ import { existsSync } from "node:fs";
 import { delimiter, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { install } from "../../kernel/kernelspec.js";
-import { loadPipelineFile, runPipeline, PipelineError, type PipelineEvent, type RunOptions, type RunResult, type Pipeline } from "../pipeline/index.js";
-import { AssetStore } from "../store/index.js";
+import { PipelineError } from "../pipeline/errors.js";
+import type { PipelineEvent, RunOptions, RunResult, Pipeline } from "../pipeline/index.js";
+import type { AssetStore } from "../store/index.js";
 import { SluiceError } from "../errors.js";
 import { fail } from "./errors.js";
 import { handleStopSignals } from "./signals.js";
@@ -242,6 +243,10 @@ export async function runExamples(names: string[], flags: ExampleFlags, write: (
   const chosen = pick(names);
   // The pipeline files read their size from here when they are loaded.
   process.env.SLUICE_EXAMPLE_SIZE = size;
+  // Loaded on use: `--list` and a usage error do not pay for DuckDB and the runner.
+  const { AssetStore } = await import("../store/index.js");
+  const { loadPipelineFile } = await import("../pipeline/load.js");
+  const { runPipeline } = await import("../pipeline/run.js");
   const store = new AssetStore(flags.store);
   const storeIsDefault = store.root === resolve(process.env.SLUICE_STORE ?? "./.sluice");
   process.env.SLUICE_STORE = store.root; // so kernels and notebooks opened on this store see it too

@@ -33,7 +33,11 @@ const areas: Record<string, () => Promise<{ register(program: Command): void }>>
 };
 const versionOnly = process.argv[2] === "--version" || process.argv[2] === "-V";
 const command = process.argv.slice(2).find((arg) => !arg.startsWith("-")); // after program options such as --verbose
-const wanted = versionOnly ? [] : command !== undefined && command in areas ? [areas[command]] : Object.values(areas);
+const known = command !== undefined && command in areas;
+// An unknown command needs only the names, for commander's "unknown command" and its "did you mean".
+const namesOnly = !versionOnly && !known && command !== undefined && command !== "help";
+const wanted = versionOnly || namesOnly ? [] : known ? [areas[command]] : Object.values(areas);
+if (namesOnly) for (const name of Object.keys(areas)) program.command(name);
 
 /** --verbose on every command too (`sluice run NB --verbose`), where it does not have its own. */
 function addVerbose(command: Command): void {

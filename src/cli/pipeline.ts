@@ -38,9 +38,11 @@ export function register(program: Command): void {
     .option("--vega", "print a vega-lite JSON spec instead of text")
     .action(async (file: string, flags: { vega?: boolean }) => {
       try {
-        // Loaded on use: a usage error or `pipeline runs` does not pay for DuckDB and the runner.
-        const { describePipeline, loadPipelineFile, pipelineSpec } = await import("../pipeline/index.js");
+        // Loaded on use, the file first: a usage error, a file that does not compile or `pipeline runs`
+        // does not pay for DuckDB and the runner (a pipeline file loads them when it imports "sluice").
+        const { loadPipelineFile } = await import("../pipeline/load.js");
         const p = await loadPipelineFile(file);
+        const { describePipeline, pipelineSpec } = await import("../pipeline/describe.js");
         process.stdout.write(flags.vega ? JSON.stringify(pipelineSpec(p), null, 1) + "\n" : describePipeline(p));
       } catch (error) {
         process.exitCode = fail(error);
@@ -74,9 +76,10 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
     cancel.abort();
   }, { graceMs: 15_000 });
   try {
-    const { loadPipelineFile, runPipeline } = await import("../pipeline/index.js");
-    const { AssetStore } = await import("../store/index.js");
+    const { loadPipelineFile } = await import("../pipeline/load.js");
     const p = await loadPipelineFile(file);
+    const { runPipeline } = await import("../pipeline/run.js");
+    const { AssetStore } = await import("../store/index.js");
     store = new AssetStore(flags.store);
     const { consoleReporter } = await import("../pipeline/report.js");
     const reporter = consoleReporter(flags.json ? (t) => process.stderr.write(t) : undefined);
