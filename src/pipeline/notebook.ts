@@ -1,10 +1,10 @@
 // Notebook ops: validated against the notebook's parameters cell, executed with `sluice run`'s
 // executeNotebook (SLUICE_CONTEXT in the kernel env), reporting assets back over IOPub events.
 // The executed notebook is kept as an asset too (`<op>/notebook`), failed runs included.
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { executeNotebook, notebookParameters, readNotebook, type Notebook } from "../run/index.js";
-import { makeRunTempDir } from "../run/temp.js";
+import { makeRunTempDir, removeRunTempDir } from "../run/temp.js";
 import { normalizeAssetKey, type AssetStore, type InputRef, type MetadataInput, type PreparedFile } from "../store/index.js";
 import { OpOutputError } from "./errors.js";
 import { storePartition, type RunNode } from "./nodes.js";
@@ -170,7 +170,7 @@ export async function runNotebookNode(args: {
       await store.commit(file, { partition, runId, op: op.name, params: op.params, codeVersion: args.codeVersion, inputs: args.inputRefs, metadata: { status: outcome.ok ? "succeeded" : "failed", attempt: args.attempt } });
     }
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    removeRunTempDir(work);
   }
   if (!outcome.ok) throw new Error(`notebook ${op.notebook} failed: ${outcome.error}`);
   if (problems.length) throw new OpOutputError(problems.join("\n"));

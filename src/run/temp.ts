@@ -1,13 +1,14 @@
 // The temporary folders of a process that runs notebooks (`sluice run`, `sluice pipeline run`, a
 // program calling executeNotebook): all of them live in one folder, <TMPDIR>/sluice-run-<pid>-XXXXXX,
 // so that a single removal leaves nothing behind, however the process ends:
+// - its last kernel stops and its last notebook op ends: the folder goes with them (removeRunTempDir);
 // - it ends normally, on an error, or by SIGINT/SIGTERM (which the CLI turns into an exit): the exit
 //   hook below removes the folder;
 // - it is killed (kill -9, the OOM killer): the Sluice kernels it started see their parent die and
 //   remove the folder (kernel/wire/parent.ts), as the runner named it in SLUICE_RUNNER_TEMP; and the
 //   next run in this TMPDIR removes folders whose process is gone (other kernels, e.g. ipykernel, exit
 //   when their parent dies but do not know our folder).
-import { mkdtempSync, readdirSync, rmSync, lstatSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, rmdirSync, lstatSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, relative, resolve, isAbsolute } from "node:path";
 
@@ -39,6 +40,18 @@ export function runnerTempRoot(): string {
 /** A new folder for one kernel or one notebook op, inside this process's run folder. */
 export function makeRunTempDir(prefix: string): string {
   return mkdtempSync(join(runnerTempRoot(), prefix));
+}
+
+/** Removes a folder from makeRunTempDir, and the run folder with it when nothing else is left in it. */
+export function removeRunTempDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  if (!root) return;
+  try {
+    rmdirSync(root); // only succeeds when empty: another kernel or notebook op may still use it
+    root = undefined;
+  } catch {
+    // still in use, or already gone
+  }
 }
 
 export function removeRunnerTempRoot(): void {

@@ -88,6 +88,22 @@ describe("runners leave nothing in TMPDIR", () => {
     expect(readdirSync(tmp)).toEqual([]);
   }, 120_000);
 
+  it("executeNotebook in a process that lives on: nothing left once it returns", async () => {
+    const tmp = privateTmp("library");
+    const { executeNotebook } = await import("../../src/run/index.js");
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp; // os.tmpdir() reads it at each call
+    try {
+      const nb = notebook(["const { writeFileSync } = await import('node:fs'); writeFileSync(require('node:os').tmpdir() + '/scratch.txt', 'x'); 6 * 7"], { name: "sluice", language: "typescript" });
+      const { summary } = await executeNotebook(nb, { kernelSpecDirs: [jupyterPath], cwd: dir });
+      expect(summary.status).toBe("succeeded");
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+  }, 120_000);
+
   it("sluice pipeline run stopped by SIGTERM while a notebook op runs (exit 143)", async () => {
     const tmp = privateTmp("pipeline-SIGTERM");
     const marker = join(dir, "marker-pipeline");

@@ -11,7 +11,7 @@ import { WireSession, type Message } from "./wire.js";
 import { kernelArgv, type KernelSpec } from "./kernelspec.js";
 import type { ExecuteOptions, ExecuteResult, KernelConnection } from "./connection.js";
 import { KernelDiedError, KernelStartError, EXIT } from "../errors.js";
-import { makeRunTempDir, runnerTempRoot, RUNNER_TEMP_ENV } from "../temp.js";
+import { makeRunTempDir, removeRunTempDir, runnerTempRoot, RUNNER_TEMP_ENV } from "../temp.js";
 
 export interface StartOptions {
   cwd?: string;
@@ -340,7 +340,7 @@ export class LocalKernel implements KernelConnection {
     }
     process.off("exit", this.onProcessExit);
     for (const s of [this.shell, this.control, this.stdin, this.iopub]) s.close();
-    rmSync(this.connectionDir, { recursive: true, force: true });
+    removeRunTempDir(this.connectionDir);
   }
 
   /** SIGKILL the kernel's process group; returns whether there was a live process to kill. */
