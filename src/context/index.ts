@@ -8,6 +8,8 @@
 import { getHost } from "../host/index.js";
 import { scan, type LazyFrame } from "../frame/index.js";
 import { existsSync, statSync } from "node:fs";
+import { inspect } from "node:util";
+import { formatBytes } from "../progress/format.js";
 import { basename, join, resolve } from "node:path";
 import { AssetStore, normalizeAssetKey, writeAssetFile, type Materialization, type MetadataInput, normalizeMetadata, type TableData } from "../store/index.js";
 
@@ -55,12 +57,42 @@ export interface NotebookContext {
   yieldAsset(assetKey: string, data: TableData, options?: { metadata?: MetadataInput }): Promise<YieldedAsset>;
 }
 
-export interface YieldedAsset {
-  key: string;
-  version: string;
-  path: string;
-  /** Present when recorded directly (development context). */
-  materialization?: Materialization;
+/** What yieldAsset returns: the version written; shown in a notebook as one line. */
+export class YieldedAsset {
+  constructor(
+    readonly key: string,
+    readonly version: string,
+    /** Absolute path of the data file. */
+    readonly path: string,
+    /** Rows written, when known (the runner counts them when it records the file). */
+    readonly rowCount: number | undefined,
+    readonly byteSize: number | undefined,
+    /** Present when recorded directly (development context). */
+    readonly materialization?: Materialization,
+  ) {}
+
+  toString(): string {
+    const parts = [this.key];
+    if (this.rowCount !== undefined) parts.push(`${this.rowCount.toLocaleString("en-US")} ${this.rowCount === 1 ? "row" : "rows"}`);
+    if (this.byteSize !== undefined) parts.push(formatBytes(this.byteSize));
+    parts.push(`version ${this.version}`);
+    return `<Materialization ${parts.join(" · ")}>`;
+  }
+
+  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
+    return { "text/plain": this.toString() };
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
+/** Rows in data given to yieldAsset, when known without a query. */
+function knownRows(data: TableData): number | undefined {
+  if (Array.isArray(data)) return data.length;
+  const rows = (data as { numRows?: unknown }).numRows;
+  return typeof rows === "number" ? rows : undefined;
 }
 
 function publish(event: Record<string, unknown>, text: string): boolean {
@@ -121,7 +153,7 @@ class PipelineContext implements NotebookContext {
     const file = await writeAssetFile(this.storeRoot, key, data);
     const sent = publish({ type: "asset", key, file, metadata }, `asset ${key} (${file.version})`);
     if (!sent) throw new ContextError("context.yieldAsset needs the Sluice kernel to report the asset to the pipeline runner.");
-    return { key, version: file.version, path: join(this.storeRoot, file.path) };
+    return new YieldedAsset(key, file.version, join(this.storeRoot, file.path), knownRows(data), file.byteSize);
   }
 }
 
@@ -151,7 +183,7 @@ class DevelopmentContext implements NotebookContext {
   }
   async yieldAsset(assetKey: string, data: TableData, options: { metadata?: MetadataInput } = {}): Promise<YieldedAsset> {
     const m = await this.store.materialize(assetKey, data, { runId: this.runId, op: "notebook", params: this.params, metadata: options.metadata });
-    return { key: m.key, version: m.version, path: this.store.absolutePath(m), materialization: m };
+    return new YieldedAsset(m.key, m.version, this.store.absolutePath(m), m.rowCount, m.byteSize, m);
   }
 }
 

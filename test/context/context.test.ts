@@ -1,10 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { inspect } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ContextError, context, createContext } from "../../src/context/index.js";
 import { AssetStore } from "../../src/store/index.js";
 import { fromRecords } from "../../src/frame/index.js";
+import { formatBytes } from "../../src/progress/format.js";
 
 let root: string;
 beforeEach(() => {
@@ -23,6 +25,11 @@ describe("notebook context", () => {
     expect(context.inPipeline).toBe(false);
     const y = await context.yieldAsset("dev/out", fromRecords([{ a: 1 }, { a: 2 }]), { metadata: { note: "from dev" } });
     expect(y.materialization!.rowCount).toBe(2);
+    // Shown in a notebook as one line (it was a 25-line object), its fields kept for code.
+    const shown = (y as unknown as Record<symbol, () => Record<string, unknown>>)[Symbol.for("Jupyter.display")]();
+    expect(shown).toEqual({ "text/plain": `<Materialization dev/out · 2 rows · ${formatBytes(y.byteSize!)} · version ${y.version}>` });
+    expect(inspect(y)).toBe(shown["text/plain"]);
+    expect(y.path).toBe(join(root, "store", y.materialization!.path));
     const frame = await context.input("dev/out");
     expect((await frame.collect()).numRows).toBe(2);
     const store = new AssetStore(join(root, "store"));
