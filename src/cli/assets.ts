@@ -94,7 +94,7 @@ export function register(program: Command): void {
     })(),
   );
 
-  storeOption(cmd.command("history").description("Materializations of KEY, newest first.").argument("<key>").option("--partition <p>").option("--limit <n>", "how many (default 50)", positiveInt, 50).option("--json", "as JSON")).action(
+  storeOption(cmd.command("history").description("Materializations of KEY, newest first.").argument("<key>").option("--partition <p>").option("--limit <n>", "how many", positiveInt, 50).option("--json", "as JSON")).action(
     (key: string, flags: { store?: string; partition?: string; limit: number; json?: boolean }) =>
       withStore(flags, (store) => {
         const history = store.history(key, { partition: flags.partition, limit: flags.limit });
@@ -133,7 +133,7 @@ export function register(program: Command): void {
         "Delete all but the newest versions of every asset and partition (their data files and sidecars), and temporary files of crashed writers. " +
           "Data files the catalog does not know are kept unless --include-orphans (they may be data whose catalog rows were lost: see `sluice store verify`).",
       )
-      .option("--keep-last <n>", "versions to keep per asset and partition, at least 1 (default 5)", positiveInt, 5)
+      .option("--keep-last <n>", "versions to keep per asset and partition, at least 1", positiveInt, 5)
       .option("--include-orphans", "also delete data files the catalog does not account for (older than 10 minutes)"),
   ).action((flags: { store?: string; keepLast: number; includeOrphans?: boolean }) =>
     withStore(
