@@ -95,8 +95,10 @@ export async function startJob(spec: JobSpec): Promise<RunningJob> {
     void spec.keepAlive;
     if (timer) clearInterval(timer);
     stopCancel();
-    const operators = kept ?? (profilePath ? readOperators(profilePath) : []);
+    let operators = kept ?? (profilePath ? readOperators(profilePath) : []);
     if (profilePath) rmSync(profilePath, { force: true });
+    // A query stopped part-way leaves a profile of zeros: its plan, not measured, says more and nothing false.
+    if (status !== "succeeded" && physical && operators.every((o) => o.rows === 0)) operators = physical.operators;
     spec.onOperators?.(operators);
     if (physical) endScanStages(jobId, physical, operators, status === "succeeded");
     try {
