@@ -40,13 +40,18 @@ export async function executeRequest(request: Message, kernel: Kernel): Promise<
   }
 }
 
-/** How long a finished cell waits for its type check before replying without it. */
+/**
+ * How long a finished cell waits for its type check before replying without it; on a machine where
+ * checks take longer than this, a cell does not wait at all (its warning shows if it ran long enough).
+ */
 const TYPE_CHECK_GRACE_MS = 150;
 
 async function warnTypeProblems(kernel: Kernel, request: Message, label: string, check: Promise<TypeProblem[] | undefined> | undefined): Promise<void> {
   if (!check) return;
+  const usual = language.lastCheckDuration();
+  const grace = usual === undefined || usual < TYPE_CHECK_GRACE_MS ? TYPE_CHECK_GRACE_MS : 0;
   const stopWaiting = new AbortController();
-  const late = delay(TYPE_CHECK_GRACE_MS, undefined, { signal: stopWaiting.signal }).catch(() => undefined);
+  const late = delay(grace, undefined, { signal: stopWaiting.signal }).catch(() => undefined);
   const problems = await Promise.race([check, late]).finally(() => stopWaiting.abort());
   if (!problems?.length) return;
   const lines = problems.map((p) => `  ${label}:${p.line}:${p.column}  ${p.message.replace(/\n/g, "\n    ")} (TS${p.code})`);

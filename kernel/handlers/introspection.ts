@@ -1,27 +1,20 @@
 // complete_request and inspect_request: the TypeScript language service, merged with the names
 // that exist at run time (globals, and the properties of a plain `a.b.` chain).
 import { inspect as inspectValue } from "node:util";
-import { setTimeout as delay } from "node:timers/promises";
 import type { Handler, Kernel } from "../kernel.js";
 import * as language from "../language/client.js";
 import type { Completion } from "../language/service.js";
 import { importCompletions } from "../language/quick.js";
 
 /**
- * While the language service is still loading (a fresh kernel), a completion waits this long for it,
- * then answers from the running values and the library's exports: JupyterLab drops a reply slower
- * than about a second, and a first Tab that shows nothing looks broken. The service keeps loading.
+ * While the language service is still loading (a fresh kernel: seconds), a completion is answered at
+ * once from the running values and the library's exports: JupyterLab drops a reply slower than about
+ * a second, and a first Tab that shows nothing looks broken. The service keeps loading meanwhile.
  */
-const COLD_COMPLETION_BUDGET_MS = 400;
-
 async function serviceCompletion(kernel: Kernel, code: string, cursor: number): Promise<Completion> {
   const full = language.complete(previousCells(kernel), code, cursor);
   if (language.isWarm()) return full;
-  const stopWaiting = new AbortController();
-  const late = delay(COLD_COMPLETION_BUDGET_MS, undefined, { signal: stopWaiting.signal }).catch(() => undefined);
-  const first = await Promise.race([full, late]).finally(() => stopWaiting.abort());
-  if (first) return first;
-  full.catch(() => {}); // its answer is no longer wanted; a failure shows on the next request
+  full.catch(() => {}); // its answer is not waited for; a failure shows on a later request
   const word = /[\w$]*$/.exec(code.slice(0, cursor))![0];
   const names = importCompletions(code, cursor)?.names ?? [];
   const start = cursor - word.length;

@@ -63,9 +63,17 @@ export function inspect(previousCells: string[], code: string, cursor: number): 
   return ask({ kind: "inspect", previousCells, code, cursor }) as Promise<Inspection>;
 }
 
+let lastCheckMs: number | undefined;
+/** How long the last type check took (request to answer), if one has run. */
+export function lastCheckDuration(): number | undefined {
+  return lastCheckMs;
+}
+
 /** Type errors of `code` after the earlier cells (the cell's own positions). */
 export function check(previousCells: string[], code: string): Promise<TypeProblem[]> {
-  return ask({ kind: "check", previousCells, code, cursor: 0 }) as Promise<TypeProblem[]>;
+  const started = performance.now();
+  const answer = ask({ kind: "check", previousCells, code, cursor: 0 }) as Promise<TypeProblem[]>;
+  return answer.finally(() => (lastCheckMs = performance.now() - started));
 }
 
 /**

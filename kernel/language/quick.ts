@@ -1,36 +1,37 @@
 // Completions that need no TypeScript: what a first Tab on a fresh kernel gets while the language
 // service is still loading (JupyterLab drops a reply slower than about a second). The names in scope
 // and the members of a runtime `a.b.` chain come from the running values (introspection.ts); this file
-// adds the library's exports inside `import { … }`, read from its built entry with acorn.
+// adds the library's exports inside `import { … }`, read from the export statements of its built files
+// (a scan of lines, not a parse: parsing them all took a second on a busy machine).
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
 import { LIBRARY_ENTRY } from "../runner/imports.js";
 
-const require = createRequire(import.meta.url);
 let libraryNames: string[] | undefined;
+
+const EXPORT_ALL = /^export \*(?: as ([\w$]+))? from ["']([^"']+)["']/gm;
+const EXPORT_LIST = /^export \{([^}]*)\}/gm;
+const EXPORT_DECLARATION = /^export (?:async )?(?:function\*?|class|const|let|var) ([\w$]+)/gm;
 
 /** The value names `import { … } from "sluice"` can take, following `export *` through the library's files. */
 export function libraryExports(): string[] {
   if (libraryNames) return libraryNames;
-  const { parse } = require("acorn") as typeof import("acorn");
   const names = new Set<string>();
   const seen = new Set<string>();
   const visit = (file: string) => {
     if (seen.has(file)) return;
     seen.add(file);
-    const program = parse(readFileSync(file, "utf8"), { ecmaVersion: "latest", sourceType: "module" });
-    for (const node of program.body) {
-      if (node.type === "ExportAllDeclaration") {
-        if (node.exported) names.add(nameOf(node.exported));
-        else visit(resolve(dirname(file), String(node.source.value)));
-      } else if (node.type === "ExportNamedDeclaration") {
-        for (const spec of node.specifiers) names.add(nameOf(spec.exported));
-        const d = node.declaration;
-        if (d?.type === "VariableDeclaration") for (const v of d.declarations) if (v.id.type === "Identifier") names.add(v.id.name);
-        if ((d?.type === "FunctionDeclaration" || d?.type === "ClassDeclaration") && d.id) names.add(d.id.name);
-      }
+    const text = readFileSync(file, "utf8");
+    for (const [, alias, from] of text.matchAll(EXPORT_ALL)) {
+      if (alias) names.add(alias);
+      else visit(resolve(dirname(file), from));
     }
+    for (const [, list] of text.matchAll(EXPORT_LIST))
+      for (const item of list.split(",")) {
+        const name = item.trim().split(/\s+as\s+/).pop()!.trim();
+        if (/^[\w$]+$/.test(name)) names.add(name);
+      }
+    for (const [, name] of text.matchAll(EXPORT_DECLARATION)) names.add(name);
   };
   try {
     visit(LIBRARY_ENTRY);
@@ -40,10 +41,6 @@ export function libraryExports(): string[] {
   names.delete("default");
   libraryNames = [...names].sort();
   return libraryNames;
-}
-
-function nameOf(node: { type: string; name?: string; value?: unknown }): string {
-  return node.type === "Identifier" ? node.name! : String(node.value);
 }
 
 /**
