@@ -160,8 +160,8 @@ interface ScanInfo {
   operator: string;
   name: string;
   estimatedRows: number;
-  /** The estimate is the source's exact size (range(n), an unfiltered Parquet file or table), not a guess. */
-  exact: boolean;
+  /** The source's exact size in rows (range(n), a table, unfiltered Parquet files by their metadata), if known. */
+  size?: number;
 }
 
 interface PhysicalPlan {
@@ -169,8 +169,10 @@ interface PhysicalPlan {
   scans: ScanInfo[];
 }
 
-/** Sources whose estimate is their size when no filter was pushed into them (DuckDB reads it from metadata). */
-const EXACT_SOURCES = /^(RANGE|GENERATE_SERIES|SEQ_SCAN|TABLE_SCAN|PARQUET_SCAN|READ_PARQUET)\b/i;
+/** Sources whose estimate is their size when no filter was pushed into them. */
+const EXACT_SOURCES = /^(RANGE|GENERATE_SERIES|SEQ_SCAN|TABLE_SCAN)$/i;
+/** Parquet's estimate is the first file's rows times the number of files: its size comes from the files' metadata. */
+const PARQUET_SOURCES = /^(PARQUET_SCAN|READ_PARQUET)$/i;
 
 /**
  * The job's progress in numbers that never exceed the truth. DuckDB's own rows_processed counts work across
@@ -185,7 +187,7 @@ export function honestProgress(percentage: number, rowsProcessed: number, plan: 
   // Without the plan (not explained yet, or not explainable) DuckDB's percentage cannot be told from its over-count.
   if (!plan || plan.scans.length === 0) return unknown;
   const estimated = plan.scans.reduce((n, s) => n + s.estimatedRows, 0);
-  const total = plan.scans.every((s) => s.exact) ? estimated : 0;
+  const total = plan.scans.every((s) => s.size !== undefined) ? plan.scans.reduce((n, s) => n + s.size!, 0) : 0;
   if (estimated <= 0 || rowsProcessed <= 0) return { ...unknown, rowsTotal: total };
   const share = Math.min(1, rowsProcessed / estimated);
   const rows = Math.min(total, Math.round(share * total));
@@ -194,7 +196,7 @@ export function honestProgress(percentage: number, rowsProcessed: number, plan: 
 }
 
 function scanStage(scan: ScanInfo, rows: number, tasksDone: number) {
-  return { stageId: `scan-${scan.id}`, name: scan.name, tasksTotal: 1, tasksDone, rows, bytes: 0, ...(scan.exact ? { rowsTotal: scan.estimatedRows } : {}) };
+  return { stageId: `scan-${scan.id}`, name: scan.name, tasksTotal: 1, tasksDone, rows, bytes: 0, ...(scan.size !== undefined ? { rowsTotal: scan.size } : {}) };
 }
 
 /** Ends the scan stages with the rows each scan produced, as the profiler measured them (same pre-order ids). */
@@ -232,10 +234,17 @@ async function explainPlan(sql: string, params: readonly unknown[] | undefined):
       });
       const children = n.children ?? [];
       if (children.length === 0 && Number.isFinite(estimate))
-        scans.push({ id, operator: n.name, name: detail ? `${n.name} ${detail}` : n.name, estimatedRows: estimate, exact: EXACT_SOURCES.test(n.name) && info.Filters === undefined });
+        scans.push({
+          id,
+          operator: n.name,
+          name: detail ? `${n.name} ${detail}` : n.name,
+          estimatedRows: estimate,
+          ...(EXACT_SOURCES.test(n.name) && info.Filters === undefined ? { size: estimate } : {}),
+        });
       for (const c of children) walk(c, id);
     };
     for (const root of roots) walk(root);
+    await sizeParquetScans(conn, sql, scans);
     return { operators, scans };
   } catch {
     return undefined; // no plan up front; the profiler's comes at the end
@@ -246,6 +255,40 @@ async function explainPlan(sql: string, params: readonly unknown[] | undefined):
       // already closed
     }
   }
+}
+
+/**
+ * Gives the Parquet scans their exact size from the files' footers, when each read_parquet call of `sql` is one
+ * unfiltered scan: one scan gets the sum, several (a self-join) share it in proportion to DuckDB's estimates.
+ */
+async function sizeParquetScans(conn: DuckDBConnection, sql: string, scans: ScanInfo[]): Promise<void> {
+  const parquet = scans.filter((s) => PARQUET_SOURCES.test(s.operator));
+  const lists = readParquetLists(sql);
+  if (parquet.length === 0 || lists.length !== parquet.length || parquet.some((s) => /filters: /.test(s.name))) return;
+  let total = 0;
+  for (const list of lists) {
+    const reader = await conn.runAndReadAll(`SELECT coalesce(sum(num_rows), 0) FROM parquet_file_metadata(${list})`);
+    total += Number(reader.getRows()[0]?.[0] ?? 0);
+  }
+  if (parquet.length === 1) parquet[0]!.size = total;
+  else if (new Set(lists).size === 1) for (const s of parquet) s.size = total / parquet.length; // the same files read twice
+}
+
+/** The file lists (SQL text, `['a', 'b']`) of the read_parquet calls in `sql`, reading string literals properly. */
+export function readParquetLists(sql: string): string[] {
+  const out: string[] = [];
+  for (let at = sql.indexOf("read_parquet(["); at >= 0; at = sql.indexOf("read_parquet([", at + 1)) {
+    let i = at + "read_parquet(".length + 1;
+    for (;;) {
+      while (sql[i] === " " || sql[i] === ",") i++;
+      if (sql[i] === "]") break;
+      if (sql[i] !== "'") return []; // not a plain list of literals: sizes unknown
+      for (i++; i < sql.length; i++) if (sql[i] === "'") if (sql[i + 1] === "'") i++; else break;
+      i++;
+    }
+    out.push(sql.slice(at + "read_parquet(".length, i + 1));
+  }
+  return out;
 }
 
 /** One short line of what an operator reads or does (its table or function, its pushed filters). */

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -7,7 +7,7 @@ import {
   AssetStore, CancelledError, JobHistory, col, fnOp, fromRecords, onProgress, pipeline, progressText, requestCancel, runPipeline, scan, setHost, writeAssetFile,
   type Host, type LazyFrame, type ProgressEvent,
 } from "../../src/index.js";
-import { honestProgress } from "../../src/engine/jobs.js";
+import { honestProgress, readParquetLists } from "../../src/engine/jobs.js";
 
 function record(): { events: ProgressEvent[]; stop: () => void } {
   const events: ProgressEvent[] = [];
@@ -148,16 +148,34 @@ describe("honest progress: plan first, rows never above the truth", () => {
   });
 
   it("honestProgress: DuckDB's count across pipelines becomes the scans' share of the file; past the scans, or with none reported, the bar is indeterminate", () => {
-    const plan = { operators: [], scans: [{ id: "5", operator: "READ_PARQUET", name: "READ_PARQUET", estimatedRows: 20_000_000, exact: true }] };
+    const plan = { operators: [], scans: [{ id: "5", operator: "READ_PARQUET", name: "READ_PARQUET", estimatedRows: 20_000_000, size: 20_000_000 }] };
     // The numbers DuckDB gave for a groupBy over 20M Parquet rows: 25.5M of 45.3M "rows", 56%.
     expect(honestProgress(56, 25_517_827, plan)).toEqual({ percent: 0, rowsProcessed: 20_000_000, rowsTotal: 20_000_000, indeterminate: true });
     expect(honestProgress(20, 5_000_000, plan)).toEqual({ percent: 25, rowsProcessed: 5_000_000, rowsTotal: 20_000_000 });
     expect(honestProgress(-1, 0, plan)).toEqual({ percent: 0, rowsProcessed: 0, rowsTotal: 20_000_000, indeterminate: true });
     // A filtered scan's estimate is a guess: a share of the scan, but no row counts.
-    const filtered = { operators: [], scans: [{ id: "2", operator: "READ_PARQUET", name: "READ_PARQUET", estimatedRows: 400_000, exact: false }] };
+    const filtered = { operators: [], scans: [{ id: "2", operator: "READ_PARQUET", name: "READ_PARQUET", estimatedRows: 400_000 }] };
     expect(honestProgress(30, 100_000, filtered)).toEqual({ percent: 25, rowsProcessed: 0, rowsTotal: 0 });
     expect(honestProgress(0, 0, undefined)).toMatchObject({ indeterminate: true });
     expect(honestProgress(100, 120_000, undefined)).toMatchObject({ indeterminate: true, percent: 0 });
+  });
+
+  it("files of uneven sizes: the total is the files' rows from their footers, not DuckDB's first-file-times-files estimate", async () => {
+    const folder = join(dir, "uneven");
+    const db = await DuckDBInstance.create(":memory:");
+    const conn = await db.connect();
+    mkdirSync(folder);
+    await conn.run(`COPY (SELECT i FROM range(1000000) t(i)) TO '${folder}/a.parquet' (FORMAT parquet)`);
+    for (const name of ["b", "it's c"]) await conn.run(`COPY (SELECT i FROM range(10) t(i)) TO '${join(folder, name).replaceAll("'", "''")}.parquet' (FORMAT parquet)`);
+    conn.closeSync();
+    db.closeSync();
+    const { events, stop } = record();
+    expect(await (await scan.parquet(folder)).groupBy(col("i").mod(7).as("k")).agg(col("i").sum().as("s")).count()).toBe(7);
+    stop();
+    const stage = events.find((e) => e.type === "stage.start");
+    expect(stage).toMatchObject({ rowsTotal: 1_000_020 });
+    for (const p of events) if (p.type === "job.progress") expect(p.rowsProcessed).toBeLessThanOrEqual(1_000_020);
+    expect(readParquetLists("SELECT * FROM read_parquet(['/a]b.parquet', '/it''s.parquet'], hive_partitioning = FALSE)")).toEqual(["['/a]b.parquet', '/it''s.parquet']"]);
   });
 
   it("a small job ends with the rows its source read, not `100% · 0 rows`", async () => {
