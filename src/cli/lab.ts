@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { spawn } from "node:child_process";
 import { accessSync, constants, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
+import { createInterface } from "node:readline";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { dataDir, install as installKernel, type Location } from "../../kernel/kernelspec.js";
@@ -97,7 +98,8 @@ async function startLab(args: string[]): Promise<number> {
   const jupyterPath = join(prefix, "share", "jupyter");
   console.error(`sluice lab: extension ${extensionDir}\nsluice lab: kernel ${kernelDir}`);
   const env = { ...process.env, JUPYTER_PATH: [jupyterPath, process.env.JUPYTER_PATH].filter(Boolean).join(delimiter) };
-  const child = spawn("jupyter", ["lab", ...args], { stdio: "inherit", env });
+  const child = spawn("jupyter", ["lab", ...args], { stdio: ["inherit", "inherit", "pipe"], env });
+  forwardLabLog(child.stderr!, process.stderr);
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   process.on("SIGINT", forward);
   process.on("SIGTERM", forward);
@@ -107,6 +109,41 @@ async function startLab(args: string[]): Promise<number> {
       resolveExit(1);
     });
     child.on("exit", (code, signal) => resolveExit(code ?? (signal ? 1 : 0)));
+  });
+}
+
+/**
+ * Copies JupyterLab's log through, except one known dump: at start JupyterLab runs its bundled yarn to
+ * read the npm registry, and when its Python environment sits under a folder whose package.json says
+ * "type": "module" (a .venv in a Node project, like Sluice's own) Node refuses that script and
+ * JupyterLab logs the whole 13 KB minified line with the error. It is harmless (the default registry is
+ * used); one line says so instead.
+ */
+export function forwardLabLog(from: NodeJS.ReadableStream, to: NodeJS.WritableStream): void {
+  let state: "copy" | "dump" | "after-dump" = "copy";
+  let swallowed = 0;
+  let told = false;
+  const copy = (line: string) => {
+    if (line.includes("Fail to get yarn configuration.")) {
+      if (!told) to.write("sluice lab: JupyterLab could not run its yarn to read the npm registry (harmless: the default registry is used)\n");
+      told = true;
+      state = "dump";
+      swallowed = 0;
+      return;
+    }
+    to.write(`${line}\n`);
+  };
+  createInterface({ input: from, crlfDelay: Infinity }).on("line", (line) => {
+    if (state === "dump") {
+      // The dump ends with Node's version line; a new log record (or a long run) ends it as well.
+      if (/^Node\.js v\d/.test(line)) return void (state = "after-dump");
+      if (!/^\[[A-Z] \d{4}-/.test(line) && ++swallowed <= 200) return;
+    } else if (state === "after-dump" && line.trim() === "") {
+      state = "copy";
+      return;
+    }
+    state = "copy";
+    copy(line);
   });
 }
 
