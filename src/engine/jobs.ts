@@ -14,6 +14,8 @@ import { CSV_OPTIONS_HINT, CancelledError, EngineError, SourceError, csvErrorFil
 import { quoteString } from "./sql/quote.js";
 
 const POLL_MS = 250;
+/** A job still running after this long gets its physical plan explained and shown. */
+const PLAN_DELAY_MS = 50;
 let profileDir: string | undefined;
 
 export interface JobSpec {
@@ -89,11 +91,13 @@ export async function startJob(spec: JobSpec): Promise<RunningJob> {
     return true;
   });
   let timer: NodeJS.Timeout | undefined;
+  let planTimer: NodeJS.Timeout | undefined;
   const end = (status: "succeeded" | "failed" | "cancelled", error?: string) => {
     if (ended) return;
     ended = true;
     void spec.keepAlive;
     if (timer) clearInterval(timer);
+    if (planTimer) clearTimeout(planTimer);
     stopCancel();
     let operators = kept ?? (profilePath ? readOperators(profilePath) : []);
     if (profilePath) rmSync(profilePath, { force: true });
@@ -125,13 +129,18 @@ export async function startJob(spec: JobSpec): Promise<RunningJob> {
     );
     if (cancelled) throw new CancelledError(jobId);
     const c = conn;
-    if (spec.sql !== undefined)
-      void explainPlan(spec.sql, spec.params).then((plan) => {
-        if (ended || !plan) return;
-        physical = plan;
-        emitProgress({ type: "job.operators", jobId, operators: plan.operators });
-        for (const scan of plan.scans) emitProgress({ type: "stage.start", jobId, ...scanStage(scan, 0, 0) });
-      });
+    const sql = spec.sql;
+    // Explained only if still running after PLAN_DELAY_MS: a loop of quick queries costs no extra EXPLAIN (their
+    // measured plan comes with job.end), a long one shows its plan at once.
+    if (sql !== undefined)
+      planTimer = setTimeout(() => {
+        void explainPlan(sql, spec.params).then((plan) => {
+          if (ended || !plan) return;
+          physical = plan;
+          emitProgress({ type: "job.operators", jobId, operators: plan.operators });
+          for (const scan of plan.scans) emitProgress({ type: "stage.start", jobId, ...scanStage(scan, 0, 0) });
+        });
+      }, PLAN_DELAY_MS).unref();
     let last = "";
     let mostRead = 0; // DuckDB's count restarts in later pipelines: the scans' share never goes back
     timer = setInterval(() => {
