@@ -415,13 +415,25 @@ function insertErrorBanner(nb: Notebook, error: RunFailure): void {
       `<span style="color:red; font-size:1.4em">**sluice run failed** at <a href="#sluice-error-cell">${where}</a></span>\n\n` +
       `\`${firstLine.replace(/`/g, "'")}\`\n\n${detail}`,
   };
+  // Says which cell and why, here too: the banner at the top may be far away.
+  const codeCell = nb.cells.slice(0, error.cellIndex! + 1).filter((c) => c.cell_type === "code").length;
+  const cellName = error.executionCount ? `In [${error.executionCount}]` : `code cell ${codeCell}`;
+  const reason =
+    error.kind === "cell" ? `${error.ename ?? "Error"}: ${(error.evalue ?? "").split("\n")[0].slice(0, 200)}` :
+    error.kind === "timeout" ? "it timed out and was interrupted" :
+    error.kind === "kernel-died" ? "the kernel died" :
+    "the run was interrupted";
   const anchor: Cell = {
     id: newCellId(),
     cell_type: "markdown",
     metadata: { tags: [ERROR_TAG] },
-    source: `<span id="sluice-error-cell" style="color:red">**The run stopped at the cell below** (${error.kind}).</span>`,
+    source: `<span id="sluice-error-cell" style="color:red">**The run stopped at the cell below**, ${cellName}: ${escapeHtml(reason)}</span>`,
   };
   nb.cells.splice(error.cellIndex!, 0, anchor);
   nb.cells.unshift(banner);
   error.cellIndex = error.cellIndex! + 2;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"'*_`\\]/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -63,6 +63,8 @@ describe("sluice run (python3)", () => {
     expect(nb.cells[0].source).toContain('href="#sluice-error-cell"');
     expect(nb.cells[0].source).toContain("ZeroDivisionError: division by zero");
     const anchorAt = nb.cells.findIndex((c: any) => c.source.includes('id="sluice-error-cell"'));
+    // The anchor names the cell and the error (it said "(cell)").
+    expect(nb.cells[anchorAt].source).toContain("**The run stopped at the cell below**, In [2]: ZeroDivisionError: division by zero</span>");
     expect(nb.cells[anchorAt + 1].id).toBe("cell-1");
     expect(nb.metadata.sluice).toMatchObject({ status: "failed", error: { kind: "cell", ename: "ZeroDivisionError", cellId: "cell-1", cellIndex: anchorAt + 1 } });
     expect(nb.cells[anchorAt + 1].metadata.sluice.status).toBe("failed");
