@@ -21,6 +21,9 @@ export const FIRST_DISPLAY_MS = 100;
 export const INLINE_JOBS_PER_CELL = 500;
 /** How often a running job's display is refreshed when nothing else changed. */
 export const TICK_MS = 1000;
+/** Past this many running displays (a cell awaiting hundreds of queries at once), clocks stop ticking: their
+ * refreshes alone would exceed Jupyter Server's IOPub rate limit. */
+const MAX_TICKING = 50;
 
 interface Shown {
   lastUpdate: number;
@@ -162,13 +165,13 @@ export class InlineProgress {
   private firstDisplay(display: JobDisplay): void {
     display.pending = false;
     display.lastUpdate = this.now();
-    this.host.display(progressBundle(display.job, display.lastUpdate, TICK_MS), { displayId: displayIdOf(display.job.jobId) });
+    this.host.display(progressBundle(display.job, display.lastUpdate, this.ticks(display) ? TICK_MS : undefined), { displayId: displayIdOf(display.job.jobId) });
     this.tick(display);
   }
 
   /** Refreshes a running job's display after TICK_MS unless something sooner is scheduled. */
   private tick(display: JobDisplay): void {
-    if (display.timer || display.cellDone || display.job.status !== "running") return;
+    if (display.timer || !this.ticks(display)) return;
     display.ticking = true;
     display.timer = setTimeout(() => {
       display.timer = undefined;
@@ -176,6 +179,11 @@ export class InlineProgress {
       if (this.displays.get(display.job.jobId) === display) this.update(display);
     }, TICK_MS);
     display.timer.unref?.();
+  }
+
+  /** Whether the display's clock ticks (then its data says so, and a renderer may take a silence for a lost kernel). */
+  private ticks(display: JobDisplay): boolean {
+    return !display.cellDone && display.job.status === "running" && this.displays.size <= MAX_TICKING;
   }
 
   private stopTimer(display: JobDisplay): void {
@@ -191,7 +199,7 @@ export class InlineProgress {
 
   private update(display: JobDisplay): void {
     display.lastUpdate = this.now();
-    this.host.display(progressBundle(display.job, display.lastUpdate, TICK_MS), { displayId: displayIdOf(display.job.jobId), update: true });
+    this.host.display(progressBundle(display.job, display.lastUpdate, this.ticks(display) ? TICK_MS : undefined), { displayId: displayIdOf(display.job.jobId), update: true });
     if (this.displays.get(display.job.jobId) === display) this.tick(display);
   }
 }
