@@ -4,7 +4,7 @@ import { normalizePlan, operatorTree, pickPlan, renderDag, renderOperators } fro
 import { el, formatCount, formatDuration } from './format';
 import { jobProgress } from './panel';
 import { OperatorMetric } from './protocol';
-import { isIndeterminate, lostAfterMs, OPERATOR_TIME_NOTE, rowsText, stageText, type InlineProgressData } from '../../src/progress/summary';
+import { childText, isIndeterminate, lostAfterMs, OPERATOR_TIME_NOTE, rowsText, stageText, type InlineChild, type InlineProgressData } from '../../src/progress/summary';
 
 // Renderers for the Sluice MIME types (docs/contracts.md "Display: MIME types"): a job's progress, a collected frame,
 // and a plan. Each output also carries text/html and text/plain for frontends without them.
@@ -84,9 +84,22 @@ export class ProgressRenderer extends JsonRenderer {
     box.append(head, track, el('div', 'sluice-progress-stats', parts.filter(Boolean).join(' · ')));
     if (job.error) box.appendChild(el('pre', 'sluice-error', job.error));
     // Pipeline ops and notebook cells, one line each (a query's scan stages repeat its operators).
-    if (job.kind !== 'query' && job.kind !== 'write' && job.stages?.length) {
+    // The running child jobs (a pipeline op's queries) under their stage, so a run is one block that still moves.
+    const shown = job.kind !== 'query' && job.kind !== 'write' ? job.stages ?? [] : [];
+    const children = lost ? [] : job.children ?? [];
+    if (shown.length || children.length) {
       const stages = el('div', 'sluice-muted sluice-progress-stages');
-      for (const stage of job.stages) stages.appendChild(el('div', undefined, stageText(stage)));
+      const childLine = (c: InlineChild) => {
+        const line = el('div', undefined, `↳ ${childText(c)}`);
+        line.style.marginLeft = '1.5em';
+        return line;
+      };
+      for (const stage of shown) {
+        stages.appendChild(el('div', undefined, stageText(stage)));
+        for (const c of children.filter(c => c.parentStageId === stage.stageId)) stages.appendChild(childLine(c));
+      }
+      const ids = new Set(shown.map(s => s.stageId));
+      for (const c of children.filter(c => !ids.has(c.parentStageId ?? ''))) stages.appendChild(childLine(c));
       box.appendChild(stages);
     }
     if (job.operators?.length) {

@@ -39,6 +39,8 @@ interface JobDisplay extends Shown {
   ticking?: boolean;
   /** Its cell has finished: no more ticks (a job left running, e.g. an unfinished stream, still shows its end). */
   cellDone?: boolean;
+  /** Its running child jobs (a pipeline run's queries), folded into its display. */
+  children?: Map<string, JobSnapshot>;
 }
 
 /** The jobs of one cell beyond the first INLINE_JOBS_PER_CELL, shown as one summary display. */
@@ -68,7 +70,7 @@ export class InlineProgress {
   ) {}
 
   started(job: JobSnapshot): void {
-    if (job.parentId !== undefined) return; // shown by its parent's display
+    if (job.parentId !== undefined) return this.childChanged(job); // shown by its parent's display
     const cell = this.cellOf(job);
     if (cell.shown >= INLINE_JOBS_PER_CELL) return this.overflowed(cell, job);
     cell.shown += 1;
@@ -82,6 +84,7 @@ export class InlineProgress {
   }
 
   changed(job: JobSnapshot): void {
+    if (job.parentId !== undefined) return this.childChanged(job);
     const display = this.displays.get(job.jobId);
     if (!display) return;
     display.job = job;
@@ -92,6 +95,7 @@ export class InlineProgress {
   }
 
   ended(job: JobSnapshot): void {
+    if (job.parentId !== undefined) return this.childChanged(job);
     const overflow = this.cells.get(job.cellId ?? "")?.overflow;
     if (overflow?.statuses.has(job.jobId)) {
       overflow.statuses.set(job.jobId, job.status);
@@ -165,8 +169,23 @@ export class InlineProgress {
   private firstDisplay(display: JobDisplay): void {
     display.pending = false;
     display.lastUpdate = this.now();
-    this.host.display(progressBundle(display.job, display.lastUpdate, this.ticks(display) ? TICK_MS : undefined), { displayId: displayIdOf(display.job.jobId) });
+    this.host.display(this.bundle(display), { displayId: displayIdOf(display.job.jobId) });
     this.tick(display);
+  }
+
+  /** A child job started, moved or ended: its parent's display lists the running ones under their stage. */
+  private childChanged(child: JobSnapshot): void {
+    const display = this.displays.get(child.parentId!);
+    if (!display) return;
+    display.children ??= new Map();
+    if (child.status === "running") display.children.set(child.jobId, child);
+    else display.children.delete(child.jobId);
+    this.changed(display.job);
+  }
+
+  private bundle(display: JobDisplay) {
+    const children = display.job.status === "running" ? [...(display.children?.values() ?? [])] : [];
+    return progressBundle(display.job, display.lastUpdate, this.ticks(display) ? TICK_MS : undefined, children);
   }
 
   /** Refreshes a running job's display after TICK_MS unless something sooner is scheduled. */
@@ -199,7 +218,7 @@ export class InlineProgress {
 
   private update(display: JobDisplay): void {
     display.lastUpdate = this.now();
-    this.host.display(progressBundle(display.job, display.lastUpdate, this.ticks(display) ? TICK_MS : undefined), { displayId: displayIdOf(display.job.jobId), update: true });
+    this.host.display(this.bundle(display), { displayId: displayIdOf(display.job.jobId), update: true });
     if (this.displays.get(display.job.jobId) === display) this.tick(display);
   }
 }

@@ -1,7 +1,7 @@
 import type { MimeBundle } from "../host/index.js";
 import type { JobSnapshot } from "./jobs.js";
 import { formatCount, formatDuration } from "./format.js";
-import { OPERATOR_TIME_NOTE, isIndeterminate as indeterminate, rowsText, stageText, type InlineProgressData } from "./summary.js";
+import { OPERATOR_TIME_NOTE, childText, isIndeterminate as indeterminate, rowsText, stageText, type InlineChild, type InlineProgressData } from "./summary.js";
 
 // The inline progress display of one job: the JSON snapshot for the Sluice renderer, plus HTML and
 // plain text so that nbclient, VS Code, GitHub and `sluice run` outputs show a sensible state
@@ -46,12 +46,18 @@ function shownStages(job: JobSnapshot): JobSnapshot["stages"] {
   return job.kind === "query" || job.kind === "write" ? [] : job.stages.slice(-INLINE_STAGE_LIMIT);
 }
 
+/** The running child jobs listed under stage `stageId` (undefined: those under no shown stage). */
+function childrenOf(job: InlineProgressData, stageId: string | undefined): InlineChild[] {
+  const shown = new Set(shownStages(job).map((s) => s.stageId));
+  return (job.children ?? []).filter((c) => (stageId === undefined ? !shown.has(c.parentStageId ?? "") : c.parentStageId === stageId));
+}
+
 function operatorRows(op: JobSnapshot["operators"][number]): string {
   if (op.pending) return op.estimatedRows !== undefined ? `~${formatCount(op.estimatedRows)} est.` : "…";
   return formatCount(op.rows);
 }
 
-export function progressText(job: JobSnapshot, now = Date.now()): string {
+export function progressText(job: InlineProgressData, now = Date.now()): string {
   const elapsed = elapsedOf(job, now);
   let bar: string;
   let pct = "";
@@ -70,7 +76,11 @@ export function progressText(job: JobSnapshot, now = Date.now()): string {
   const head = `${job.jobId} ${job.description}: ${job.status} ${bar}${pct}${rows ? ` ${rows}` : ""}${rate ? ` ${rate}` : ""} ${formatDuration(elapsed)}`;
   const lines = [head];
   if (job.error) lines.push(`  error: ${job.error}`);
-  for (const stage of shownStages(job)) lines.push(`  ${stageText(stage)}`);
+  for (const stage of shownStages(job)) {
+    lines.push(`  ${stageText(stage)}`);
+    for (const child of childrenOf(job, stage.stageId)) lines.push(`    ${childText(child)}`);
+  }
+  for (const child of childrenOf(job, undefined)) lines.push(`  ${childText(child)}`);
   const measured = job.operators.some((o) => !o.pending && o.timeMs > 0);
   for (const op of job.operators)
     lines.push(`  ${op.name} (${op.id}): ${operatorRows(op)} rows${op.pending ? "" : `, ${formatDuration(op.timeMs)}${measured ? " CPU" : ""}`}`);
@@ -78,7 +88,7 @@ export function progressText(job: JobSnapshot, now = Date.now()): string {
   return lines.join("\n");
 }
 
-export function progressHtml(job: JobSnapshot, now = Date.now()): string {
+export function progressHtml(job: InlineProgressData, now = Date.now()): string {
   const elapsed = elapsedOf(job, now);
   const color = STATUS_COLOR[job.status];
   const moving = indeterminate(job);
@@ -97,7 +107,10 @@ export function progressHtml(job: JobSnapshot, now = Date.now()): string {
     `<div>${escapeHtml(stats)}</div>`;
   if (job.error) html += `<div style="color:${STATUS_COLOR.failed}">${escapeHtml(job.error)}</div>`;
   const stages = shownStages(job);
-  if (stages.length > 0) html += `<div style="margin-top:4px;color:#555">${stages.map((s) => escapeHtml(stageText(s))).join("<br>")}</div>`;
+  const childLines = (stageId: string | undefined, indent: number) =>
+    childrenOf(job, stageId).map((c) => `<br><span style="margin-left:${indent}em">${escapeHtml(childText(c))}</span>`).join("");
+  if (stages.length > 0 || childrenOf(job, undefined).length > 0)
+    html += `<div style="margin-top:4px;color:#555">${stages.map((s) => escapeHtml(stageText(s)) + childLines(s.stageId, 1.5)).join("<br>")}${childLines(undefined, 0)}</div>`;
   if (job.operators.length > 0) {
     const measured = job.operators.some((o) => !o.pending && o.timeMs > 0);
     html += `<table style="margin-top:4px;border-collapse:collapse"><thead><tr><th style="text-align:left;padding-right:12px">operator</th><th style="text-align:right;padding-right:12px">rows</th><th style="text-align:right" title="${OPERATOR_TIME_NOTE}">${measured ? "CPU time" : "time"}</th></tr></thead><tbody>`;
@@ -121,10 +134,16 @@ export function moreJobsBundle(statuses: readonly JobSnapshot["status"][]): Mime
   };
 }
 
+function inlineChild(child: JobSnapshot): InlineChild {
+  const { jobId, description, parentStageId, percent, rowsProcessed, rowsTotal, indeterminate, kind } = child;
+  return { jobId, description, parentStageId, percent, rowsProcessed, rowsTotal, indeterminate, kind };
+}
+
 /** `refreshMs`: how often a running job's display is refreshed (in the data, so the renderer can tell a lost job). */
-export function progressBundle(job: JobSnapshot, now = Date.now(), refreshMs?: number): MimeBundle {
+export function progressBundle(job: JobSnapshot, now = Date.now(), refreshMs?: number, children: readonly JobSnapshot[] = []): MimeBundle {
   const snapshot: InlineProgressData = {
     ...job,
+    ...(children.length > 0 ? { children: children.slice(0, INLINE_STAGE_LIMIT).map(inlineChild) } : {}),
     elapsedMs: elapsedOf(job, now),
     stages: job.stages.length > INLINE_STAGE_LIMIT ? job.stages.slice(-INLINE_STAGE_LIMIT) : job.stages,
     shownAt: now,
@@ -132,7 +151,7 @@ export function progressBundle(job: JobSnapshot, now = Date.now(), refreshMs?: n
   };
   return {
     [PROGRESS_MIME]: snapshot,
-    "text/html": progressHtml(job, now),
-    "text/plain": progressText(job, now),
+    "text/html": progressHtml(snapshot, now),
+    "text/plain": progressText(snapshot, now),
   };
 }

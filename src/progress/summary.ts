@@ -39,10 +39,31 @@ export function stageText(stage: JobSnapshot["stages"][number]): string {
 /** DuckDB's operator timing is CPU time summed over the threads: it can exceed the job's elapsed time. */
 export const OPERATOR_TIME_NOTE = "operator time is CPU time summed over threads (it can exceed the elapsed time)";
 
-/** The inline MIME data: the job, when this copy was made, and how often a running job's copy is refreshed. */
+/** A running child job as its parent's display lists it (a pipeline run's query or write). */
+export interface InlineChild {
+  jobId: string;
+  description: string;
+  parentStageId?: string;
+  percent: number;
+  rowsProcessed: number;
+  rowsTotal: number;
+  indeterminate?: boolean;
+  kind?: JobSnapshot["kind"];
+}
+
+/** The inline MIME data: the job, when this copy was made, how often a running job's copy is refreshed, and its
+ * running child jobs. */
 export interface InlineProgressData extends JobSnapshot {
   shownAt?: number;
   refreshMs?: number;
+  children?: InlineChild[];
+}
+
+/** One line for a running child job: what it is and how far it got, e.g. `collect: SCAN → AGGREGATE · 45% · 9,000,000 / 20,000,000 rows read`. */
+export function childText(child: InlineChild): string {
+  const job = { ...child, status: "running" as const, stages: [], startedAt: 0, elapsedMs: 0, operators: [] };
+  const pct = isIndeterminate(job) ? "" : `${Math.min(99, Math.max(0, child.percent)).toFixed(0)}%`;
+  return [child.description, pct, rowsText(job)].filter(Boolean).join(" · ");
 }
 
 /**

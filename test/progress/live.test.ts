@@ -90,4 +90,39 @@ describe("live inline progress of real jobs", () => {
     for (let i = 0; i < 5; i++) expect(text).toContain(`part${i}: 1/1 done, 1 rows`);
     expect(text).toMatch(/5 rows materialized/);
   });
+
+  it("a pipeline run's display lists the child jobs running under their op while they run", async () => {
+    const host = new LocalHost();
+    publisher = new ProgressPublisher(host).start();
+    const store = new AssetStore(join(dir, "store-children"));
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const op = fnOp({
+      name: "slow",
+      outputs: ["children/slow"],
+      run: async () => {
+        // A stream left open is a child job that stays running until the op lets it go.
+        const batches = fromRecords([{ n: 1 }, { n: 2 }]).stream();
+        await batches.next();
+        await held;
+        await batches.return(undefined);
+        return fromRecords([{ n: 1 }]);
+      },
+    });
+    const run = runPipeline(pipeline("children", [op]), { store, reporter: false });
+    const withChild = () => host.displays.find((d) => /\n {4}stream: SCAN/.test(String(d.data["text/plain"])));
+    await until(() => withChild() !== undefined);
+    release();
+    expect((await run).status).toBe("succeeded");
+    host.endCell();
+    store.close();
+    const shown = withChild()!;
+    expect(String(shown.data["text/plain"])).toMatch(/\n {2}slow: 0\/1 started\n {4}stream: SCAN/);
+    expect((shown.data[PROGRESS_MIME] as InlineProgressData).children).toEqual([expect.objectContaining({ parentStageId: "slow", kind: "query" })]);
+    // Once it ended, it is folded away: the final display lists no running child.
+    const last = host.displays.at(-1)!;
+    expect((last.data[PROGRESS_MIME] as InlineProgressData).status).toBe("succeeded");
+    expect((last.data[PROGRESS_MIME] as InlineProgressData).children).toBeUndefined();
+    expect(new Set(host.displays.filter((d) => d.data[PROGRESS_MIME]).map((d) => d.displayId)).size).toBe(1);
+  });
 });
