@@ -86,7 +86,7 @@ describe("sluice pipeline / sluice assets", () => {
     expect(sluice("assets", "history", "events/raw").stdout.trim().split("\n")).toHaveLength(4);
 
     const missing = sluice("assets", "show", "events/nope");
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2); // an unknown key is bad input, like a missing file
     expect(missing.stderr).toContain("asset events/nope has no materialization");
     const bad = sluice("assets", "show", "../etc");
     expect(bad.code).toBe(2);
