@@ -118,6 +118,9 @@ export class AssetsView extends Widget {
         ['file', m.path]
       ])
     );
+    box.append(h('h3', 'sluice-lineage-title', 'Lineage'));
+    box.append(renderLineage(a, (key) => void this.showAsset(key)));
+    if (m.inputs.length) box.append(h('div', 'sluice-muted', `Latest version computed from ${m.inputs.map((i) => `${i.key}${i.partition ? `[${i.partition}]` : ''} @ ${i.version}`).join(', ')}`));
     const meta = Object.entries(m.metadata);
     if (meta.length) {
       box.append(h('h3', undefined, 'Metadata'));
@@ -144,9 +147,6 @@ export class AssetsView extends Widget {
       box.append(h('h3', undefined, `Partitions (${a.partitions.length})`));
       box.append(h('div', 'sluice-asset-scroll', this.versions(a.partitions, true, 'sluice-asset-partitions')));
     }
-    box.append(h('h3', undefined, 'Lineage'));
-    box.append(renderLineage(a, (key) => void this.showAsset(key)));
-    if (m.inputs.length) box.append(h('div', 'sluice-muted', `Latest version computed from ${m.inputs.map((i) => `${i.key}${i.partition ? `[${i.partition}]` : ''} @ ${i.version}`).join(', ')}`));
     box.append(h('h3', undefined, `History (${a.history.length}${a.history.length >= 100 ? '+' : ''})`));
     box.append(h('div', 'sluice-asset-scroll', this.versions(a.history, a.partitions.length > 0, 'sluice-asset-history')));
     if (a.notebooks.length) {

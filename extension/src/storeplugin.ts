@@ -34,16 +34,13 @@ export const storeViews: JupyterFrontEndPlugin<void> = {
     const service = new StoreService(app, notebooks);
     let runs: RunsView | undefined;
     let assets: AssetsView | undefined;
-    let copies = 0;
 
-    const openCopy = async (ref: NotebookRef, content: unknown) => {
-      // Into the served folder, so the notebook editor can open it; the store's file stays as it is.
+    const openCopy = async (content: unknown) => {
+      // Into the served folder (an untitled notebook), so the notebook editor can open it; the store's file stays as it is.
       const contents = app.serviceManager.contents;
       const model = await contents.newUntitled({ type: 'notebook', path: '' });
       await contents.save(model.path, { type: 'notebook', format: 'json', content });
-      copies += 1;
       await app.commands.execute('docmanager:open', { path: model.path });
-      return `${ref.key} ${copies}`;
     };
 
     const openNotebook = async (ref: NotebookRef) => {
@@ -52,10 +49,10 @@ export const storeViews: JupyterFrontEndPlugin<void> = {
         const reply = await client.request('notebook', { version: ref.version });
         const label = `${ref.op ?? ref.key}${ref.partition ? ` [${ref.partition}]` : ''}`;
         const view = new NotebookView(rendermime, label, reply.path, reply.content, () =>
-          void openCopy(reply.ref, reply.content).catch((error) => showErrorMessage('Sluice: could not copy the notebook', error))
+          void openCopy(reply.content).catch((error) => showErrorMessage('Sluice: could not copy the notebook', error))
         );
         view.id = `sluice-notebook-${ref.version}`;
-        app.shell.add(view, 'main', { mode: 'split-right' });
+        app.shell.add(view, 'main');
         app.shell.activateById(view.id);
       } catch (error) {
         void showErrorMessage('Sluice: could not open the executed notebook', error as Error);

@@ -80,6 +80,7 @@ export function button(label: string, onClick: () => void, className = 'sluice-b
 
 export function valueText(value: unknown): string {
   if (value === null || value === undefined) return '';
-  if (typeof value === 'string') return value;
+  // A DATE arrives as midnight UTC in JSON: show the day.
+  if (typeof value === 'string') return /^\d{4}-\d\d-\d\dT00:00:00(\.000)?Z$/.test(value) ? value.slice(0, 10) : value;
   return JSON.stringify(value);
 }

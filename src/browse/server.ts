@@ -128,7 +128,8 @@ export function answer(root: string, request: StoreRequest): StoreReply {
         return { id, type: "run", store: info, run: { ...runItem(run), args: run.args }, ops, log: readRunLog(root, run.runId), notebooks: runNotebooks(store, run.runId) };
       }
       case "assets": {
-        const assets: AssetListItem[] = store.list().map((a) => ({ key: a.key, materializations: a.materializations, partitions: a.partitions, latest: item(a.latest, store) }));
+        // Named partitions only: a version written outside a pipeline (no partition) is not one more partition.
+        const assets: AssetListItem[] = store.list().map((a) => ({ key: a.key, materializations: a.materializations, partitions: store.partitions(a.key).length, latest: item(a.latest, store) }));
         return { id, type: "assets", store: info, assets };
       }
       case "asset": {

@@ -118,7 +118,7 @@ describe("comm sluice.store through jupyter_client", () => {
     expect(assets.assets.map((a: any) => [a.key, a.partitions])).toEqual([
       ["demo/raw", 2],
       ["demo/total", 2],
-      ["report/notebook", 1],
+      ["report/notebook", 0],
     ]);
     const detail = asset.asset;
     expect(detail.partitions.map((m: any) => [m.partition, m.rowCount])).toEqual([
