@@ -109,14 +109,23 @@ const GAP_X = 14;
 const GAP_Y = 26;
 const LINE_H = 13;
 /** Characters of 10px text that fit a box line. */
-const LINE_CHARS = 34;
-const MAX_DETAIL_LINES = 4;
+const LINE_CHARS = 36;
+const MAX_DETAIL_LINES = 6;
 
 /** The end of a path: its last two parts (`…/trips/part-1.parquet`), never a cut absolute path. */
 export function pathTail(path: string): string {
   const parts = path.split(/[\\/]+/).filter(Boolean);
   if (parts.length <= 2) return path;
   return `…/${parts.slice(-2).join('/')}`;
+}
+
+/** `parquet …/dir/file.parquet`, or `parquet …/file.parquet` when that is too long: the file name is kept whole if it can be. */
+function sourceLine(kind: string, path: string): string {
+  const tail = `${kind} ${pathTail(path)}`;
+  if (tail.length <= LINE_CHARS) return tail;
+  const name = path.split(/[\\/]+/).filter(Boolean).pop() ?? path;
+  const short = `${kind} …/${name}`;
+  return short.length <= LINE_CHARS ? short : `${kind} …${name.slice(-(LINE_CHARS - kind.length - 2))}`;
 }
 
 /** Splits text into lines of at most `width` characters, at spaces when it can. */
@@ -144,12 +153,16 @@ function wrap(text: string, width: number, maxLines: number): string[] {
  */
 export function detailLines(detail: string | undefined): string[] {
   if (!detail) return [];
-  const parts = detail.split('; ').filter(Boolean);
+  // What a scan keeps (files, pushed filters) before the columns it reads, which matter less.
+  const parts = detail
+    .split('; ')
+    .filter(Boolean)
+    .sort((a, b) => Number(a.startsWith('columns ')) - Number(b.startsWith('columns ')));
   const lines: string[] = [];
   for (const part of parts) {
     const source = /^(parquet|csv|ndjson|json) (.+)$/.exec(part);
     const files = /^files (\d+)\/(\d+)$/.exec(part);
-    if (source) lines.push(`${source[1]} ${pathTail(source[2])}`);
+    if (source) lines.push(sourceLine(source[1], source[2]));
     else if (files) lines.push(`files ${files[1]} of ${files[2]} kept`);
     else if (part.startsWith('filter ')) lines.push(...wrap(`pushed ${part}`, LINE_CHARS, 2));
     else lines.push(...wrap(part, LINE_CHARS, 2));

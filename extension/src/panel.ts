@@ -1,3 +1,4 @@
+import { NotebookActions } from '@jupyterlab/notebook';
 import { Widget } from '@lumino/widgets';
 import { CellLocator } from './cells';
 import { ProgressConnection } from './connection';
@@ -126,6 +127,8 @@ export class JobsPanel extends Widget {
     this.list.addEventListener('click', event => this.onListClick(event));
     this.detail.hidden = true;
     this.node.append(this.header, this.list, this.detail);
+    // A cell's execution count is known when it finishes, after its jobs ended: redraw the In [n] links.
+    NotebookActions.executed.connect(this.scheduleRender, this);
   }
 
   /** Shows the jobs of a kernel connection (undefined: no notebook, or no kernel) and finds cells in `cells`. */
@@ -154,6 +157,7 @@ export class JobsPanel extends Widget {
 
   dispose(): void {
     if (this.ticker !== undefined) window.clearInterval(this.ticker);
+    NotebookActions.executed.disconnect(this.scheduleRender, this);
     this.setConnection(undefined, '');
     super.dispose();
   }
@@ -397,13 +401,15 @@ export class JobsPanel extends Widget {
     const line2 = el('div', 'sluice-job-line sluice-job-line2 sluice-muted');
     const meta = el('span', 'sluice-job-meta');
     const link = this.cellLink(job);
-    meta.append(el('span', `sluice-job-state sluice-status-${job.status}`, job.status));
-    if (link) meta.append(' · ', link);
+    // The dot's colour tells running and succeeded; the other endings are spelled out.
+    const ended = job.status === 'failed' || job.status === 'cancelled' || job.status === 'lost';
+    if (ended) meta.append(el('span', `sluice-job-state sluice-status-${job.status}`, job.status), ' · ');
+    if (link) meta.append(link, ' · ');
     const stages = job.stages.length;
     const facts = [formatClock(job.startedAt)];
     if (row.children > 0) facts.push(`${row.children} inside`);
     else if (stages > 0) facts.push(`${stages} stage${stages === 1 ? '' : 's'}`);
-    meta.append(` · ${facts.join(' · ')}`);
+    meta.append(facts.join(' · '));
     line2.append(meta, progressBar(job));
     node.append(line1, line2);
     return node;
@@ -568,7 +574,8 @@ export class JobsPanel extends Widget {
       tasks.textContent = `${formatCount(s.tasksDone)} / ${formatCount(s.tasksTotal)}`;
       const rows = row.insertCell();
       rows.className = 'sluice-num';
-      rows.textContent = s.rowsTotal ? `${formatCount(s.rows)} / ${formatCount(s.rowsTotal)}` : formatCount(s.rows);
+      rows.textContent = formatCount(s.rows);
+      if (s.rowsTotal) rows.title = `${formatCount(s.rows)} of ${formatCount(s.rowsTotal)} rows`;
       if (bytes) {
         const b = row.insertCell();
         b.className = 'sluice-num';

@@ -17,6 +17,14 @@ const SAVE_MS = 1000;
 const SAVED_JOBS = 300;
 const SAVED_STAGES = 50;
 const SAVED_BYTES = 2_000_000;
+/** Histories of other kernels are dropped after two weeks, and past the 20 most recent. */
+const KEEP_MS = 14 * 24 * 3600 * 1000;
+const KEEP_KERNELS = 20;
+
+interface Saved {
+  savedAt: number;
+  jobs: JobSnapshot[];
+}
 
 export class JobStore {
   private readonly jobs = new Map<string, JobSnapshot>();
@@ -135,11 +143,12 @@ export class JobStore {
   private load(): void {
     if (this.storageKey === undefined) return;
     try {
-      const saved = JSON.parse(window.localStorage.getItem(this.storageKey) ?? '[]') as JobSnapshot[];
-      if (Array.isArray(saved)) for (const job of saved) if (job && typeof job.jobId === 'string') this.jobs.set(job.jobId, job);
+      const saved = JSON.parse(window.localStorage.getItem(this.storageKey) ?? 'null') as Saved | null;
+      if (saved && Array.isArray(saved.jobs)) for (const job of saved.jobs) if (job && typeof job.jobId === 'string') this.jobs.set(job.jobId, job);
     } catch {
       // A damaged entry is dropped: the kernel's sync still brings its current jobs.
     }
+    pruneSaved(this.storageKey);
   }
 
   private save(): void {
@@ -148,12 +157,47 @@ export class JobStore {
       job.stages.length > SAVED_STAGES ? { ...job, stages: job.stages.slice(-SAVED_STAGES) } : job
     );
     try {
-      let text = JSON.stringify(jobs);
+      let text = JSON.stringify({ savedAt: Date.now(), jobs } satisfies Saved);
       // A few jobs with huge plans must not push the rest out of the browser's storage quota.
-      if (text.length > SAVED_BYTES) text = JSON.stringify(jobs.map(({ plan: _plan, ...job }) => job));
+      if (text.length > SAVED_BYTES) text = JSON.stringify({ savedAt: Date.now(), jobs: jobs.map(({ plan: _plan, ...job }) => job) as JobSnapshot[] });
       window.localStorage.setItem(this.storageKey, text);
+      touchIndex(this.storageKey);
     } catch {
       // Storage full or disabled: the history lives as long as the page.
     }
+  }
+}
+
+const INDEX_KEY = 'sluice-jobs-index';
+
+/** When each kernel's history was last saved (a small entry, so pruning never parses the histories). */
+function readIndex(): Record<string, number> {
+  try {
+    const index = JSON.parse(window.localStorage.getItem(INDEX_KEY) ?? '{}') as Record<string, number>;
+    return index && typeof index === 'object' ? index : {};
+  } catch {
+    return {};
+  }
+}
+
+function touchIndex(key: string): void {
+  const index = readIndex();
+  index[key] = Date.now();
+  window.localStorage.setItem(INDEX_KEY, JSON.stringify(index));
+}
+
+/** Drops the saved histories of kernels not seen for two weeks, and all but the 20 most recent. */
+function pruneSaved(current: string): void {
+  try {
+    const index = readIndex();
+    const keys = Object.keys(index).filter(k => k !== current).sort((a, b) => index[b] - index[a]);
+    keys.forEach((key, i) => {
+      if (i < KEEP_KERNELS - 1 && index[key] >= Date.now() - KEEP_MS) return;
+      window.localStorage.removeItem(key);
+      delete index[key];
+    });
+    window.localStorage.setItem(INDEX_KEY, JSON.stringify(index));
+  } catch {
+    // Storage disabled: nothing to prune.
   }
 }

@@ -1,8 +1,11 @@
 /// <reference lib="dom" />
 // The JupyterLab extension in a real JupyterLab and Chromium: a query over millions of rows shows
-// inline progress that advances and a panel job that runs then succeeds with operator metrics; a
-// long query is cancelled from the panel and the next cell runs; after a page reload the panel
-// shows the jobs again; 1,000 jobs and a 10,000-task job stay virtualized.
+// inline progress that advances and a panel job that runs then succeeds with operator metrics; the
+// panel's rows fit its default width and their In [n] link scrolls to the cell; explain() scan nodes
+// show the file, files kept and pushed filters; a long query is followed by the open detail and
+// cancelled from the panel, and the next cell runs; after a page reload the panel shows the jobs
+// again; 1,000 jobs and a 10,000-task job stay virtualized and can be searched; a kernel restart keeps
+// the history and marks the job it cut off lost; a pipeline run nests its ops and their jobs.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -14,6 +17,7 @@ let lab: Lab;
 let browser: Browser;
 let page: Page;
 let trips: string;
+let storeDir: string;
 
 const SETUP = (path: string) => `import { scan, col, emitProgress, newJobId } from "sluice";\nconst trips = await scan.parquet(${JSON.stringify(path)});\nconst keep = 42;`;
 // Two joins over 8 million rows and a group-by: a few seconds of DuckDB work.
@@ -34,6 +38,39 @@ for (let t = 0; t <= 10000; t++) {
 emitProgress({ type: "stage.end", jobId: big, stageId: "scan", name: "scan", tasksTotal: 10000, tasksDone: 10000, rows: 100000, bytes: 800000 });
 emitProgress({ type: "job.end", jobId: big, status: "succeeded", endedAt: Date.now(), operators: [] });
 "done"`;
+
+// A small pipeline run from a cell: two function ops, each materializing a query into the store.
+const PIPELINE = (store: string) => `import { pipeline, fnOp, runPipeline, openStore } from "sluice";
+const demo = pipeline("panel-demo", [
+  fnOp({ name: "zones", outputs: ["demo/zones"], run: () => trips.groupBy("zone").agg(col("fare").sum().alias("total")) }),
+  fnOp({ name: "top", inputs: { z: "demo/zones" }, outputs: ["demo/top"], run: (_ctx, { z }) => (z as any).sort("total", { descending: true }).limit(5) }),
+]);
+const run = await runPipeline(demo, { store: openStore(${JSON.stringify(store)}), force: true });
+run.status`;
+
+/** Boxes in the panel's rows that stick out of their row or overlap one another (at the panel's current width). */
+async function layoutProblems(): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    const panel = document.querySelector("#sluice-jobs")!.getBoundingClientRect();
+    document.querySelectorAll<HTMLElement>(".sluice-job-row").forEach((row) => {
+      const r = row.getBoundingClientRect();
+      if (r.bottom <= panel.top || r.top >= panel.bottom) return;
+      const name = row.dataset.jobId ?? row.dataset.op ?? "?";
+      if (r.right > panel.right + 0.5 || r.left < panel.left - 0.5) out.push(`row ${name} is outside the panel`);
+      row.querySelectorAll<HTMLElement>(".sluice-job-line").forEach((line) => {
+        const parts = Array.from(line.children).map((c) => ({ c: (c as HTMLElement).className, b: c.getBoundingClientRect() })).filter((p) => p.b.width > 0);
+        for (const p of parts) if (p.b.right > r.right + 0.5 || p.b.bottom > r.bottom + 0.5) out.push(`${p.c} of ${name} sticks out of its row`);
+        for (let i = 0; i < parts.length; i++)
+          for (let j = i + 1; j < parts.length; j++) {
+            const [a, b] = [parts[i]!.b, parts[j]!.b];
+            if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5) out.push(`${parts[i]!.c} overlaps ${parts[j]!.c} in ${name}`);
+          }
+      });
+    });
+    return out;
+  });
+}
 
 async function shot(name: string): Promise<void> {
   mkdirSync(artifacts, { recursive: true });
@@ -90,17 +127,6 @@ async function runCell(index: number): Promise<void> {
   throw new Error(`cell ${index} did not start after Shift+Enter`);
 }
 
-/** Drags the split handle of the right side bar to the left. */
-async function widenSidebar(px: number): Promise<void> {
-  const handle = page.locator("#jp-main-split-panel > .lm-SplitPanel-handle:not(.lm-mod-hidden)").last();
-  const box = await handle.boundingBox();
-  if (!box) return;
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  await page.mouse.down();
-  await page.mouse.move(box.x - px, box.y + box.height / 2, { steps: 8 });
-  await page.mouse.up();
-}
-
 async function cellOutput(index: number): Promise<string> {
   return (await page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").nth(index).locator(".jp-OutputArea").innerText()).trim();
 }
@@ -127,6 +153,7 @@ async function recordStates(): Promise<void> {
 beforeAll(async () => {
   const home = (await import("node:fs")).mkdtempSync(join((await import("node:os")).tmpdir(), "sluice-ext-data-"));
   trips = join(home, "trips.parquet");
+  storeDir = join(home, "store");
   const db = await DuckDBInstance.create(":memory:");
   const conn = await db.connect();
   await conn.run(
@@ -136,8 +163,9 @@ beforeAll(async () => {
   db.closeSync();
   lab = await startLab({
     "query.ipynb": notebookJson([SETUP(trips), QUERY, `await trips.filter(col("fare").gt(10)).select("zone", "fare").explain()`]),
-    "cancel.ipynb": notebookJson([SETUP(trips), LONG, "keep + 1"]),
-    "many.ipynb": notebookJson([SETUP(trips), MANY, "await trips.limit(3).count()"]),
+    "cancel.ipynb": notebookJson([SETUP(trips), "await trips.limit(3).count()", LONG, "keep + 1"]),
+    "many.ipynb": notebookJson([SETUP(trips), MANY, "await trips.limit(3).count()", LONG]),
+    "pipeline.ipynb": notebookJson([SETUP(trips), PIPELINE(storeDir)]),
     "python.ipynb": JSON.stringify({
       nbformat: 4,
       nbformat_minor: 5,
@@ -182,8 +210,26 @@ describe("Sluice jobs panel and inline progress in JupyterLab", () => {
     expect(final).toMatch(/READ_PARQUET\s*8,000,000/);
     await shot("query-inline");
 
-    // The job's detail: plan DAG, operator metrics, timeline (in a wider side bar).
-    await widenSidebar(260);
+    // At the panel's default width the row's description, time, cell link and bar do not overlap.
+    const row = page.locator(`.sluice-job-row[data-job-id="${jobId}"]`);
+    expect(await layoutProblems()).toEqual([]);
+    expect((await row.boundingBox())!.width).toBeGreaterThan(150);
+    // The job's cell as In [n]: the setup ran as [1], the query as [2]; the link scrolls to it and selects it.
+    const link = row.locator(".sluice-cell-link");
+    await page.waitForFunction((id) => document.querySelector(`.sluice-job-row[data-job-id="${id}"] .sluice-cell-link`)?.textContent === "In [2]", jobId, { timeout: 30_000 });
+    const scroller = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer");
+    await page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").nth(2).click();
+    await scroller.evaluate((s) => (s.scrollTop = s.scrollHeight));
+    await link.click();
+    await page.waitForFunction(() => document.querySelectorAll(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell")[1]?.classList.contains("jp-mod-active"), null, { timeout: 10_000 });
+    await page.waitForFunction(() => {
+      const view = document.querySelector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer")!.getBoundingClientRect();
+      const cell = document.querySelectorAll(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell")[1]!.getBoundingClientRect();
+      return cell.top < view.bottom && cell.bottom > view.top;
+    }, null, { timeout: 10_000 });
+    await shot("query-panel-default-width");
+
+    // The job's detail at the side bar's default width: plan DAG, operator metrics, timeline.
     await page.locator(`.sluice-job-row[data-job-id="${jobId}"]`).click();
     await page.waitForSelector(".sluice-job-detail .sluice-dag svg");
     const operators = await page.locator(".sluice-job-detail .sluice-dag-node").evaluateAll((nodes) => nodes.map((n) => n.getAttribute("data-operator")));
@@ -195,7 +241,7 @@ describe("Sluice jobs panel and inline progress in JupyterLab", () => {
     for (const j of joins) expect(j).toMatch(/8,000,000 rows · [\d.]+ (ms|s)/);
     const metrics = await page.locator(".sluice-job-detail .sluice-operators tbody tr").allInnerTexts();
     expect(metrics.some((r) => /READ_PARQUET\s+8,000,000\s+\d/.test(r))).toBe(true);
-    await page.waitForSelector(".sluice-job-detail .sluice-timeline svg rect");
+    await page.waitForSelector(".sluice-job-detail .sluice-timeline .sluice-tl-bar");
     await shot("query-panel-detail");
     await page.locator(".sluice-job-detail h3:has-text('Physical plan')").evaluate((h) => h.scrollIntoView());
     await shot("query-panel-physical");
@@ -210,27 +256,59 @@ describe("Sluice jobs panel and inline progress in JupyterLab", () => {
     await plan.waitFor({ timeout: 60_000 });
     expect(await plan.locator(".sluice-plan-tab").allInnerTexts()).toEqual(["logical", "optimized", "physical"]);
     expect(await plan.locator(".sluice-dag-node").evaluateAll((nodes) => nodes.map((n) => n.getAttribute("data-operator")))).toEqual(["SELECT", "SCAN"]);
+    // The scan box says what it reads without hovering: the file's name (not a cut absolute path), the
+    // files kept of all, the filter pushed into it; every line fits its box.
+    const scanNode = plan.locator('.sluice-dag-node[data-operator="SCAN"]');
+    const lines = await scanNode.locator("text").allTextContents();
+    expect(lines.filter((l) => l.startsWith("parquet …/") && l.endsWith("/trips.parquet"))).toHaveLength(1);
+    expect(lines.some((l) => l.includes(trips))).toBe(false);
+    expect(lines).toContain("files 1 of 1 kept");
+    expect(lines.some((l) => l.startsWith("pushed filter") && l.includes("fare"))).toBe(true);
+    const fits = await scanNode.evaluate((g) => {
+      const box = g.querySelector("rect")!.getBoundingClientRect();
+      return Array.from(g.querySelectorAll("text")).every((t) => t.getBoundingClientRect().right <= box.right + 0.5);
+    });
+    expect(fits).toBe(true);
+    await plan.scrollIntoViewIfNeeded();
+    await shot("explain-dag");
     await plan.locator('.sluice-plan-tab[data-variant="physical"]').click();
     expect(await plan.locator(".sluice-plan-body pre").innerText()).toMatch(/PARQUET|READ/i);
   });
 
-  it("cancels a long query from the panel; the cell fails with CancelledError and the next cell runs", { timeout: 180_000 }, async () => {
+  it("follows a new running job from an open detail; cancels it from the panel; the cell fails with CancelledError and the next cell runs", { timeout: 180_000 }, async () => {
     await openNotebook("cancel.ipynb");
     await runCell(0);
     await runCell(1);
-    const row = page.locator('.sluice-job-row[data-status="running"]');
-    await row.waitFor({ timeout: 60_000 });
-    await row.click();
+    // A finished job's detail is open when the long query starts: the detail moves to the running job.
+    const quick = page.locator('.sluice-job-row[data-status="succeeded"]').first();
+    await quick.waitFor({ timeout: 60_000 });
+    const quickId = await quick.getAttribute("data-job-id");
+    await quick.click();
+    await page.waitForSelector(`.sluice-detail-head[data-job-id="${quickId}"]`);
+    await runCell(2);
+    await page.waitForSelector('.sluice-detail-head[data-status="running"]', { timeout: 60_000 });
+    expect(await page.locator(".sluice-detail-head").getAttribute("data-job-id")).not.toBe(quickId);
+    // The physical plan shows while the query runs (DuckDB's EXPLAIN before the profile): estimates until measured.
+    await page.waitForSelector('.sluice-dag-physical[data-live="true"] .sluice-dag-node[data-operator="HASH_JOIN"]', { timeout: 30_000 });
+    // At the default width nothing in the running job's detail spills past the panel's edge.
+    await page.locator(".sluice-timeline .sluice-tl-bar").first().waitFor();
+    const spill = await page.evaluate(() => {
+      const detail = document.querySelector<HTMLElement>(".sluice-job-detail")!;
+      const edge = detail.getBoundingClientRect().right;
+      const bars = Array.from(document.querySelectorAll(".sluice-timeline .sluice-tl-bar, .sluice-timeline .sluice-tl-ticks span")).map((b) => b.getBoundingClientRect().right);
+      return { overflow: detail.scrollWidth - detail.clientWidth, past: bars.filter((r) => r > edge + 0.5).length };
+    });
+    expect(spill).toEqual({ overflow: 0, past: 0 });
     await shot("cancel-running");
     await page.locator(".sluice-cancel").click();
     await page.waitForSelector('.sluice-detail-head[data-status="cancelled"]', { timeout: 30_000 });
     const cancelled = await page.locator(".sluice-detail-head").getAttribute("data-job-id");
     await page.waitForFunction((id) => document.querySelector(".sluice-jobs-status")?.textContent?.includes(`job ${id} cancelled`), cancelled);
-    await page.waitForFunction(() => document.querySelectorAll(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell")[1]?.textContent?.includes("CancelledError"), null, { timeout: 30_000 });
-    expect(await cellOutput(1)).toContain("cancelled");
+    await page.waitForFunction(() => document.querySelectorAll(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell")[2]?.textContent?.includes("CancelledError"), null, { timeout: 30_000 });
+    expect(await cellOutput(2)).toContain("cancelled");
     await page.locator(".sluice-back").click();
-    await runCell(2);
-    await page.waitForFunction(() => document.querySelectorAll(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell")[2]?.querySelector(".jp-OutputArea-output")?.textContent?.includes("43"), null, { timeout: 30_000 });
+    await runCell(3);
+    await page.waitForFunction(() => document.querySelectorAll(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell")[3]?.querySelector(".jp-OutputArea-output")?.textContent?.includes("43"), null, { timeout: 30_000 });
     await shot("cancel-done");
   });
 
@@ -275,18 +353,82 @@ describe("Sluice jobs panel and inline progress in JupyterLab", () => {
     expect(stage).toMatch(/scan\s+10,000 \/ 10,000/);
     await shot("many-jobs");
     await page.locator(".sluice-back").click();
+
+    // Search by description: "small job 99" and "small job 990" … "small job 999".
+    await page.locator(".sluice-jobs-search").fill("small job 99");
+    await page.waitForSelector('#sluice-jobs[data-rows="11"]', { timeout: 10_000 });
+    const found = await page.locator(".sluice-job-row .sluice-job-desc").allInnerTexts();
+    expect(found.sort()).toEqual(["small job 99", ...Array.from({ length: 10 }, (_, i) => `small job 99${i}`)].sort());
+    expect(await layoutProblems()).toEqual([]);
+    await shot("many-search");
+    // The status filter: no job failed.
+    await page.locator(".sluice-jobs-filter").selectOption("failed");
+    await page.waitForSelector('#sluice-jobs[data-rows="0"]');
+    expect(await page.locator(".sluice-empty").innerText()).toBe("No job matches the filter.");
+    await page.locator(".sluice-jobs-filter").selectOption("all");
+    await page.locator(".sluice-jobs-search").fill("");
+    await page.waitForSelector('#sluice-jobs[data-rows="1001"]');
   });
 
-  it("starts over after a kernel restart and shows the new kernel's jobs", { timeout: 180_000 }, async () => {
+  it("keeps the history over a kernel restart, marks the job it cut off lost, and adds the new kernel's jobs", { timeout: 240_000 }, async () => {
+    await runCell(3);
+    const running = page.locator('.sluice-job-row[data-status="running"]');
+    await running.waitFor({ timeout: 60_000 });
+    const cutOff = await running.getAttribute("data-job-id");
+    // Running jobs are pinned on top of the 1,001 finished ones.
+    expect(await page.locator(".sluice-job-row").first().getAttribute("data-job-id")).toBe(cutOff);
     await page.locator('.lm-MenuBar-itemLabel:text-is("Kernel")').click();
     await page.locator('.lm-Menu-itemLabel:text-is("Restart Kernel…")').click();
     await page.locator(".jp-Dialog-button.jp-mod-accept").click();
-    await page.waitForSelector('#sluice-jobs[data-jobs="0"]', { timeout: 60_000 });
+    await page.waitForSelector(`.sluice-job-row[data-job-id="${cutOff}"][data-status="lost"]`, { timeout: 60_000 });
     await page.waitForSelector('#sluice-jobs[data-state="connected"]', { timeout: 60_000 });
+    expect(await page.locator("#sluice-jobs").getAttribute("data-jobs")).toBe("1002");
     await runCell(0);
     await runCell(2);
     await page.waitForSelector('.sluice-job-row[data-status="succeeded"]:has-text("count: SCAN → LIMIT")', { timeout: 60_000 });
-    expect(await page.locator("#sluice-jobs").getAttribute("data-jobs")).toBe("1");
+    expect(await page.locator("#sluice-jobs").getAttribute("data-jobs")).toBe("1003");
+    expect(await page.locator(".sluice-jobs-status").innerText()).toContain("1 lost in a restart");
+    await shot("restart-history");
+
+    // A page reload still shows the jobs of before the restart (kept in the browser), the lost one as lost.
+    await page.reload();
+    await page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").first().waitFor({ timeout: 60_000 });
+    await showPanel();
+    await page.waitForSelector('#sluice-jobs[data-state="connected"]', { timeout: 60_000 });
+    await page.waitForSelector('.sluice-job-row[data-status="succeeded"]:has-text("count: SCAN → LIMIT")', { timeout: 60_000 });
+    await page.locator(".sluice-jobs-filter").selectOption("lost");
+    await page.waitForSelector(`.sluice-job-row[data-job-id="${cutOff}"][data-status="lost"]`, { timeout: 30_000 });
+    await page.locator(".sluice-jobs-filter").selectOption("all");
+  });
+
+  it("nests a pipeline run started in a cell: the run, its ops, the jobs each op ran", { timeout: 240_000 }, async () => {
+    await openNotebook("pipeline.ipynb");
+    await runCell(0);
+    await runCell(1);
+    // The cell has finished when its prompt shows its execution count.
+    await page.waitForFunction(() => /\[\d+\]/.test(document.querySelectorAll(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell")[1]?.querySelector(".jp-InputPrompt")?.textContent ?? ""), null, { timeout: 180_000 });
+    expect(await cellOutput(1)).toContain("succeeded");
+    const run = page.locator('.sluice-job-row[data-depth="0"]:has-text("pipeline panel-demo")');
+    await run.waitFor({ timeout: 30_000 });
+    const runId = await run.getAttribute("data-job-id");
+    // The run is one top-level row; the queries its ops ran are not.
+    const top = await page.locator('.sluice-job-row[data-depth="0"]').evaluateAll((rows) => rows.map((r) => r.getAttribute("data-job-id")));
+    expect(top).toEqual([runId]);
+    // Unfold the run: its ops; unfold an op: the jobs it ran, as children of the run.
+    if ((await run.getAttribute("data-expanded")) !== "true") await run.locator(".sluice-caret").click();
+    const ops = page.locator('.sluice-job-row[data-kind="op"][data-depth="1"]');
+    await ops.first().waitFor();
+    expect(await ops.evaluateAll((rows) => rows.map((r) => r.getAttribute("data-op")))).toEqual(["zones", "top"]);
+    const zones = page.locator('.sluice-job-row[data-op="zones"]');
+    if ((await zones.getAttribute("data-expanded")) !== "true") await zones.click();
+    const inside = page.locator(`.sluice-job-row[data-depth="2"][data-parent-id="${runId}"]`);
+    await inside.first().waitFor({ timeout: 10_000 });
+    expect(await inside.count()).toBeGreaterThan(0);
+    expect(await layoutProblems()).toEqual([]);
+    await shot("pipeline-nested");
+    // Folding the run hides everything inside it.
+    await run.locator(".sluice-caret").click();
+    await page.waitForFunction(() => document.querySelectorAll('.sluice-job-row[data-depth="1"]').length === 0);
   });
 
   it("says so when the notebook's kernel is not a Sluice kernel", { timeout: 120_000 }, async () => {
