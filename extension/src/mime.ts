@@ -4,7 +4,7 @@ import { normalizePlan, operatorTree, pickPlan, renderDag, renderOperators } fro
 import { el, formatCount, formatDuration } from './format';
 import { jobProgress } from './panel';
 import { OperatorMetric } from './protocol';
-import { childText, isIndeterminate, lostAfterMs, OPERATOR_TIME_NOTE, rowsText, stageText, type InlineChild, type InlineProgressData } from '../../src/progress/summary';
+import { childText, hasQueryOperators, isIndeterminate, lostAfterMs, OPERATOR_TIME_NOTE, rowsText, stageText, type InlineChild, type InlineProgressData } from '../../src/progress/summary';
 
 // Renderers for the Sluice MIME types (docs/contracts.md "Display: MIME types"): a job's progress, a collected frame,
 // and a plan. Each output also carries text/html and text/plain for frontends without them.
@@ -102,7 +102,7 @@ export class ProgressRenderer extends JsonRenderer {
       for (const c of children.filter(c => !ids.has(c.parentStageId ?? ''))) stages.appendChild(childLine(c));
       box.appendChild(stages);
     }
-    if (job.operators?.length) {
+    if (job.operators?.length && hasQueryOperators(job)) {
       // A long plan folds away behind its slowest operator, so the cell's result stays in view.
       const pending = job.operators.some(o => o.pending);
       const slowest = job.operators.reduce((a, b) => (b.timeMs > a.timeMs ? b : a));

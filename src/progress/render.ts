@@ -1,7 +1,7 @@
 import type { MimeBundle } from "../host/index.js";
 import type { JobSnapshot } from "./jobs.js";
 import { formatCount, formatDuration } from "./format.js";
-import { OPERATOR_TIME_NOTE, childText, isIndeterminate as indeterminate, rowsText, stageText, type InlineChild, type InlineProgressData } from "./summary.js";
+import { OPERATOR_TIME_NOTE, childText, hasQueryOperators, isIndeterminate as indeterminate, rowsText, stageText, type InlineChild, type InlineProgressData } from "./summary.js";
 
 // The inline progress display of one job: the JSON snapshot for the Sluice renderer, plus HTML and
 // plain text so that nbclient, VS Code, GitHub and `sluice run` outputs show a sensible state
@@ -81,8 +81,10 @@ export function progressText(job: InlineProgressData, now = Date.now()): string 
     for (const child of childrenOf(job, stage.stageId)) lines.push(`    ${childText(child)}`);
   }
   for (const child of childrenOf(job, undefined)) lines.push(`  ${childText(child)}`);
-  const measured = job.operators.some((o) => !o.pending && o.timeMs > 0);
-  for (const op of job.operators)
+  // A run's ops and cells are its stage lines; a query's operators are DuckDB's, timed in CPU time.
+  const operators = hasQueryOperators(job) ? job.operators : [];
+  const measured = operators.some((o) => !o.pending && o.timeMs > 0);
+  for (const op of operators)
     lines.push(`  ${op.name} (${op.id}): ${operatorRows(op)} rows${op.pending ? "" : `, ${formatDuration(op.timeMs)}${measured ? " CPU" : ""}`}`);
   if (measured) lines.push(`  (${OPERATOR_TIME_NOTE})`);
   return lines.join("\n");
@@ -111,7 +113,7 @@ export function progressHtml(job: InlineProgressData, now = Date.now()): string 
     childrenOf(job, stageId).map((c) => `<br><span style="margin-left:${indent}em">${escapeHtml(childText(c))}</span>`).join("");
   if (stages.length > 0 || childrenOf(job, undefined).length > 0)
     html += `<div style="margin-top:4px;color:#555">${stages.map((s) => escapeHtml(stageText(s)) + childLines(s.stageId, 1.5)).join("<br>")}${childLines(undefined, 0)}</div>`;
-  if (job.operators.length > 0) {
+  if (job.operators.length > 0 && hasQueryOperators(job)) {
     const measured = job.operators.some((o) => !o.pending && o.timeMs > 0);
     html += `<table style="margin-top:4px;border-collapse:collapse"><thead><tr><th style="text-align:left;padding-right:12px">operator</th><th style="text-align:right;padding-right:12px">rows</th><th style="text-align:right" title="${OPERATOR_TIME_NOTE}">${measured ? "CPU time" : "time"}</th></tr></thead><tbody>`;
     for (const op of job.operators) {

@@ -1,5 +1,5 @@
 import type { JobSnapshot } from "./jobs.js";
-import { formatCount } from "./format.js";
+import { formatCount, formatDuration } from "./format.js";
 
 // What a job's progress line says, worded for what is known: shared by the kernel's inline text/HTML
 // (render.ts) and the JupyterLab renderer (the extension compiles this file: no Node-only imports here).
@@ -33,7 +33,14 @@ export function rowsText(job: JobSnapshot): string {
 export function stageText(stage: JobSnapshot["stages"][number]): string {
   const state = stage.endedAt !== undefined ? "done" : stage.tasksDone > 0 || stage.tasksTotal === 0 ? "running" : "started";
   const rows = stage.rows > 0 ? `, ${formatCount(stage.rows)} rows` : "";
-  return `${stage.name}: ${formatCount(stage.tasksDone)}/${formatCount(stage.tasksTotal)} ${state}${rows}`;
+  const time = stage.endedAt !== undefined ? ` in ${formatDuration(stage.endedAt - stage.startedAt)}` : "";
+  return `${stage.name}: ${formatCount(stage.tasksDone)}/${formatCount(stage.tasksTotal)} ${state}${rows}${time}`;
+}
+
+/** Whether a job's operators are a query's physical plan (DuckDB's, CPU-timed), not a run's ops or cells, which
+ * its stage lines already show. */
+export function hasQueryOperators(job: JobSnapshot): boolean {
+  return job.kind !== "pipeline" && job.kind !== "notebook";
 }
 
 /** DuckDB's operator timing is CPU time summed over the threads: it can exceed the job's elapsed time. */
