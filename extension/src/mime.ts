@@ -79,7 +79,7 @@ export class ProgressRenderer extends JsonRenderer {
     const elapsed = job.endedAt !== undefined ? job.endedAt - job.startedAt : job.elapsedMs;
     const rate = job.status === 'running' && elapsed > 0 && job.rowsProcessed > 0 ? `${formatCount((job.rowsProcessed * 1000) / elapsed)} rows/s` : '';
     const parts = lost
-      ? [`lost: no word from the kernel since ${new Date(job.shownAt ?? job.startedAt).toLocaleTimeString()} (it restarted or stopped)`, rowsText(job), formatDuration(elapsed)]
+      ? [`lost: no update since ${new Date(job.shownAt ?? job.startedAt).toLocaleTimeString()} (its kernel restarted or stopped, or this page was reloaded: the jobs panel has the live state)`, rowsText(job), formatDuration(elapsed)]
       : [moving ? '' : `${pct.toFixed(0)}%`, rowsText(job), rate, formatDuration(elapsed)];
     box.append(head, track, el('div', 'sluice-progress-stats', parts.filter(Boolean).join(' · ')));
     if (job.error) box.appendChild(el('pre', 'sluice-error', job.error));
