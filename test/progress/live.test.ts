@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AssetStore, CancelledError, col, fnOp, fromRecords, pipeline, runPipeline, type LazyFrame } from "../../src/index.js";
-import { PROGRESS_MIME, ProgressPublisher, TICK_MS, isIndeterminate, onProgress, requestCancel, type InlineProgressData } from "../../src/progress/index.js";
+import { PROGRESS_MIME, ProgressPublisher, TICK_MS, isIndeterminate, lostAfterMs, onProgress, requestCancel, type InlineProgressData } from "../../src/progress/index.js";
 import { LocalHost } from "./local-host.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -124,5 +124,23 @@ describe("live inline progress of real jobs", () => {
     expect((last.data[PROGRESS_MIME] as InlineProgressData).status).toBe("succeeded");
     expect((last.data[PROGRESS_MIME] as InlineProgressData).children).toBeUndefined();
     expect(new Set(host.displays.filter((d) => d.data[PROGRESS_MIME]).map((d) => d.displayId)).size).toBe(1);
+  });
+});
+
+describe("lost jobs", () => {
+  it("a running display that ticks can be taken for lost after a silence; a finished one, or one that does not tick, never", async () => {
+    const host = new LocalHost();
+    publisher = new ProgressPublisher(host).start();
+    const query = fromRecords([{ a: 1 }]).collect();
+    await query;
+    await until(() => host.displays.length > 0);
+    host.endCell();
+    const data = host.displays.at(-1)!.data[PROGRESS_MIME] as InlineProgressData;
+    expect(data.status).toBe("succeeded");
+    expect(data.refreshMs).toBeUndefined();
+    expect(lostAfterMs(data)).toBeUndefined();
+    // What a running job's display carries while its kernel ticks it, and after its cell ended (no more ticks).
+    expect(lostAfterMs({ ...data, status: "running", refreshMs: TICK_MS })).toBeGreaterThanOrEqual(10 * TICK_MS);
+    expect(lostAfterMs({ ...data, status: "running" })).toBeUndefined();
   });
 });
