@@ -4,7 +4,6 @@
 // classes), so a light command does not load the pipeline runner to print an error.
 import { CommanderError } from "commander";
 import { EXIT, SluiceError } from "../errors.js";
-import { StoreError } from "../store/errors.js";
 
 /** --verbose anywhere before `--`, or SLUICE_DEBUG set to anything but "" or "0". */
 export function verbose(argv: readonly string[] = process.argv): boolean {
@@ -13,9 +12,6 @@ export function verbose(argv: readonly string[] = process.argv): boolean {
   const end = argv.indexOf("--");
   return (end < 0 ? argv : argv.slice(0, end)).includes("--verbose");
 }
-
-/** Store errors that describe the user's input rather than a damaged store (names, so the store area can add classes freely). */
-const STORE_USAGE = new Set(["StoreLocationError", "InvalidAssetKeyError", "AssetNotFoundError", "InvalidStoreArgumentError", "InvalidMetadataError", "UnsupportedAssetDataError"]);
 
 /** Typed errors of modules that do not extend SluiceError (kernelspecs, JupyterLab, the notebook context). */
 const OTHER_TYPED: Record<string, number> = { KernelspecError: EXIT.failed, LabError: EXIT.failed, ContextError: EXIT.failed };
@@ -54,7 +50,6 @@ export function describeFailure(error: unknown): Failure {
     const own = (error as { exitCode?: unknown; hint?: unknown });
     const hint = typeof own.hint === "string" ? own.hint : undefined;
     if (typeof own.exitCode === "number" && /Error$/.test(error.name) && error.name !== "Error") return { exitCode: own.exitCode, message: error.message, hint, expected: true };
-    if (error instanceof StoreError) return { exitCode: STORE_USAGE.has(error.name) ? EXIT.usage : EXIT.failed, message: error.message, hint, expected: true };
     if (error.name in OTHER_TYPED) return { exitCode: OTHER_TYPED[error.name]!, message: error.message, hint, expected: true };
     const errno = error as Errno;
     if (typeof errno.code === "string" && typeof errno.syscall === "string" && errno.code in ERRNO_TEXT) {

@@ -1,17 +1,23 @@
 // Typed errors of the asset store. Each message names the asset (and version) and what to do.
+import { EXIT, SluiceError } from "../errors.js";
 
-export class StoreError extends Error {
+/** A store failure (exit 1: a damaged or unwritable store); the classes that describe bad input say exit 2. */
+export class StoreError extends SluiceError {
+  static override readonly exitCode: number = EXIT.failed;
   constructor(message: string) {
     super(message);
-    this.name = new.target.name;
   }
 }
 
 /** An asset key that is malformed or would escape the store's data folder. */
-export class InvalidAssetKeyError extends StoreError {}
+export class InvalidAssetKeyError extends StoreError {
+  static override readonly exitCode: number = EXIT.usage;
+}
 
 /** No materialization recorded for the key (and partition). */
-export class AssetNotFoundError extends StoreError {}
+export class AssetNotFoundError extends StoreError {
+  static override readonly exitCode: number = EXIT.usage;
+}
 
 /** The catalog records a version whose data file is gone from disk. */
 export class AssetDataMissingError extends StoreError {
@@ -40,13 +46,18 @@ export class AssetDataCorruptError extends StoreError {
 }
 
 /** Custom metadata with an unknown type or a value that does not fit its type. */
-export class InvalidMetadataError extends StoreError {}
+export class InvalidMetadataError extends StoreError {
+  static override readonly exitCode: number = EXIT.usage;
+}
 
 /** Data handed to the store that it cannot write as a table. */
-export class UnsupportedAssetDataError extends StoreError {}
+export class UnsupportedAssetDataError extends StoreError {
+  static override readonly exitCode: number = EXIT.usage;
+}
 
 /** SLUICE_STORE / --store names something that is not a folder (or a folder that cannot be created). */
 export class StoreLocationError extends StoreError {
+  static override readonly exitCode: number = EXIT.usage;
   constructor(
     readonly root: string,
     readonly reason: string,
@@ -96,4 +107,6 @@ export class StoreReadOnlyError extends StoreError {
 }
 
 /** A store option or argument out of range (gc keepLast, history limit, SLUICE_RUN_LEASE_MS...). */
-export class InvalidStoreArgumentError extends StoreError {}
+export class InvalidStoreArgumentError extends StoreError {
+  static override readonly exitCode: number = EXIT.usage;
+}
