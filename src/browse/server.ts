@@ -1,5 +1,5 @@
 // The kernel side of the JupyterLab Runs and Assets views: serves comm target `sluice.store`
-// (messages in comm.ts). Each request opens the store, reads the catalog and closes it again, so a
+// (messages in comm.ts). Each request opens the store read-only, reads the catalog and closes it, so a
 // view never holds the catalog open between looks and always sees the newest commits. A store
 // that does not exist yet is reported as such, not created. Everything travels over the comm,
 // executed notebooks included: the store folder is usually outside the folder JupyterLab serves.
@@ -102,7 +102,8 @@ export function answer(root: string, request: StoreRequest): StoreReply {
         throw new StoreBrowseError(`there is no asset store at ${root}; run a pipeline first (\`npm start\`), or start JupyterLab with SLUICE_STORE set to the store's folder.`);
     }
   }
-  const store = new AssetStore(root);
+  // Read-only: a view never writes, and a store on a read-only disk can still be looked at.
+  const store = new AssetStore(root, { readOnly: true });
   try {
     switch (request.type) {
       case "runs": {
