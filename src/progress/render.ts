@@ -52,6 +52,13 @@ function childrenOf(job: InlineProgressData, stageId: string | undefined): Inlin
   return (job.children ?? []).filter((c) => (stageId === undefined ? !shown.has(c.parentStageId ?? "") : c.parentStageId === stageId));
 }
 
+/** The physical plan of a running query in one line (its operators are measured when it ends). */
+function pendingPlanText(job: JobSnapshot): string {
+  const names = job.operators.map((o) => o.name);
+  const shown = names.length <= 8 ? names : [...names.slice(0, 7), `… ${names.length - 7} more`];
+  return `physical plan: ${shown.join(" ← ")} (${job.status === "running" ? "rows and time when it ends" : "not measured: the query did not finish"})`;
+}
+
 function operatorRows(op: JobSnapshot["operators"][number]): string {
   if (op.pending) return op.estimatedRows !== undefined ? `~${formatCount(op.estimatedRows)} est.` : "…";
   return formatCount(op.rows);
@@ -84,8 +91,8 @@ export function progressText(job: InlineProgressData, now = Date.now()): string 
   // A run's ops and cells are its stage lines; a query's operators are DuckDB's, timed in CPU time.
   const operators = hasQueryOperators(job) ? job.operators : [];
   const measured = operators.some((o) => !o.pending && o.timeMs > 0);
-  for (const op of operators)
-    lines.push(`  ${op.name} (${op.id}): ${operatorRows(op)} rows${op.pending ? "" : `, ${formatDuration(op.timeMs)}${measured ? " CPU" : ""}`}`);
+  if (operators.some((o) => o.pending)) lines.push(`  ${pendingPlanText(job)}`);
+  else for (const op of operators) lines.push(`  ${op.name} (${op.id}): ${formatCount(op.rows)} rows, ${formatDuration(op.timeMs)}${measured ? " CPU" : ""}`);
   if (measured) lines.push(`  (${OPERATOR_TIME_NOTE})`);
   return lines.join("\n");
 }
@@ -113,7 +120,8 @@ export function progressHtml(job: InlineProgressData, now = Date.now()): string 
     childrenOf(job, stageId).map((c) => `<br><span style="margin-left:${indent}em">${escapeHtml(childText(c))}</span>`).join("");
   if (stages.length > 0 || childrenOf(job, undefined).length > 0)
     html += `<div style="margin-top:4px;color:#555">${stages.map((s) => escapeHtml(stageText(s)) + childLines(s.stageId, 1.5)).join("<br>")}${childLines(undefined, 0)}</div>`;
-  if (job.operators.length > 0 && hasQueryOperators(job)) {
+  if (job.operators.some((o) => o.pending) && hasQueryOperators(job)) html += `<div style="margin-top:4px;color:#555">${escapeHtml(pendingPlanText(job))}</div>`;
+  else if (job.operators.length > 0 && hasQueryOperators(job)) {
     const measured = job.operators.some((o) => !o.pending && o.timeMs > 0);
     html += `<table style="margin-top:4px;border-collapse:collapse"><thead><tr><th style="text-align:left;padding-right:12px">operator</th><th style="text-align:right;padding-right:12px">rows</th><th style="text-align:right" title="${OPERATOR_TIME_NOTE}">${measured ? "CPU time" : "time"}</th></tr></thead><tbody>`;
     for (const op of job.operators) {
