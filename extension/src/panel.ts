@@ -446,6 +446,10 @@ export class JobsPanel extends Widget {
   private renderDetail(job: PanelJob, byId: Map<string, PanelJob>): void {
     const now = Date.now();
     const scroll = this.detail.scrollTop;
+    // The DAGs scroll sideways in a narrow panel: a redraw (every second while the job runs) keeps where
+    // the user scrolled them; a job shown for the first time starts with the plan's root in view.
+    const sameJob = this.detail.dataset.jobId === job.jobId;
+    const dagScroll = sameJob ? [...this.detail.querySelectorAll<HTMLElement>('.sluice-dag')].map(d => d.scrollLeft) : [];
     const parts: HTMLElement[] = [];
     const bar = el('div', 'sluice-detail-bar');
     const back = el('button', 'jp-Button sluice-back', '← all jobs');
@@ -531,7 +535,12 @@ export class JobsPanel extends Widget {
     parts.push(el('h3', undefined, 'Timeline'));
     parts.push(renderTimeline(job, now));
     this.detail.replaceChildren(...parts);
-    this.detail.scrollTop = scroll;
+    this.detail.dataset.jobId = job.jobId;
+    this.detail.scrollTop = sameJob ? scroll : 0;
+    this.detail.querySelectorAll<HTMLElement>('.sluice-dag').forEach((dag, i) => {
+      if (sameJob && dagScroll[i] !== undefined) dag.scrollLeft = dagScroll[i];
+      else centerRoot(dag);
+    });
   }
 
   private renderChildren(children: PanelJob[], now: number): HTMLElement {
@@ -587,4 +596,13 @@ export class JobsPanel extends Widget {
     if (shown.length < job.stages.length) box.appendChild(el('div', 'sluice-muted', `the last ${STAGE_ROWS} of ${formatCount(job.stages.length)} stages`));
     return box;
   }
+}
+
+/** Scrolls a DAG that is wider than its box so that its root (the top box) is in the middle. */
+function centerRoot(dag: HTMLElement): void {
+  const root = dag.querySelector('.sluice-dag-node');
+  if (!root || dag.scrollWidth <= dag.clientWidth) return;
+  const box = root.getBoundingClientRect();
+  const view = dag.getBoundingClientRect();
+  dag.scrollLeft += box.left + box.width / 2 - (view.left + view.width / 2);
 }
