@@ -230,6 +230,9 @@ export async function executeNotebook(input: string | Notebook, options: Execute
     throw e;
   }
 
+  // As nbclient does: the kernel's own language_info (JupyterLab copies it in when the notebook
+  // connects, and any difference would open the executed notebook as modified).
+  if (Object.keys(kernel.languageInfo).length) nb.metadata.language_info = { ...(kernel.languageInfo as { name?: string }) };
   try {
     if (server) {
       // A remote kernel's environment is the server's: hand ours over with silent statements.

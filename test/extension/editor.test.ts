@@ -3,15 +3,18 @@
 // or canvas, no fallback text); the first Tab on a fresh kernel pops a completion list with `groupBy`
 // (JupyterLab drops slow completion replies, so a popup after one Tab is the proof the reply was fast);
 // a library error's traceback shows the cell as In [n] and no library-internal frames.
-import { mkdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { installTempKernelspec, type TempKernelspec } from "../helpers/kernelspec.js";
 import { artifacts, launchBrowser, notebookJson, repo, startLab, type Lab } from "./lab.js";
 
 let lab: Lab;
 let browser: Browser;
 let page: Page;
+let spec: TempKernelspec;
 
 const cells = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell";
 
@@ -22,7 +25,9 @@ async function shot(name: string): Promise<void> {
 
 /** Opens a notebook and waits until its cells are shown and its kernel is idle. */
 async function openNotebook(name: string): Promise<void> {
-  await page.goto(lab.url(`/lab/tree/${name}`));
+  // ?reset: only this notebook, not every tab an earlier test left open (restoring them all on a busy
+  // machine kept the page moving for half a minute).
+  await page.goto(lab.url(`/lab/tree/${name}?reset`));
   await page.locator(cells).first().waitFor({ timeout: 60_000 });
   await kernelIdle();
 }
@@ -74,6 +79,11 @@ beforeAll(async () => {
     "complete.ipynb": notebookJson([`import { sql } from "sluice";\nconst df = await sql\`select range as i, range % 3 as g from range(10)\`;`, "", `df.select("nope")`]),
     "hourly-stats.ipynb": readFileSync(join(repo, "notebooks", "clickstream", "hourly-stats.ipynb"), "utf8"),
   });
+  // A notebook executed by `sluice run` (outside JupyterLab), then opened in it.
+  spec = installTempKernelspec();
+  const executed = join(lab.root, "plot-run.ipynb");
+  writeFileSync(executed, notebookJson([`import { fromRecords } from "sluice";\nconst df = await fromRecords([{ k: "x", n: 4 }, { k: "y", n: 1 }]);`, `await df.plot.bar({ x: "k", y: "n", title: "Saved chart" })`]));
+  execFileSync(process.execPath, [join(repo, "bin", "sluice.js"), "run", executed, join(lab.root, "plot-run.out.ipynb"), "--no-progress"], { env: { ...process.env, ...spec.env }, cwd: lab.root, stdio: "pipe" });
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
 }, 180_000);
@@ -85,6 +95,7 @@ beforeEach(({ onTestFailed, task }) => {
 afterAll(async () => {
   await browser?.close();
   await lab?.stop();
+  spec?.cleanup();
 });
 
 describe("editing in JupyterLab", () => {
@@ -100,6 +111,18 @@ describe("editing in JupyterLab", () => {
     const marks = await out.locator(".jp-RenderedVegaLite .mark-rect path, .jp-RenderedVegaLite canvas").count();
     expect(marks).toBeGreaterThan(0);
     await shot("chart");
+  });
+
+  it("draws the chart of a notebook executed by sluice run and opened afterwards", { timeout: 240_000 }, async () => {
+    await openNotebook("plot-run.out.ipynb");
+    const out = output(1);
+    await out.locator(".jp-RenderedVegaLite svg, .jp-RenderedVegaLite canvas").first().waitFor({ timeout: 60_000 });
+    expect(await out.innerText()).not.toMatch(/open in JupyterLab|<Chart/);
+    await shot("chart-executed");
+    // sluice run saved the kernel's own language_info, as JupyterLab would on connecting. (The notebook
+    // still opens modified: JupyterLab's Vega renderer adds a PNG of each chart to its output.)
+    const saved = JSON.parse(readFileSync(join(lab.root, "plot-run.out.ipynb"), "utf8"));
+    expect(saved.metadata.language_info).toMatchObject({ name: "typescript", codemirror_mode: "typescript", pygments_lexer: "typescript" });
   });
 
   it("pops a completion list with groupBy on the first Tab of a fresh kernel, in JupyterLab's time limit", { timeout: 240_000 }, async () => {
