@@ -94,7 +94,7 @@ describe("runners leave nothing in TMPDIR", () => {
     const saved = process.env.TMPDIR;
     process.env.TMPDIR = tmp; // os.tmpdir() reads it at each call
     try {
-      const nb = notebook(["const { writeFileSync } = await import('node:fs'); writeFileSync(require('node:os').tmpdir() + '/scratch.txt', 'x'); 6 * 7"], { name: "sluice", language: "typescript" });
+      const nb = writeNotebook(dir, "library.ipynb", notebook(["const { writeFileSync } = await import('node:fs'); writeFileSync(require('node:os').tmpdir() + '/scratch.txt', 'x'); 6 * 7"], { name: "sluice", language: "typescript" }));
       const { summary } = await executeNotebook(nb, { kernelSpecDirs: [jupyterPath], cwd: dir });
       expect(summary.status).toBe("succeeded");
       expect(readdirSync(tmp)).toEqual([]);
