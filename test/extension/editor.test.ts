@@ -77,6 +77,9 @@ beforeAll(async () => {
     ]),
     // No cell spells the method's name: only the kernel can offer it.
     "complete.ipynb": notebookJson([`import { sql } from "sluice";\nconst df = await sql\`select range as i, range % 3 as g from range(10)\`;`, "", `df.select("nope")`]),
+    "dates.ipynb": notebookJson([
+      `import { sql } from "sluice";\nawait (await sql\`select DATE '2024-03-01' as day, TIMESTAMP '2024-03-01 09:30:00' as at, 'a rather long text value that would take the room' as note from range(3)\`).collect()`,
+    ]),
     "hourly-stats.ipynb": readFileSync(join(repo, "notebooks", "clickstream", "hourly-stats.ipynb"), "utf8"),
   });
   // A notebook executed by `sluice run` (outside JupyterLab), then opened in it.
@@ -153,6 +156,18 @@ describe("editing in JupyterLab", () => {
     expect(text).toContain(`In [${count}]:1:`);
     expect(text).not.toMatch(/dist\/|node:internal|cell-\d+\.ts/);
     await shot("traceback");
+  });
+
+  it("shows DATE and TIMESTAMP cells as DuckDB prints them, on one line", { timeout: 240_000 }, async () => {
+    await openNotebook("dates.ipynb");
+    await runCell(0);
+    const table = output(0).locator("table.sluice-frame");
+    await table.waitFor({ timeout: 60_000 });
+    const temporal = table.locator("td.sluice-temporal");
+    expect(await temporal.allInnerTexts()).toEqual(["2024-03-01", "2024-03-01 09:30:00", "2024-03-01", "2024-03-01 09:30:00", "2024-03-01", "2024-03-01 09:30:00"]);
+    expect(await temporal.first().evaluate((td) => getComputedStyle(td).whiteSpace)).toBe("nowrap");
+    expect(await table.innerText()).not.toMatch(/T\d\d:\d\d|\.000Z/);
+    await shot("dates");
   });
 
   it("opens an example notebook without marking it modified", { timeout: 240_000 }, async () => {
