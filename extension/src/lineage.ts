@@ -1,13 +1,14 @@
 import type { AssetDetail } from '../../src/browse/comm';
 import { h, s } from './storeui';
 
-// An asset's lineage as an SVG graph: what it was computed from on the left (by depth), the asset in
-// the middle, what uses it on the right; edges input → asset. Clicking a node opens that asset.
+// An asset's lineage as an SVG graph, top to bottom: what it was computed from above (by depth), the
+// asset, what uses it below; edges input → asset. Levels stack vertically, so a long chain stays as
+// wide as its widest level. Clicking a node opens that asset.
 
 const BOX_W = 210;
 const BOX_H = 30;
-const GAP_X = 70;
-const GAP_Y = 14;
+const GAP_X = 24;
+const GAP_Y = 34;
 const PAD = 10;
 
 function clip(text: string, max = 30): string {
@@ -19,18 +20,18 @@ export function renderLineage(asset: AssetDetail, onOpen?: (key: string) => void
   const column = new Map<string, number>([[asset.key, 0]]);
   for (const n of upstream) column.set(n.key, -n.depth);
   for (const n of downstream) if (!column.has(n.key)) column.set(n.key, n.depth);
-  const cols = [...new Set(column.values())].sort((a, b) => a - b);
-  const byCol = new Map<number, string[]>();
-  for (const [key, c] of column) byCol.set(c, [...(byCol.get(c) ?? []), key]);
-  for (const keys of byCol.values()) keys.sort();
-  const rows = Math.max(...[...byCol.values()].map((k) => k.length));
-  const width = PAD * 2 + cols.length * BOX_W + (cols.length - 1) * GAP_X;
-  const height = PAD * 2 + rows * BOX_H + (rows - 1) * GAP_Y;
+  const levels = [...new Set(column.values())].sort((a, b) => a - b);
+  const byLevel = new Map<number, string[]>();
+  for (const [key, c] of column) byLevel.set(c, [...(byLevel.get(c) ?? []), key]);
+  for (const keys of byLevel.values()) keys.sort();
+  const across = Math.max(...[...byLevel.values()].map((k) => k.length));
+  const width = PAD * 2 + across * BOX_W + (across - 1) * GAP_X;
+  const height = PAD * 2 + levels.length * BOX_H + (levels.length - 1) * GAP_Y;
   const pos = new Map<string, { x: number; y: number }>();
-  cols.forEach((c, i) => {
-    const keys = byCol.get(c)!;
-    const offset = ((rows - keys.length) * (BOX_H + GAP_Y)) / 2;
-    keys.forEach((key, j) => pos.set(key, { x: PAD + i * (BOX_W + GAP_X), y: PAD + offset + j * (BOX_H + GAP_Y) }));
+  levels.forEach((level, i) => {
+    const keys = byLevel.get(level)!;
+    const offset = ((across - keys.length) * (BOX_W + GAP_X)) / 2;
+    keys.forEach((key, j) => pos.set(key, { x: PAD + offset + j * (BOX_W + GAP_X), y: PAD + i * (BOX_H + GAP_Y) }));
   });
 
   const svg = s('svg', { width, height, viewBox: `0 0 ${width} ${height}`, class: 'sluice-lineage-svg', role: 'img' });
@@ -45,12 +46,12 @@ export function renderLineage(asset: AssetDetail, onOpen?: (key: string) => void
     const a = pos.get(e.from);
     const b = pos.get(e.to);
     if (!a || !b) continue;
-    const x1 = a.x + BOX_W;
-    const y1 = a.y + BOX_H / 2;
-    const x2 = b.x;
-    const y2 = b.y + BOX_H / 2;
-    const mid = (x1 + x2) / 2;
-    const path = s('path', { d: `M ${x1} ${y1} C ${mid} ${y1}, ${mid} ${y2}, ${x2 - 2} ${y2}`, class: 'sluice-lineage-edge', 'marker-end': 'url(#sluice-lineage-arrow)' });
+    const x1 = a.x + BOX_W / 2;
+    const y1 = a.y + BOX_H;
+    const x2 = b.x + BOX_W / 2;
+    const y2 = b.y;
+    const mid = (y1 + y2) / 2;
+    const path = s('path', { d: `M ${x1} ${y1} C ${x1} ${mid}, ${x2} ${mid}, ${x2} ${y2 - 2}`, class: 'sluice-lineage-edge', 'marker-end': 'url(#sluice-lineage-arrow)' });
     path.dataset.from = e.from;
     path.dataset.to = e.to;
     svg.append(path);

@@ -183,6 +183,7 @@ beforeAll(async () => {
   // The Jupyter server (and so every kernel it starts) opens the example store.
   process.env.SLUICE_STORE = storeRoot;
   // One after the other: on a loaded machine JupyterLab must start within the harness's minute.
+  if (SCREENSHOTS) await writeTrips(work);
   lab = await startLab({ ...(SCREENSHOTS ? { "query.ipynb": queryNotebook(work) } : {}) });
   browser = await launchBrowser();
   await buildStore();
@@ -202,13 +203,24 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-/** A notebook whose second cell runs a few seconds of DuckDB work (for the jobs-panel screenshot). */
+/** A notebook whose second cell runs long enough to be seen running (for the jobs-panel screenshot). */
 function queryNotebook(dir: string): string {
-  const events = join(dir, "store", "raw", "clickstream", "events");
+  const trips = join(dir, "trips.parquet");
   return notebookJson([
-    `import { scan, col, count } from "sluice";\nconst events = await scan.parquet(${JSON.stringify(events)}, { hive: true });`,
-    `const big = events.join(events.select("visitor_id", "url").limit(400), { on: "visitor_id" });\nawait big.groupBy("customer", "url").agg(count().as("views"), col("visitor_id").nUnique().as("visitors")).sort("views", { descending: true }).collect()`,
+    `import { scan, col, count } from "sluice";\nconst trips = await scan.parquet(${JSON.stringify(trips)});`,
+    // Each of 8 million rows meets the 100 rows of its zone in a 20,000-row sample: 800 million join rows.
+    `await trips.join(trips.limit(20000).select("zone", col("fare").as("other")), { on: "zone" }).groupBy("zone").agg(count().as("pairs"), col("other").mean().as("mean_other")).sort("zone").collect()`,
   ]);
+}
+
+async function writeTrips(dir: string): Promise<void> {
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const db = await DuckDBInstance.create(":memory:");
+  const conn = await db.connect();
+  const path = join(dir, "trips.parquet").replaceAll("'", "''");
+  await conn.run(`COPY (SELECT i, (i * 7919) % 200 AS zone, ((i * 31337) % 5000) / 100.0 AS fare FROM range(8000000) t(i)) TO '${path}' (FORMAT parquet, ROW_GROUP_SIZE 100000)`);
+  conn.closeSync();
+  db.closeSync();
 }
 
 describe("the example notebooks in JupyterLab", () => {
@@ -366,10 +378,12 @@ describe("the Runs and Assets views", () => {
     expect(nodes).toEqual(expect.arrayContaining(["batch_etl/transformed", "batch_etl/revenue_by_day", "batch_etl/revenue_by_country"]));
     const edges = await detail.locator(".sluice-lineage-edge").evaluateAll((e) => e.map((p) => `${(p as SVGElement).dataset.from}→${(p as SVGElement).dataset.to}`));
     expect(new Set(edges)).toEqual(new Set(lineage.edges.map((e) => `${e.from}→${e.to}`)));
-    // Upstream left of the asset, downstream right of it.
-    const x = async (key: string) => (await detail.locator(`.sluice-lineage-node[data-key="${key}"] rect`).boundingBox())!.x;
-    expect(await x("batch_etl/transformed")).toBeLessThan(await x("batch_etl/loaded"));
-    expect(await x("batch_etl/revenue_by_day")).toBeGreaterThan(await x("batch_etl/loaded"));
+    // Upstream above the asset, downstream below it, the whole graph as wide as the pane.
+    const y = async (key: string) => (await detail.locator(`.sluice-lineage-node[data-key="${key}"] rect`).boundingBox())!.y;
+    expect(await y("batch_etl/transformed")).toBeLessThan(await y("batch_etl/loaded"));
+    expect(await y("batch_etl/revenue_by_day")).toBeGreaterThan(await y("batch_etl/loaded"));
+    const fits = await detail.locator(".sluice-lineage").evaluate((box) => box.scrollWidth <= box.clientWidth + 1);
+    expect(fits).toBe(true);
     const history = await detail.locator(".sluice-asset-history tbody tr").count();
     expect(history).toBe(store.history("batch_etl/loaded").length);
 
@@ -389,19 +403,34 @@ describe("the Runs and Assets views", () => {
     expect(await stats.locator(".sluice-lineage-node").count()).toBeGreaterThanOrEqual(3);
     await view.locator('.sluice-browse-item[data-key="batch_etl/loaded"]').click();
     await detail.waitFor({ timeout: 30_000 });
-    await detail.locator(".sluice-lineage").scrollIntoViewIfNeeded();
+    await detail.locator(".sluice-lineage-title").evaluate((title) => title.scrollIntoView({ block: "start" }));
     await shot("assets-lineage", SCREENSHOTS ? docs : artifacts);
   });
 
-  it.runIf(SCREENSHOTS)("screenshot: the jobs panel during a query", { timeout: 180_000 }, async () => {
+  it.runIf(SCREENSHOTS)("screenshot: the jobs panel during a query", { timeout: 240_000 }, async () => {
     await closeNotebookSessions();
     await openNotebook("query.ipynb");
+    // The file browser out of the way, the jobs panel open and wider.
+    const files = page.locator('.jp-SideBar.jp-mod-left .lm-TabBar-tab[title^="File Browser"]');
+    if (await page.locator("#filebrowser").isVisible()) await files.click();
     const panel = page.locator("#sluice-jobs");
     if (!(await panel.isVisible())) await page.locator('.jp-SideBar.jp-mod-right .lm-TabBar-tab[title="Sluice jobs"]').click();
+    await panel.waitFor({ state: "visible" });
+    const handle = page.locator("#jp-main-split-panel > .lm-SplitPanel-handle:not(.lm-mod-hidden)").last();
+    const box = (await handle.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x - 240, box.y + box.height / 2, { steps: 8 });
+    await page.mouse.up();
     await runAll("query.ipynb");
-    await page.locator('.sluice-job-row[data-status="running"]').first().waitFor({ timeout: 60_000 });
-    await page.waitForTimeout(1500);
-    await shot("jobs-panel-running", docs);
+    const running = page.locator('.sluice-job-row[data-status="running"]').first();
+    await running.waitFor({ timeout: 60_000 });
+    // Its detail while it runs (inline progress beside it), then cancel it from there: the kernel keeps its state.
+    await running.click();
+    await page.waitForTimeout(2500);
+    await shot("jobs-panel-running-detail", docs);
+    const cancel = page.locator(".sluice-cancel");
+    if (await cancel.isVisible()) await cancel.click();
     await waitForAllCells("query.ipynb");
   });
 });
