@@ -321,16 +321,17 @@ describe("Sluice jobs panel and inline progress in JupyterLab", () => {
     // The other notebook's tab: the panel switches to that kernel's jobs.
     // (Tried again if the restored layout took the focus back while it settled: by its tab, then by opening
     // it from the file browser, which activates the open document.)
-    for (let attempt = 0; attempt < 8; attempt++) {
+    for (let attempt = 0; attempt < 10; attempt++) {
       if (attempt % 2 === 0) await page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab:has-text("query.ipynb")').click();
       else await page.locator('.jp-DirListing-item:has-text("query.ipynb")').dblclick({ timeout: 5000 }).catch(() => undefined);
       const switched = await page
-        .waitForFunction(() => document.querySelector(".sluice-jobs-status")?.textContent?.startsWith("query.ipynb · connected"), null, { timeout: 5000 })
+        .waitForFunction(() => document.querySelector(".sluice-jobs-status")?.textContent?.startsWith("query.ipynb · connected"), null, { timeout: 10_000 })
         .then(() => true)
         .catch(() => false);
       if (switched) break;
     }
-    await page.waitForSelector('.sluice-job-row[data-status="succeeded"]', { timeout: 60_000 });
+    await page.waitForFunction(() => document.querySelector(".sluice-jobs-status")?.textContent?.startsWith("query.ipynb · connected"), null, { timeout: 30_000 });
+    await page.waitForSelector('.sluice-job-row[data-status="succeeded"]:has-text("collect:")', { timeout: 60_000 });
     expect(await page.locator('.sluice-job-row[data-status="cancelled"]').count()).toBe(0);
     expect(await page.locator(".sluice-jobs-status").innerText()).toContain("query.ipynb");
     await shot("reload");
