@@ -63,7 +63,8 @@ export function renderGantt(ops: OpRunItem[], runStart: number, runEnd: number |
     const from = op.startedAt! - t0;
     const to = (op.endedAt ?? end) - t0;
     const bar = h('div', `sluice-gantt-bar sluice-bar-${op.status}`);
-    bar.style.left = pct(from);
+    // An instant node at the very end still gets its 2 px inside the track.
+    bar.style.left = `min(${pct(from)}, calc(100% - 2px))`;
     bar.style.width = `max(2px, ${pct(Math.max(0, to - from))})`;
     bar.title = `${op.nodeId}\n${op.status}${op.reason ? ` (${op.reason})` : ''}\n${duration(to - from)} from ${duration(from)}${op.attempts > 1 ? `\n${op.attempts} attempts` : ''}`;
     track.append(bar);
