@@ -156,8 +156,11 @@ async function savedCells(path: string): Promise<CellView[]> {
     }
   };
   const before = (await read()).last_modified;
-  await page.keyboard.press("Escape");
-  await page.keyboard.press("Control+s");
+  const save = page.locator(`${active} .jp-Toolbar [data-command="docmanager:save"]`).first();
+  if (await save.isVisible()) await save.click();
+  else (await page.keyboard.press("Escape"), await page.keyboard.press("Control+s"));
+  // Saved when the tab is no longer marked dirty and the file changed (an earlier autosave does not count).
+  await page.waitForFunction(() => !document.querySelector(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current.jp-mod-dirty"), null, { timeout: 30_000 });
   let saved = await read();
   for (let i = 0; i < 150 && saved.last_modified === before; i++) {
     await new Promise((r) => setTimeout(r, 200));
@@ -245,6 +248,8 @@ describe("the example notebooks in JupyterLab", () => {
         const outputs = domCells.nth(cell.index).locator(".jp-OutputArea");
         const text = (await outputs.count()) ? await outputs.innerText() : "";
         expect(text, `cell ${cell.index} of ${path} shows the chart fallback text`).not.toMatch(/open in JupyterLab to see the chart|points; open in/);
+        // A cell that plots must have left a chart in the notebook.
+        if (/\.plot\.\w+\(/.test(cell.source)) expect(cell.charts, `cell ${cell.index} of ${path} plots`).toBeGreaterThan(0);
         if (cell.charts > 0) {
           // The vega renderer draws asynchronously: each chart output becomes an SVG or a canvas.
           const drawn = outputs.locator(".jp-OutputArea-output").filter({ has: page.locator("svg.marks, canvas") });
