@@ -13,3 +13,12 @@ export function sluiceKernelPids(marker: string): string[] {
       }
     });
 }
+
+/** A running process: exists and is not a zombie waiting to be reaped (its parent was killed). */
+export function isRunning(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "")[0] !== "Z";
+  } catch {
+    return false;
+  }
+}

@@ -1,12 +1,12 @@
 // Runners remove every temp folder they made (connection files with their HMAC key, the kernel's
 // TMPDIR, pipeline notebook folders): after Ctrl-C, SIGTERM and a kernel that fails to start, as
 // after a normal run. Each test runs with a private TMPDIR and expects it empty afterwards.
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bin, installSluiceKernel, notebook, waitFor, writeNotebook } from "./helpers.js";
+import { installSluiceKernel, notebook, startSluice, waitFor, writeNotebook } from "./helpers.js";
+import { isRunning } from "../helpers/processes.js";
 
 let dir: string;
 let jupyterPath: string;
@@ -19,14 +19,6 @@ afterAll(() => {
   rmSync(join(jupyterPath, "..", ".."), { recursive: true, force: true });
 });
 
-function running(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "")[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
-
 function privateTmp(name: string): string {
   const tmp = join(dir, name);
   mkdirSync(tmp);
@@ -34,12 +26,7 @@ function privateTmp(name: string): string {
 }
 
 function start(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, JUPYTER_PATH: jupyterPath, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
-  const exited = new Promise<number | null>((r) => child.on("close", (code) => r(code)));
-  return { child, exited, output: () => output };
+  return startSluice(args, { cwd: dir, env: { JUPYTER_PATH: jupyterPath, ...env } });
 }
 
 const napCell = (marker: string) => `require("node:fs").writeFileSync(${JSON.stringify(marker)}, String(process.pid));\nawait new Promise((r) => setTimeout(r, 600_000));`;
@@ -57,7 +44,7 @@ describe("runners leave nothing in TMPDIR", () => {
     expect(readdirSync(tmp)).toHaveLength(1);
     run.child.kill(signal);
     expect(await run.exited, run.output()).toBe(code);
-    expect(running(kernelPid)).toBe(false);
+    expect(isRunning(kernelPid)).toBe(false);
     expect(readdirSync(tmp)).toEqual([]);
   }, 180_000);
 
@@ -72,7 +59,7 @@ describe("runners leave nothing in TMPDIR", () => {
     await waitFor(() => run.output().includes("Ctrl-C again"), 30_000, "the first Ctrl-C to be seen");
     run.child.kill("SIGINT");
     expect(await run.exited, run.output()).toBe(130);
-    await waitFor(() => !running(kernelPid), 10_000, `kernel ${kernelPid} to be gone`);
+    await waitFor(() => !isRunning(kernelPid), 10_000, `kernel ${kernelPid} to be gone`);
     expect(readdirSync(tmp)).toEqual([]);
   }, 180_000);
 
@@ -113,7 +100,7 @@ describe("runners leave nothing in TMPDIR", () => {
     const kernelPid = Number(await waitFor(() => existsSync(marker) && readFileSync(marker, "utf8"), 120_000, "the op's cell to run"));
     run.child.kill("SIGTERM");
     expect(await run.exited, run.output()).toBe(143);
-    expect(running(kernelPid)).toBe(false);
+    expect(isRunning(kernelPid)).toBe(false);
     expect(readdirSync(tmp)).toEqual([]);
   }, 180_000);
 });

@@ -2,13 +2,12 @@
 // times each. Their kernel must not outlive them and nothing of the run may stay in TMPDIR (a private
 // one per test, so "nothing" means an empty folder); the next run must succeed. A Python kernel
 // (ipykernel exits by itself when its parent dies) gets its folder removed by the next run.
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bin, installSluiceKernel, notebook, python, waitFor, writeNotebook } from "./helpers.js";
-import { sluiceKernelPids } from "../helpers/processes.js";
+import { installSluiceKernel, notebook, python, startSluice, waitFor, writeNotebook } from "./helpers.js";
+import { isRunning, sluiceKernelPids } from "../helpers/processes.js";
 
 const KILLS = 10;
 let dir: string;
@@ -23,21 +22,8 @@ afterAll(() => {
   rmSync(join(jupyterPath, "..", ".."), { recursive: true, force: true });
 });
 
-/** A running process: exists and is not a zombie waiting to be reaped (its parent was killed). */
-function running(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "")[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
-
-function start(args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout!.on("data", (d) => (output += d));
-  child.stderr!.on("data", (d) => (output += d));
-  return { child, output: () => output, exited: new Promise((r) => child.on("close", (code) => r(code))) };
+function start(args: string[], env: Record<string, string>) {
+  return startSluice(args, { cwd: dir, env });
 }
 
 /** A cell that tells us its kernel's pid (in `marker`), then stays busy: awaiting, or spinning on the CPU. */
@@ -53,14 +39,14 @@ function busyCell(marker: string, spin: boolean): string {
 async function killMidCell(args: string[], env: Record<string, string>, marker: string, tmp: string): Promise<number> {
   const run = start(args, env);
   const kernelPid = Number(await waitFor(() => existsSync(marker) && readFileSync(marker, "utf8"), 120_000, `the cell to run (${args.join(" ")}): ${run.output()}`));
-  expect(running(kernelPid)).toBe(true);
+  expect(isRunning(kernelPid)).toBe(true);
   expect(readdirSync(tmp)).toHaveLength(1); // the run's folder
   // Once the kernel answered, its connection file (with the HMAC key) is no longer on disk.
   expect(readdirSync(tmp, { recursive: true }).filter((f) => String(f).endsWith(".json"))).toEqual([]);
   const killedAt = Date.now();
   run.child.kill("SIGKILL");
   await run.exited;
-  await waitFor(() => !running(kernelPid) && sluiceKernelPids(tmp).length === 0 && readdirSync(tmp).length === 0, 20_000, `kernel ${kernelPid} to exit and ${tmp} to be empty (left: ${readdirSync(tmp).join(", ")})`);
+  await waitFor(() => !isRunning(kernelPid) && sluiceKernelPids(tmp).length === 0 && readdirSync(tmp).length === 0, 20_000, `kernel ${kernelPid} to exit and ${tmp} to be empty (left: ${readdirSync(tmp).join(", ")})`);
   rmSync(marker);
   return Date.now() - killedAt;
 }
@@ -120,7 +106,7 @@ describe("kill -9 of the runner mid-cell leaves no kernel and no temp folder", (
     expect(killedFolder).toMatch(/^sluice-run-\d+-/);
     run.child.kill("SIGKILL");
     await run.exited;
-    await waitFor(() => !running(kernelPid), 20_000, `ipykernel ${kernelPid} to exit`);
+    await waitFor(() => !isRunning(kernelPid), 20_000, `ipykernel ${kernelPid} to exit`);
 
     const ok = writeNotebook(dir, "py-ok.ipynb", notebook(["print(6 * 7)"]));
     const after = start(["run", ok, join(dir, "py-ok.out.ipynb")], env);

@@ -62,6 +62,15 @@ export function startCli(args: string[], options: { input?: string; env?: Record
   return { child, done, stderrSoFar: () => stderr };
 }
 
+/** Starts any `sluice` command (args begin with the subcommand); output() is stdout and stderr as they came. */
+export function startSluice(args: string[], options: { cwd: string; env?: Record<string, string> }): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [bin, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  return { child, output: () => output, exited: new Promise((r) => child.on("close", (code) => r(code))) };
+}
+
 export function runCli(args: string[], options: { input?: string; env?: Record<string, string>; cwd?: string } = {}): Promise<CliResult> {
   return startCli(args, options).done;
 }
