@@ -60,9 +60,24 @@ export function readNotebook(path: string): Notebook {
   try {
     text = path === "-" ? readFileSync(0, "utf8") : readFileSync(path, "utf8");
   } catch (e) {
-    throw new UsageError(`cannot read notebook ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`cannot read notebook ${path}: ${readFailure(e as NodeJS.ErrnoException)}`);
   }
   return parseNotebook(text, path === "-" ? "stdin" : path);
+}
+
+/** Why a notebook could not be read, in words, with what to do about it. */
+function readFailure(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case "ENOENT":
+      return `no such file (relative paths start at ${process.cwd()})`;
+    case "EISDIR":
+      return "it is a folder; give the .ipynb file inside it";
+    case "EACCES":
+    case "EPERM":
+      return "no permission to read it";
+    default:
+      return error.code ?? error.message;
+  }
 }
 
 /** Serialize like Jupyter does (1-space indent, trailing newline, source kept as one string). */

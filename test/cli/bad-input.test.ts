@@ -130,13 +130,13 @@ const cases: Case[] = [
 
   // sluice run: files.
   { name: "run without INPUT", args: ["run"], code: USAGE, says: "missing INPUT notebook" },
-  { name: "run a missing notebook", args: ["run", "missing.ipynb"], code: USAGE, says: "cannot read notebook missing.ipynb" },
+  { name: "run a missing notebook", args: ["run", "missing.ipynb"], code: USAGE, says: "cannot read notebook missing.ipynb: no such file" },
   { name: "run a notebook that is not JSON", args: ["run", "bad.ipynb"], code: USAGE, says: "bad.ipynb is not a notebook: invalid JSON" },
   { name: "run an empty file", args: ["run", "empty.ipynb", "--prepare-only"], code: USAGE, says: "empty.ipynb is not a notebook" },
   { name: "run JSON that is not a notebook", args: ["run", "notnb.ipynb", "--prepare-only"], code: USAGE, says: 'expected nbformat 4 JSON with a "cells" list' },
   { name: "run an nbformat 3 notebook", args: ["run", "old.ipynb", "--prepare-only"], code: USAGE, says: "convert it to nbformat 4" },
   { name: "run a malformed notebook from stdin", args: ["run", "-", "--prepare-only"], stdin: "[1, 2", code: USAGE, says: "stdin is not a notebook" },
-  { name: "run a folder", args: ["run", "outdir"], code: USAGE, says: "cannot read notebook outdir" },
+  { name: "run a folder", args: ["run", "outdir"], code: USAGE, says: "cannot read notebook outdir: it is a folder" },
   { name: "--help-notebook of a missing notebook", args: ["run", "--help-notebook", "missing.ipynb"], code: USAGE, says: "cannot read notebook missing.ipynb" },
   { name: "--help-notebook of a malformed notebook", args: ["run", "--help-notebook", "bad.ipynb"], code: USAGE, says: "bad.ipynb is not a notebook" },
   { name: "OUTPUT below a file", args: ["run", "ok.ipynb", "afile/out.ipynb", "--prepare-only"], code: USAGE, says: /cannot create OUTPUT afile\/out\.ipynb: .*afile is a file, not a folder/ },
@@ -286,7 +286,7 @@ describe("--verbose, SLUICE_DEBUG and bugs", () => {
     ]) {
       const r = await sluice(c);
       expect(r.code, c.name).toBe(2);
-      expect(r.stderr.split("\n")[0], c.name).toBe("sluice run: error: cannot read notebook missing.ipynb: ENOENT");
+      expect(r.stderr.split("\n")[0], c.name).toMatch(/^sluice run: error: cannot read notebook missing\.ipynb: no such file \(relative paths start at /);
       expect(r.stderr, c.name).toMatch(/^UsageError: cannot read notebook/m);
       expect(r.stderr, c.name).toMatch(/^\s+at .*readNotebook/m);
     }
