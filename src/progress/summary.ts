@@ -4,9 +4,11 @@ import { formatCount, formatDuration } from "./format.js";
 // What a job's progress line says, worded for what is known: shared by the kernel's inline text/HTML
 // (render.ts) and the JupyterLab renderer (the extension compiles this file: no Node-only imports here).
 
-/** No honest percentage: the bar moves instead of filling (DuckDB reported none, or only work past the scans). */
+/** No honest percentage: the bar moves instead of filling (DuckDB reported none, or only work past the
+ * scans). A running job at 0% is one too: "0%" over a query that has read its small side and works on
+ * a join says nothing true. */
 export function isIndeterminate(job: JobSnapshot): boolean {
-  return job.status === "running" && (job.indeterminate === true || (job.percent <= 0 && job.stages.every((s) => s.tasksDone === 0)));
+  return job.status === "running" && (job.indeterminate === true || job.percent <= 0);
 }
 
 /** The word for the job's rows: what its sources read (queries), or what its ops materialized (pipeline runs). */
