@@ -8,11 +8,10 @@ import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, r
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { unprivileged } from "../helpers/unprivileged.js";
 
 const repo = resolve(import.meta.dirname, "..", "..");
 const bin = join(repo, "bin", "sluice.js");
-const asRoot = process.getuid?.() === 0;
-const NOBODY = 65534;
 
 let dir = "";
 const path = (...parts: string[]) => join(dir, ...parts);
@@ -101,11 +100,11 @@ function storeHash(root: string): string {
 
 function sluice(c: Case): Promise<Result> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [bin, ...c.args], {
+    const [command, args] = c.unprivileged ? unprivileged(process.execPath, [bin, ...c.args]) : [process.execPath, [bin, ...c.args]];
+    const child = spawn(command, args, {
       cwd: dir,
       env: { ...process.env, SLUICE_STORE: path("store"), SLUICE_DEBUG: "", NO_COLOR: "1", ...c.env },
       stdio: ["pipe", "pipe", "pipe"],
-      ...(c.unprivileged && asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
     });
     let stdout = "";
     let stderr = "";

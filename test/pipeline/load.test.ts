@@ -7,6 +7,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writ
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { asRoot, unprivileged } from "../helpers/unprivileged.js";
 import { loadPipelineFile, PipelineLoadError } from "../../src/index.js";
 
 const repo = resolve(import.meta.dirname, "..", "..");
@@ -14,15 +15,14 @@ const bin = join(repo, "bin", "sluice.js");
 let dir: string;
 
 // As root every folder is writable, so the read-only case runs the CLI as the unprivileged `nobody`.
-const asRoot = process.getuid?.() === 0;
 const NOBODY = 65534;
 
 function sluice(args: string[], options: { unprivileged?: boolean; env?: Record<string, string> } = {}) {
-  const r = spawnSync(process.execPath, [bin, ...args], {
+  const [command, argv] = options.unprivileged ? unprivileged(process.execPath, [bin, ...args]) : [process.execPath, [bin, ...args]];
+  const r = spawnSync(command, argv, {
     cwd: dir,
     env: { ...process.env, SLUICE_STORE: join(dir, "store"), SLUICE_DEBUG: "", ...options.env },
     encoding: "utf8",
-    ...(options.unprivileged && asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

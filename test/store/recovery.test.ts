@@ -19,14 +19,15 @@ import {
   type Materialization,
 } from "../../src/store/index.js";
 
+import { canRunUnprivileged, unprivileged } from "../helpers/unprivileged.js";
+
 const repo = resolve(import.meta.dirname, "..", "..");
 const bin = join(repo, "bin", "sluice.js");
 let dir: string;
 let root: string;
 
 function sluice(args: string[], options: { asNobody?: boolean } = {}) {
-  const command = options.asNobody ? "setpriv" : process.execPath;
-  const argv = options.asNobody ? ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, bin, ...args] : [bin, ...args];
+  const [command, argv] = options.asNobody ? unprivileged(process.execPath, [bin, ...args]) : [process.execPath, [bin, ...args]];
   const r = spawnSync(command, argv, { cwd: dir, env: { ...process.env, SLUICE_STORE: root, SLUICE_DEBUG: "" }, encoding: "utf8" });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -317,8 +318,7 @@ describe("read-only stores", () => {
   });
 
   it("as a user who cannot write the store (chmod -R a-w): ls, show, history, runs and verify work; gc is refused", async () => {
-    const probe = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "true"]);
-    if (probe.status !== 0) return void console.warn("setpriv to nobody is not available: the non-root read-only check is skipped");
+    if (!canRunUnprivileged()) return void console.warn("setpriv to nobody is not available: the non-root read-only check is skipped");
     await populate();
     chmodSync(dir, 0o755);
     spawnSync("chmod", ["-R", "a-w,a+rX", root]);
@@ -340,8 +340,7 @@ describe("read-only stores", () => {
   });
 
   it("as user nobody, a read-only store whose newest commits are still in its -wal file shows them", async () => {
-    const probe = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "true"]);
-    if (probe.status !== 0) return void console.warn("setpriv to nobody is not available: the non-root read-only check is skipped");
+    if (!canRunUnprivileged()) return void console.warn("setpriv to nobody is not available: the non-root read-only check is skipped");
     await populate();
     // Copy the store while a writer holds commits in the WAL (no checkpoint): as a machine stopped mid-work leaves it.
     const db = new Database(join(root, "catalog.sqlite"));
