@@ -105,7 +105,8 @@ async function runCommand(input: string | undefined, output: string | undefined,
 
     const outputPath = output ?? (input === "-" ? "-" : join(dirname(input), `${basename(input, extname(input))}.out.ipynb`));
     checkOutputPath(outputPath, input);
-    if (opts.cwd !== undefined && !(existsSync(opts.cwd) && statSync(opts.cwd).isDirectory()))
+    // With --server the folder is the server's, relative to its root: only the server can check it.
+    if (opts.cwd !== undefined && !opts.server && !(existsSync(opts.cwd) && statSync(opts.cwd).isDirectory()))
       throw new run.RunUsageError(`--cwd ${opts.cwd} is not a folder; give the folder the kernel should start in`);
     const showProgress = opts.progress && !!err.isTTY && !opts.prepareOnly;
     const { ProgressBar } = await import("../run/progress-bar.js");

@@ -321,14 +321,17 @@ describe("Sluice jobs panel and inline progress in JupyterLab", () => {
     // The other notebook's tab: the panel switches to that kernel's jobs.
     // (Tried again if the restored layout took the focus back while it settled: by its tab, then by opening
     // it from the file browser, which activates the open document.)
+    // A switch counts once it holds: the layout restored after a reload can activate the old notebook
+    // again seconds later on a loaded machine, so the panel must still show query.ipynb with its job.
+    const onQuery = () => document.querySelector(".sluice-jobs-status")?.textContent?.startsWith("query.ipynb · connected");
     for (let attempt = 0; attempt < 10; attempt++) {
-      if (attempt % 2 === 0) await page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab:has-text("query.ipynb")').click();
+      if (attempt % 2 === 0) await page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab:has-text("query.ipynb")').click({ timeout: 10_000 }).catch(() => undefined);
       else await page.locator('.jp-DirListing-item:has-text("query.ipynb")').dblclick({ timeout: 5000 }).catch(() => undefined);
-      const switched = await page
-        .waitForFunction(() => document.querySelector(".sluice-jobs-status")?.textContent?.startsWith("query.ipynb · connected"), null, { timeout: 10_000 })
-        .then(() => true)
-        .catch(() => false);
-      if (switched) break;
+      const switched = await page.waitForFunction(onQuery, null, { timeout: 10_000 }).then(() => true).catch(() => false);
+      if (!switched) continue;
+      const shown = await page.waitForSelector('.sluice-job-row[data-status="succeeded"]:has-text("collect:")', { timeout: 15_000 }).then(() => true).catch(() => false);
+      await page.waitForTimeout(2000);
+      if (shown && (await page.evaluate(onQuery))) break;
     }
     await page.waitForFunction(() => document.querySelector(".sluice-jobs-status")?.textContent?.startsWith("query.ipynb · connected"), null, { timeout: 30_000 });
     await page.waitForSelector('.sluice-job-row[data-status="succeeded"]:has-text("collect:")', { timeout: 60_000 });

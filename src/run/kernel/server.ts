@@ -2,6 +2,7 @@
 // same KernelConnection interface as local kernels.
 import { sleepUndefined } from "../sleep.js";
 import WebSocket from "ws";
+import { Signal } from "@lumino/signaling";
 import { KernelManager, KernelSpecAPI, ServerConnection, SessionManager, type Session } from "@jupyterlab/services";
 import type { ExecuteOptions, ExecuteResult, KernelConnection } from "./connection.js";
 import type { Message } from "./wire.js";
@@ -142,6 +143,9 @@ class ServerKernel implements KernelConnection {
       timing["shell.execute_reply"] = reply.header.date;
       return { reply: reply as unknown as Message, timing };
     });
+    // When the kernel dies first, the future still rejects later ("Kernel connection disconnected") as
+    // the connection is disposed: that late rejection is expected, not an unhandled error.
+    done.catch(() => undefined);
     try {
       return await Promise.race([done, this.died.then((e) => Promise.reject(e))]);
     } catch (e) {
@@ -163,6 +167,10 @@ class ServerKernel implements KernelConnection {
   async shutdown(): Promise<void> {
     this.closing = true;
     await this.session.shutdown().catch(() => undefined);
+    // A connection that lost its dead kernel is reconnecting, and @jupyterlab/services rejects that
+    // internal reconnect promise (unawaited: "Kernel connection disconnected") when disposed. Its
+    // listeners go first, so disposing reports nothing the run has not already said.
+    if (this.session.kernel) Signal.disconnectAll(this.session.kernel);
     this.session.dispose();
     this.sessionManager.dispose();
     this.kernelManager.dispose();
