@@ -134,12 +134,13 @@ async function cellOutput(index: number): Promise<string> {
 /** Records the states the inline progress output and the panel rows go through (every DOM change). */
 async function recordStates(): Promise<void> {
   await page.evaluate(() => {
-    const seen: Array<{ where: string; jobId: string; status: string; width: string }> = [];
+    const seen: Array<{ where: string; jobId: string; status: string; width: string; stats?: string }> = [];
     (window as any).__sluiceSeen = seen;
     const look = () => {
       document.querySelectorAll<HTMLElement>(".sluice-progress-output > div[data-job-id]").forEach((box) => {
         const fill = box.querySelector<HTMLElement>(".sluice-progress-fill");
-        seen.push({ where: "inline", jobId: box.dataset.jobId!, status: box.dataset.status!, width: fill?.style.width ?? "" });
+        const stats = box.querySelector(".sluice-progress-stats")?.textContent ?? "";
+        seen.push({ where: "inline", jobId: box.dataset.jobId!, status: box.dataset.status!, width: fill?.style.width ?? "", stats });
       });
       document.querySelectorAll<HTMLElement>(".sluice-job-row").forEach((row) => {
         const fill = row.querySelector<HTMLElement>(".sluice-progress-fill");
@@ -194,7 +195,7 @@ describe("Sluice jobs panel and inline progress in JupyterLab", () => {
     await runCell(1);
     await page.waitForSelector('.sluice-progress-output > div[data-status="succeeded"]', { timeout: 120_000 });
     await page.waitForSelector('.sluice-job-row[data-status="succeeded"]', { timeout: 30_000 });
-    const seen = (await page.evaluate(() => (window as any).__sluiceSeen)) as Array<{ where: string; jobId: string; status: string; width: string }>;
+    const seen = (await page.evaluate(() => (window as any).__sluiceSeen)) as Array<{ where: string; jobId: string; status: string; width: string; stats?: string }>;
     const jobId = seen.find((s) => s.status === "succeeded")!.jobId;
     const inline = seen.filter((s) => s.where === "inline" && s.jobId === jobId);
     const panel = seen.filter((s) => s.where === "panel" && s.jobId === jobId);
@@ -203,6 +204,9 @@ describe("Sluice jobs panel and inline progress in JupyterLab", () => {
     const partial = inline.filter((s) => s.status === "running").map((s) => parseFloat(s.width));
     expect(partial.some((w) => w > 0 && w < 100)).toBe(true);
     expect(inline.at(-1)!.status).toBe("succeeded");
+    // Its line kept changing while it ran (the elapsed time ticks even when no number moves).
+    const runningLines = new Set(inline.filter((s) => s.status === "running").map((s) => s.stats));
+    expect(runningLines.size).toBeGreaterThanOrEqual(3);
     expect(panel.some((s) => s.status === "running")).toBe(true);
     expect(panel.at(-1)!.status).toBe("succeeded");
     // The final inline state lists DuckDB's operators with their rows and time.
