@@ -44,3 +44,18 @@ export class SluiceError extends Error {
     if (options.hint !== undefined) this.hint = options.hint;
   }
 }
+
+const expectedRejections: Array<(reason: unknown) => boolean> = [];
+
+/**
+ * Marks late promise rejections that a library leaves unobserved and that Sluice has already reported
+ * in its own words (e.g. @jupyterlab/services' reconnect after a server kernel died), so the CLI's
+ * error boundary does not call them a bug.
+ */
+export function ignoreRejections(expected: (reason: unknown) => boolean): void {
+  expectedRejections.push(expected);
+}
+
+export function isExpectedRejection(reason: unknown): boolean {
+  return expectedRejections.some((expected) => expected(reason));
+}

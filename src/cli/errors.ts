@@ -3,7 +3,7 @@
 // traces only with --verbose or SLUICE_DEBUG=1. Kept apart from the areas (it loads only error
 // classes), so a light command does not load the pipeline runner to print an error.
 import { CommanderError } from "commander";
-import { EXIT, SluiceError } from "../errors.js";
+import { EXIT, SluiceError, isExpectedRejection } from "../errors.js";
 
 /** --verbose anywhere before `--`, or SLUICE_DEBUG set to anything but "" or "0". */
 export function verbose(argv: readonly string[] = process.argv): boolean {
@@ -103,5 +103,8 @@ export function installErrorBoundary(): void {
   installed = true;
   const last = (error: unknown) => process.exit(fail(error));
   process.on("uncaughtException", last);
-  process.on("unhandledRejection", last);
+  process.on("unhandledRejection", (reason) => {
+    if (isExpectedRejection(reason)) return;
+    last(reason);
+  });
 }

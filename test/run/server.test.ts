@@ -116,7 +116,7 @@ describe("sluice run --server, kernel death", () => {
     process.kill(Number(outputsText(partial.cells[0]).trim()), "SIGKILL");
     const r = await done;
     expect(r.stderr).toMatch(/kernel python3 on the Jupyter Server died/);
-    expect(r.code).toBe(4);
+    expect(r.code, r.stderr).toBe(4);
     expect(readJson(output).metadata.sluice.status).toBe("kernel-died");
   });
 });

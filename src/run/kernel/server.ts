@@ -6,6 +6,7 @@ import { Signal } from "@lumino/signaling";
 import { KernelManager, KernelSpecAPI, ServerConnection, SessionManager, type Session } from "@jupyterlab/services";
 import type { ExecuteOptions, ExecuteResult, KernelConnection } from "./connection.js";
 import type { Message } from "./wire.js";
+import { ignoreRejections } from "../../errors.js";
 import { KernelDiedError, KernelNotFoundError, KernelStartError, UsageError, EXIT } from "../errors.js";
 
 export interface ServerTarget {
@@ -49,15 +50,19 @@ export async function connectServer(url: string, token: string, kernelName: stri
 let quietCount = 0;
 let savedDebug: typeof console.debug | undefined;
 let rejectionGuard = false;
+let kernelsGone = 0; // server kernels that died or were shut down in this process
 function quietServices(on: boolean): void {
   // services' own reconnect attempts reject unobserved promises when the kernel goes away; a dead kernel
   // is reported through our KernelDiedError, not by crashing the process.
   if (on && !rejectionGuard) {
     rejectionGuard = true;
-    process.on("unhandledRejection", (reason) => {
-      if (reason instanceof Error && /Kernel connection disconnected|Canceled future|Kernel (is )?disposed/i.test(reason.message)) return;
-      throw reason;
-    });
+    ignoreRejections(
+      (reason) =>
+        reason instanceof Error &&
+        (/Kernel connection disconnected|Canceled future|Kernel (is )?disposed/i.test(reason.message) ||
+          // any other late rejection from services' own code once one of our kernels is gone
+          (kernelsGone > 0 && /@jupyterlab[\\/]services/.test(reason.stack ?? ""))),
+    );
   }
   if (on && quietCount++ === 0) {
     savedDebug = console.debug;
@@ -120,6 +125,7 @@ class ServerKernel implements KernelConnection {
   private die(e: Error): void {
     if (this.dead) return;
     this.dead = e;
+    kernelsGone++;
     this.markDead(e);
   }
 
@@ -165,6 +171,7 @@ class ServerKernel implements KernelConnection {
   }
 
   async shutdown(): Promise<void> {
+    if (!this.closing && !this.dead) kernelsGone++;
     this.closing = true;
     await this.session.shutdown().catch(() => undefined);
     // A connection that lost its dead kernel is reconnecting, and @jupyterlab/services rejects that
