@@ -154,13 +154,9 @@ async function bareStart(cmd: string, args: string[]): Promise<number> {
   return percentile(times, 50);
 }
 
-/**
- * The first complete_reply on a fresh Sluice kernel, as a person meets it: the notebook opens
- * (kernel_info), its first cell runs, then Tab — `df.gro` on a lazy frame, and `import { gro` with
- * no cell run at all. JupyterLab drops replies slower than its provider timeout (1 s).
- */
-async function firstCompletion(setupCell: string | undefined, code: string, pauseMs: number): Promise<{ ms: number; matches: string[] }> {
-  const dir = mkdtempSync(join(tmpdir(), "bench-complete-"));
+/** Starts a Sluice kernel on a connection file of its own, runs `use` with a client, then kills it. */
+async function withSluiceKernel<T>(prefix: string, use: (client: Client) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   const ports = { shell_port: await freePort(), iopub_port: await freePort(), stdin_port: await freePort(), control_port: await freePort(), hb_port: await freePort() };
   const key = randomUUID();
   const file = join(dir, "connection.json");
@@ -168,12 +164,7 @@ async function firstCompletion(setupCell: string | undefined, code: string, paus
   const client = new Client(new Signer(key), "127.0.0.1", ports);
   const child: ChildProcess = spawn(process.execPath, [join(root, "dist", "kernel", "main.js"), file], { stdio: ["ignore", "ignore", "inherit"], cwd: dir });
   try {
-    await client.request("kernel_info_request", {});
-    if (setupCell) await client.execute(setupCell);
-    await new Promise((r) => setTimeout(r, pauseMs));
-    const t = performance.now();
-    const reply = await client.request("complete_request", { code, cursor_pos: code.length });
-    return { ms: performance.now() - t, matches: (reply.content.matches as string[]) ?? [] };
+    return await use(client);
   } finally {
     client.close();
     child.kill("SIGKILL");
@@ -182,18 +173,27 @@ async function firstCompletion(setupCell: string | undefined, code: string, paus
 }
 
 /**
+ * The first complete_reply on a fresh Sluice kernel, as a person meets it: the notebook opens
+ * (kernel_info), its first cell runs, then Tab — `df.gro` on a lazy frame, and `import { gro` with
+ * no cell run at all. JupyterLab drops replies slower than its provider timeout (1 s).
+ */
+async function firstCompletion(setupCell: string | undefined, code: string, pauseMs: number): Promise<{ ms: number; matches: string[] }> {
+  return withSluiceKernel("bench-complete-", async (client) => {
+    await client.request("kernel_info_request", {});
+    if (setupCell) await client.execute(setupCell);
+    await new Promise((r) => setTimeout(r, pauseMs));
+    const t = performance.now();
+    const reply = await client.request("complete_request", { code, cursor_pos: code.length });
+    return { ms: performance.now() - t, matches: (reply.content.matches as string[]) ?? [] };
+  });
+}
+
+/**
  * Execute round trips once the language service has loaded: each cell is type-checked beside its run
  * and a finished cell waits at most 150 ms for the check (for its type-error warning).
  */
 async function executesWithLanguageService(count: number): Promise<{ p50: number; p99: number; loadMs: number }> {
-  const dir = mkdtempSync(join(tmpdir(), "bench-typed-"));
-  const ports = { shell_port: await freePort(), iopub_port: await freePort(), stdin_port: await freePort(), control_port: await freePort(), hb_port: await freePort() };
-  const key = randomUUID();
-  const file = join(dir, "connection.json");
-  writeFileSync(file, JSON.stringify({ ...ports, ip: "127.0.0.1", transport: "tcp", key, signature_scheme: "hmac-sha256", kernel_name: "sluice" }));
-  const client = new Client(new Signer(key), "127.0.0.1", ports);
-  const child: ChildProcess = spawn(process.execPath, [join(root, "dist", "kernel", "main.js"), file], { stdio: ["ignore", "ignore", "inherit"], cwd: dir });
-  try {
+  return withSluiceKernel("bench-typed-", async (client) => {
     await client.request("kernel_info_request", {});
     const t0 = performance.now();
     await client.execute(SETUP);
@@ -209,11 +209,7 @@ async function executesWithLanguageService(count: number): Promise<{ p50: number
       rtts.push(performance.now() - t);
     }
     return { p50: percentile(rtts, 50), p99: percentile(rtts, 99), loadMs };
-  } finally {
-    client.close();
-    child.kill("SIGKILL");
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 const results: Record<string, Awaited<ReturnType<typeof measure>>> = {};

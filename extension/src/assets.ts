@@ -1,38 +1,24 @@
-import { Widget } from '@lumino/widgets';
 import type { AssetDetail, AssetListItem, MaterializationItem } from '../../src/browse/comm';
 import { renderLineage } from './lineage';
-import type { StoreViewActions } from './runs';
+import type { StoreClient } from './storeclient';
 import type { StoreService } from './storeservice';
+import { StoreView, type StoreViewActions } from './storeview';
 import { button, bytes, count, facts, h, table, valueText, when } from './storeui';
 
 // The Assets view: every asset key in the store beside the selected asset — its latest version,
 // metadata, schema and preview, partitions, lineage graph, history and the executed notebooks of the
 // op that made it. Everything comes from a Sluice kernel over comm `sluice.store`.
 
-export class AssetsView extends Widget {
+export class AssetsView extends StoreView {
   private assets: AssetListItem[] = [];
   private selected: string | undefined;
-  private readonly status = h('div', 'sluice-browse-status sluice-muted', 'loading…');
   private readonly filter = h('input', 'sluice-browse-filter');
-  private readonly list = h('div', 'sluice-browse-list');
-  private readonly body = h('div', 'sluice-browse-detail');
 
-  constructor(
-    private readonly service: StoreService,
-    private readonly actions: StoreViewActions
-  ) {
-    super();
-    this.id = 'sluice-assets';
-    this.addClass('sluice-browse');
-    this.addClass('sluice-assets-view');
-    this.title.label = 'Sluice assets';
-    this.title.caption = 'Assets in the Sluice asset store';
-    this.title.closable = true;
+  constructor(service: StoreService, actions: StoreViewActions) {
+    super(service, actions, { id: 'assets', title: 'Assets', caption: 'Assets in the Sluice asset store', emptyDetail: 'Select an asset.' });
     this.filter.placeholder = 'filter keys';
     this.filter.addEventListener('input', () => this.drawList());
-    const head = h('div', 'sluice-browse-head', h('span', 'sluice-browse-title', 'Assets'), this.status, button('Refresh', () => void this.refresh()));
-    this.node.append(head, h('div', 'sluice-browse-main', h('div', 'sluice-browse-side', this.filter, this.list), this.body));
-    this.body.append(h('div', 'sluice-muted sluice-empty', 'Select an asset.'));
+    this.placeBeside(h('div', 'sluice-browse-side', this.filter, this.list));
     void this.refresh();
   }
 
@@ -43,26 +29,14 @@ export class AssetsView extends Widget {
     await this.load(key);
   }
 
-  async refresh(): Promise<void> {
-    this.node.dataset.state = 'loading';
-    try {
-      const { client, via } = await this.service.source();
-      const reply = await client.request('assets');
-      this.assets = reply.assets;
-      this.status.textContent = reply.store.exists
-        ? `${reply.store.root} · ${reply.assets.length} asset${reply.assets.length === 1 ? '' : 's'} · via ${via}`
-        : `no store at ${reply.store.root} yet · via ${via}`;
-      this.status.title = this.status.textContent;
-      if (!this.selected || !this.assets.some((a) => a.key === this.selected)) this.selected = this.assets.find((a) => a.latest.format !== 'ipynb')?.key ?? this.assets[0]?.key;
-      this.drawList();
-      if (this.selected) await this.load(this.selected);
-      else this.body.replaceChildren(h('div', 'sluice-muted sluice-empty', 'No assets in this store yet: run a pipeline (for example `npm start`).'));
-      this.node.dataset.state = 'ready';
-    } catch (error) {
-      this.node.dataset.state = 'error';
-      this.status.textContent = (error as Error).message;
-      this.status.classList.add('sluice-error');
-    }
+  protected async reload(client: StoreClient, via: string): Promise<void> {
+    const reply = await client.request('assets');
+    this.assets = reply.assets;
+    this.showStore(reply.store, reply.assets.length, 'asset', via);
+    if (!this.selected || !this.assets.some((a) => a.key === this.selected)) this.selected = this.assets.find((a) => a.latest.format !== 'ipynb')?.key ?? this.assets[0]?.key;
+    this.drawList();
+    if (this.selected) await this.load(this.selected);
+    else this.body.replaceChildren(h('div', 'sluice-muted sluice-empty', 'No assets in this store yet: run a pipeline (for example `npm start`).'));
   }
 
   private drawList(): void {

@@ -1,7 +1,8 @@
-import { Widget } from '@lumino/widgets';
-import type { NotebookRef, OpRunItem, RunListItem, StoreReply } from '../../src/browse/comm';
+import type { OpRunItem, RunListItem, StoreReply } from '../../src/browse/comm';
 import { renderGantt } from './gantt';
+import type { StoreClient } from './storeclient';
 import type { StoreService } from './storeservice';
+import { StoreView, type StoreViewActions } from './storeview';
 import { button, count, duration, facts, h, statusBadge, table, when } from './storeui';
 
 // The Runs view: the pipeline runs recorded in the asset store (newest first) beside the selected
@@ -10,56 +11,27 @@ import { button, count, duration, facts, h, statusBadge, table, when } from './s
 
 type RunDetail = Extract<StoreReply, { type: 'run' }>;
 
-export interface StoreViewActions {
-  openNotebook(ref: NotebookRef): void;
-  openAsset?(key: string): void;
-}
-
-export class RunsView extends Widget {
+export class RunsView extends StoreView {
   private runs: RunListItem[] = [];
   private selectedRun: string | undefined;
   private selectedNode: string | undefined;
   private detail: RunDetail | undefined;
-  private readonly status = h('div', 'sluice-browse-status sluice-muted', 'loading…');
-  private readonly list = h('div', 'sluice-browse-list');
-  private readonly body = h('div', 'sluice-browse-detail');
 
-  constructor(
-    private readonly service: StoreService,
-    private readonly actions: StoreViewActions
-  ) {
-    super();
-    this.id = 'sluice-runs';
-    this.addClass('sluice-browse');
-    this.addClass('sluice-runs-view');
-    this.title.label = 'Sluice runs';
-    this.title.caption = 'Pipeline runs in the Sluice asset store';
-    this.title.closable = true;
-    const head = h('div', 'sluice-browse-head', h('span', 'sluice-browse-title', 'Runs'), this.status, button('Refresh', () => void this.refresh()));
-    this.node.append(head, h('div', 'sluice-browse-main', this.list, this.body));
-    this.body.append(h('div', 'sluice-muted sluice-empty', 'Select a run.'));
+  constructor(service: StoreService, actions: StoreViewActions) {
+    super(service, actions, { id: 'runs', title: 'Runs', caption: 'Pipeline runs in the Sluice asset store', emptyDetail: 'Select a run.' });
+    this.placeBeside(this.list);
     void this.refresh();
   }
 
   /** Reloads the list of runs and the selected run. */
-  async refresh(): Promise<void> {
-    this.node.dataset.state = 'loading';
-    try {
-      const { client, via } = await this.service.source();
-      const reply = await client.request('runs', { limit: 200 });
-      this.runs = reply.runs;
-      this.status.textContent = reply.store.exists ? `${reply.store.root} · ${reply.runs.length} run${reply.runs.length === 1 ? '' : 's'} · via ${via}` : `no store at ${reply.store.root} yet · via ${via}`;
-      this.status.title = this.status.textContent;
-      this.drawList();
-      if (!this.selectedRun && this.runs.length) this.selectedRun = this.runs[0]!.runId;
-      if (this.selectedRun) await this.loadRun(this.selectedRun);
-      else this.body.replaceChildren(h('div', 'sluice-muted sluice-empty', reply.store.exists ? 'No pipeline runs in this store yet.' : 'Run a pipeline (for example `npm start`) to fill the store.'));
-      this.node.dataset.state = 'ready';
-    } catch (error) {
-      this.node.dataset.state = 'error';
-      this.status.textContent = (error as Error).message;
-      this.status.classList.add('sluice-error');
-    }
+  protected async reload(client: StoreClient, via: string): Promise<void> {
+    const reply = await client.request('runs', { limit: 200 });
+    this.runs = reply.runs;
+    this.showStore(reply.store, reply.runs.length, 'run', via);
+    this.drawList();
+    if (!this.selectedRun && this.runs.length) this.selectedRun = this.runs[0]!.runId;
+    if (this.selectedRun) await this.loadRun(this.selectedRun);
+    else this.body.replaceChildren(h('div', 'sluice-muted sluice-empty', reply.store.exists ? 'No pipeline runs in this store yet.' : 'Run a pipeline (for example `npm start`) to fill the store.'));
   }
 
   private drawList(): void {

@@ -1,18 +1,11 @@
-import type { JobKind, JobStatus, OperatorMetric, ProgressEvent } from "./events.js";
+import type { JobKind, JobStatus, OperatorMetric, ProgressEvent, StageEvent } from "./events.js";
 
 // What a frontend needs to draw one job, folded from its events. The kernel keeps the last jobs as
 // snapshots so that a panel opened late (or after a page reload) gets them with one `sync`; the
 // JupyterLab extension folds with this same code (it compiles this file: no Node-only imports here).
 
-export interface StageSnapshot {
-  stageId: string;
-  name: string;
-  tasksTotal: number;
-  tasksDone: number;
-  rows: number;
-  bytes: number;
-  /** Rows the stage's source holds, when known exactly. */
-  rowsTotal?: number;
+/** A stage as its last event left it. */
+export interface StageSnapshot extends Pick<StageEvent, "stageId" | "name" | "tasksTotal" | "tasksDone" | "rows" | "bytes" | "rowsTotal"> {
   /** Kernel clock (ms) when the stage started and ended: the timeline's bars. */
   startedAt: number;
   endedAt?: number;

@@ -4,12 +4,12 @@
 // (JupyterLab drops slow completion replies, so a popup after one Tab is the proof the reply was fast);
 // a library error's traceback shows the cell as In [n] and no library-internal frames.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installTempKernelspec, type TempKernelspec } from "../helpers/kernelspec.js";
-import { artifacts, launchBrowser, notebookJson, repo, startLab, type Lab } from "./lab.js";
+import { launchBrowser, notebookJson, screenshot, screenshotFailures, repo, startLab, type Lab } from "./lab.js";
 
 let lab: Lab;
 let browser: Browser;
@@ -19,8 +19,7 @@ let spec: TempKernelspec;
 const cells = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell";
 
 async function shot(name: string): Promise<void> {
-  mkdirSync(artifacts, { recursive: true });
-  await page.screenshot({ path: join(artifacts, `editor-${name}.png`) });
+  await screenshot(page, `editor-${name}`);
 }
 
 /** Opens a notebook and waits until its cells are shown and its kernel is idle. */
@@ -91,9 +90,7 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
 }, 180_000);
 
-beforeEach(({ onTestFailed, task }) => {
-  onTestFailed(() => shot(`failed-${task.name.slice(0, 40).replace(/[^a-z0-9]+/gi, "-")}`));
-});
+screenshotFailures(() => page, "editor-");
 
 afterAll(async () => {
   await browser?.close();

@@ -8,7 +8,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { beforeEach } from "vitest";
 
 export const repo = resolve(import.meta.dirname, "..", "..");
 export const artifacts = join(repo, "test-artifacts", "extension");
@@ -175,4 +176,20 @@ export async function startLab(files: Record<string, string>): Promise<Lab> {
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+}
+
+/** Saves a screenshot of the page as test-artifacts/extension/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, `${name}.png`) });
+}
+
+/** Every failing test of the file leaves a screenshot named after it (`<prefix>failed-<test name>.png`). */
+export function screenshotFailures(page: () => Page | undefined, prefix = ""): void {
+  beforeEach(({ onTestFailed, task }) => {
+    onTestFailed(async () => {
+      const current = page();
+      if (current) await screenshot(current, `${prefix}failed-${task.name.slice(0, 40).replace(/[^a-z0-9]+/gi, "-")}`);
+    });
+  });
 }

@@ -6,12 +6,11 @@
 // cancelled from the panel, and the next cell runs; after a page reload the panel shows the jobs
 // again; 1,000 jobs and a 10,000-task job stay virtualized and can be searched; a kernel restart keeps
 // the history and marks the job it cut off lost; a pipeline run nests its ops and their jobs.
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { artifacts, launchBrowser, notebookJson, startLab, type Lab } from "./lab.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchBrowser, notebookJson, screenshot, screenshotFailures, startLab, type Lab } from "./lab.js";
 
 let lab: Lab;
 let browser: Browser;
@@ -73,8 +72,7 @@ async function layoutProblems(): Promise<string[]> {
 }
 
 async function shot(name: string): Promise<void> {
-  mkdirSync(artifacts, { recursive: true });
-  await page.screenshot({ path: join(artifacts, `${name}.png`) });
+  await screenshot(page, `${name}`);
 }
 
 /** Opens a notebook and waits until its Sluice kernel is idle and the panel is connected to it. */
@@ -178,9 +176,7 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
 }, 180_000);
 
-beforeEach(({ onTestFailed, task }) => {
-  onTestFailed(() => shot(`failed-${task.name.slice(0, 40).replace(/[^a-z0-9]+/gi, "-")}`));
-});
+screenshotFailures(() => page, "");
 
 afterAll(async () => {
   await browser?.close();
