@@ -55,6 +55,8 @@ export interface StepSpec {
   /** 1 for the first attempt; retries are the runner's decision (scheduler). */
   attempt: number;
   inputs: StepInput[];
+  /** Resources the op declares (`resources: { worker1: 1 }`), for executors that place steps on nodes. */
+  resources?: Record<string, number>;
 }
 
 /** A data file the step wrote (not yet in the catalog), with the metadata it asked for. */
@@ -106,8 +108,6 @@ export interface StepHooks {
  */
 export interface StepTask {
   spec: StepSpec;
-  /** Op resources declared by the op (`resources: { worker1: 1 }`), for executors that place tasks. */
-  resources?: Record<string, number>;
   local?: unknown;
 }
 
