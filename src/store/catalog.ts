@@ -4,8 +4,13 @@ import Database from "better-sqlite3";
 import { accessSync, constants, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { CatalogSchemaError } from "./errors.js";
+import { queries, type CatalogBackend, type QueryArgs, type QueryName, type QueryResult, type Step } from "./queries.js";
 
 export type CatalogDb = Database.Database;
+
+/** The schema version this code writes (sluice_catalog.schema_version); PostgreSQL's migrations use the same numbers. */
+export const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS materializations (
@@ -68,6 +73,11 @@ CREATE TABLE IF NOT EXISTS runs (
   heartbeat_at INTEGER,
   lease_ms     INTEGER
 );
+-- Catalog facts: schema_version (migrations), and for a PostgreSQL catalog the store it belongs to.
+CREATE TABLE IF NOT EXISTS sluice_catalog (
+  name  TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS op_runs (
   run_id       TEXT NOT NULL,
   node_id      TEXT NOT NULL,
@@ -117,6 +127,11 @@ export function openCatalog(path: string): CatalogDb {
       const has = (db.prepare(`SELECT count(*) AS n FROM pragma_table_info(?) WHERE name = ?`).get(table, column) as { n: number }).n > 0;
       if (!has) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
     }
+    const recorded = db.prepare(`SELECT value FROM sluice_catalog WHERE name = 'schema_version'`).get() as { value: string } | undefined;
+    if (recorded && Number(recorded.value) > SCHEMA_VERSION) {
+      throw new CatalogSchemaError(path, Number(recorded.value), SCHEMA_VERSION);
+    }
+    db.prepare(`INSERT INTO sluice_catalog (name, value) VALUES ('schema_version', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`).run(String(SCHEMA_VERSION));
   }).immediate();
   return db;
 }
@@ -177,4 +192,40 @@ export function openCatalogReadOnly(path: string): OpenedCatalog {
   const db = new Database(image, { readonly: true });
   probe(db);
   return { db };
+}
+
+/** The SQLite backend: each operation of queries.ts runs synchronously in one better-sqlite3 transaction. */
+export class SqliteCatalog implements CatalogBackend {
+  readonly kind = "sqlite" as const;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(
+    readonly db: CatalogDb,
+    readonly location: string,
+  ) {}
+
+  run<K extends QueryName>(name: K, ...args: QueryArgs<K>): QueryResult<K> {
+    const query = queries[name];
+    const body = this.db.transaction(() => {
+      const steps = (query.run as (...a: unknown[]) => Generator<Step, unknown, unknown>)(...args);
+      let next = steps.next();
+      while (!next.done) next = steps.next(this.step(next.value));
+      return next.value;
+    });
+    // IMMEDIATE takes the write lock up front, so two writers queue instead of failing on a lock upgrade.
+    return (query.write ? body.immediate() : body()) as QueryResult<K>;
+  }
+
+  private step(step: Step): unknown {
+    if (step.only !== undefined && step.only !== "sqlite") return undefined;
+    let statement = this.statements.get(step.sql);
+    if (!statement) this.statements.set(step.sql, (statement = this.db.prepare(step.sql)));
+    if (step.mode === "get") return statement.get(...step.params);
+    if (step.mode === "all") return statement.all(...step.params);
+    return { changes: statement.run(...step.params).changes };
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
 }

@@ -110,3 +110,49 @@ export class StoreReadOnlyError extends StoreError {
 export class InvalidStoreArgumentError extends StoreError {
   static override readonly exitCode: number = EXIT.usage;
 }
+
+/** SLUICE_CATALOG / --catalog, or the catalog server's answer, says the catalog cannot be used as configured (bad URL, login, database, rights). */
+export class CatalogConfigError extends StoreError {
+  static override readonly exitCode: number = EXIT.usage;
+}
+
+/** The catalog's schema is newer than this Sluice understands. */
+export class CatalogSchemaError extends StoreError {
+  constructor(
+    readonly location: string,
+    readonly found: number,
+    readonly supported: number,
+  ) {
+    super(`catalog ${location}: its schema version ${found} is newer than this Sluice's (${supported}); upgrade Sluice on this machine (every machine sharing a catalog needs the same or a newer one).`);
+  }
+}
+
+/** The catalog server could not be reached, or the connection kept failing, for the whole retry window. Nothing was half-written. */
+export class CatalogUnavailableError extends StoreError {
+  constructor(
+    readonly location: string,
+    readonly reason: string,
+    readonly retriedMs: number,
+  ) {
+    super(
+      `catalog ${location} is unavailable (${reason})${retriedMs > 0 ? ` after retrying for ${(retriedMs / 1000).toFixed(1)} s` : ""}; ` +
+        `the operation was not recorded (no record is half-written). Check that the PostgreSQL server runs and that this machine reaches it, ` +
+        `then run again (a pipeline resumes with --from-failure RUN_ID); SLUICE_CATALOG_RETRY_MS sets how long to retry.`,
+    );
+  }
+}
+
+/** A PostgreSQL catalog shared by machines records the store folder it belongs to; this store is another. */
+export class CatalogStoreMismatchError extends StoreError {
+  static override readonly exitCode: number = EXIT.usage;
+  constructor(
+    readonly location: string,
+    readonly catalogRoot: string,
+    readonly root: string,
+  ) {
+    super(
+      `catalog ${location} belongs to the store ${catalogRoot}, not ${root}: its data files would not be found here. ` +
+        `Set SLUICE_STORE=${catalogRoot} (every machine mounts the store at the same path), or use another database for this store.`,
+    );
+  }
+}

@@ -20,8 +20,11 @@ export const store: AssetStore = new Proxy({} as AssetStore, {
 export function openStore(root?: string, options?: StoreOpenOptions): AssetStore {
   return new AssetStore(root, options);
 }
+export { parseCatalogUrl, catalogRetryMs } from "./postgres/catalog.js";
+export type { CatalogEvent, CatalogUrl } from "./postgres/catalog.js";
 export type {
   AssetFormat,
+  CatalogWatch,
   AssetSummary,
   GcOptions,
   GcResult,

@@ -2,7 +2,7 @@
 // catalog from the files (each version's .meta.json sidecar holds its whole record) when it is lost.
 import { existsSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { isCorruptionError, openCatalog, openCatalogReadOnly, type CatalogDb } from "./catalog.js";
+import { isCorruptionError, openCatalog, openCatalogReadOnly, SqliteCatalog, type CatalogDb } from "./catalog.js";
 import { CatalogCorruptError, StoreError, StoreLocationError, StoreReadOnlyError } from "./errors.js";
 import { sidecarPath, walkDataFiles, type StoreFile } from "./files.js";
 import { assetKeySegments } from "./keys.js";
@@ -228,7 +228,8 @@ export async function rebuildCatalog(rootDir: string | undefined, options: { for
       }
     }
     records.sort((a, b) => a.createdAt - b.createdAt || a.version.localeCompare(b.version));
-    for (const record of records) insertMaterialization(db, record);
+    const catalog = new SqliteCatalog(db, building);
+    for (const record of records) insertMaterialization(catalog, record);
     result.versions = records.length;
     result.assets = (db.prepare(`SELECT count(*) AS n FROM assets`).get() as { n: number }).n;
     // Move the old catalog aside before the new one takes its name; copy its runs once it is aside.

@@ -6,7 +6,9 @@
 import { randomBytes } from "node:crypto";
 import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { emptyCatalog, isCorruptionError, openCatalog, openCatalogReadOnly, type CatalogDb } from "./catalog.js";
+import { emptyCatalog, isCorruptionError, openCatalog, openCatalogReadOnly, SqliteCatalog, type CatalogDb } from "./catalog.js";
+import { openPostgresCatalog, parseCatalogUrl, type CatalogEvent } from "./postgres/catalog.js";
+import type { CatalogBackend, MaterializationRow, NewMaterializationRow, OpRunRow, RunRow } from "./queries.js";
 import { countDataFiles, sidecarPath, walkDataFiles, writeFileAtomic } from "./files.js";
 import type { LazyFrame } from "../frame/index.js";
 import {
@@ -124,6 +126,11 @@ export interface GcOptions {
 export interface StoreOpenOptions {
   /** Open without writing anything (no WAL switch, no schema setup); writes are refused with StoreReadOnlyError. */
   readOnly?: boolean;
+  /**
+   * The catalog: a postgres://user@host:port/db URL for a PostgreSQL catalog shared by several runners and machines,
+   * or "sqlite" for the file in the store folder. Default: SLUICE_CATALOG, else SQLite.
+   */
+  catalog?: string;
 }
 
 export interface RunRecord {
@@ -163,26 +170,6 @@ export interface OpRunRecord {
   items: unknown[] | undefined;
 }
 
-interface MaterializationRow {
-  id: number;
-  asset_key: string;
-  partition: string;
-  version: string;
-  data_version: string | null;
-  run_id: string | null;
-  op: string | null;
-  params: string | null;
-  code_version: string | null;
-  inputs: string;
-  path: string;
-  format: string;
-  row_count: number | null;
-  byte_size: number;
-  schema: string | null;
-  preview: string | null;
-  metadata: string;
-  created_at: number;
-}
 
 function parse<T>(text: string | null): T | undefined {
   return text === null ? undefined : (JSON.parse(text) as T);
@@ -256,55 +243,32 @@ export async function writeAssetFile(root: string, keyLike: AssetKeyLike, data: 
   return { key, version, path: relative(storeRoot, final).split(sep).join("/"), format, byteSize: statSync(final).size };
 }
 
+/** A version's record as a catalog row (JSON columns as text). */
+function toRow(record: Omit<Materialization, "id">): NewMaterializationRow {
+  return {
+    asset_key: record.key,
+    partition: record.partition ?? "",
+    version: record.version,
+    data_version: record.dataVersion ?? record.version,
+    run_id: record.runId ?? null,
+    op: record.op ?? null,
+    params: record.params === undefined ? null : JSON.stringify(record.params, jsonSafe),
+    code_version: record.codeVersion ?? null,
+    inputs: JSON.stringify(record.inputs),
+    path: record.path,
+    format: record.format,
+    row_count: record.rowCount ?? null,
+    byte_size: record.byteSize,
+    schema: record.schema ? JSON.stringify(record.schema) : null,
+    preview: record.preview ? JSON.stringify(record.preview, jsonSafe) : null,
+    metadata: JSON.stringify(record.metadata),
+    created_at: record.createdAt,
+  };
+}
+
 /** Inserts one version's record (materialization, asset summary, lineage) in one transaction; its id. */
-export function insertMaterialization(db: CatalogDb, record: Omit<Materialization, "id">): number {
-  const partition = record.partition ?? "";
-  const now = record.createdAt;
-  const insert = db.transaction(() => {
-    const info = db
-      .prepare(
-        `INSERT INTO materializations (asset_key, partition, version, data_version, run_id, op, params, code_version, inputs,
-           path, format, row_count, byte_size, schema, preview, metadata, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        record.key,
-        partition,
-        record.version,
-        record.dataVersion ?? record.version,
-        record.runId ?? null,
-        record.op ?? null,
-        record.params === undefined ? null : JSON.stringify(record.params, jsonSafe),
-        record.codeVersion ?? null,
-        JSON.stringify(record.inputs),
-        record.path,
-        record.format,
-        record.rowCount ?? null,
-        record.byteSize,
-        record.schema ? JSON.stringify(record.schema) : null,
-        record.preview ? JSON.stringify(record.preview, jsonSafe) : null,
-        JSON.stringify(record.metadata),
-        now,
-      );
-    const id = Number(info.lastInsertRowid);
-    const isNewPartition =
-      (db.prepare(`SELECT count(*) AS n FROM materializations WHERE asset_key = ? AND partition = ?`).get(record.key, partition) as { n: number }).n === 1;
-    db
-      .prepare(
-        `INSERT INTO assets (asset_key, latest_id, materializations, partitions, first_at, last_at) VALUES (?, ?, 1, 1, ?, ?)
-         ON CONFLICT (asset_key) DO UPDATE SET latest_id = excluded.latest_id, materializations = materializations + 1,
-           partitions = partitions + ?, last_at = excluded.last_at`,
-      )
-      .run(record.key, id, now, now, isNewPartition ? 1 : 0);
-    const dep = db.prepare(`INSERT OR IGNORE INTO asset_deps (asset_key, input_key) VALUES (?, ?)`);
-    const edge = db.prepare(`INSERT INTO lineage (version, input_key, input_version) VALUES (?, ?, ?)`);
-    for (const input of record.inputs) {
-      dep.run(record.key, input.key);
-      edge.run(record.version, input.key, input.version);
-    }
-    return id;
-  });
-  return insert.immediate();
+export function insertMaterialization(catalog: CatalogBackend, record: Omit<Materialization, "id">): number {
+  return catalog.run("insertMaterialization", toRow(record));
 }
 
 /** The store folder a root argument means: the given one, else SLUICE_STORE, else ./.sluice (absolute). */
@@ -356,23 +320,40 @@ function checkCount(what: string, value: unknown, min: number): number {
 export class AssetStore {
   readonly root: string;
   readonly dataDir: string;
+  /** Where the catalog is: the SQLite file in the store, or the PostgreSQL URL (without its password). */
   readonly catalogPath: string;
+  /** Which catalog backend: "sqlite" (the default, in the store folder) or "postgres" (SLUICE_CATALOG / --catalog). */
+  readonly backend: "sqlite" | "postgres";
   /** Why writes are refused (opened read-only, or the folder is not writable); undefined for a writable store. */
   readonly readOnly: string | undefined;
-  private readonly db: CatalogDb;
+  private readonly catalog: CatalogBackend;
+  private readonly db: CatalogDb | undefined;
+  private readonly catalogUrl: string | undefined;
   private readonly cleanup: (() => void) | undefined;
   private readonly heartbeats = new Map<string, NodeJS.Timeout>();
 
   constructor(root?: string, options: StoreOpenOptions = {}) {
-    checkOptionNames("AssetStore", options, { readOnly: true } satisfies Record<keyof StoreOpenOptions, true>, InvalidStoreArgumentError);
+    checkOptionNames("AssetStore", options, { readOnly: true, catalog: true } satisfies Record<keyof StoreOpenOptions, true>, InvalidStoreArgumentError);
     this.root = storeRoot(root);
     this.dataDir = join(this.root, "data");
-    this.catalogPath = join(this.root, "catalog.sqlite");
     for (const [path, what] of [[this.root, "the store"], [this.dataDir, "its data/ folder"], [dirname(this.root), "the folder it is in"]] as const) {
       if (existsSync(path) && !statSync(path).isDirectory()) {
         throw new StoreLocationError(this.root, `${what} (${path}) is a file, not a folder`);
       }
     }
+    const postgres = parseCatalogUrl(options.catalog ?? process.env.SLUICE_CATALOG);
+    if (postgres) {
+      // The catalog is in PostgreSQL; the data files stay under the store folder (mounted at the same path on every machine).
+      this.backend = "postgres";
+      this.catalogUrl = postgres.url;
+      this.catalogPath = postgres.display;
+      this.readOnly = options.readOnly ? "opened read-only" : existsSync(this.root) && !canWrite(this.root) ? "its folder is not writable" : undefined;
+      if (!this.readOnly) this.makeDataDir();
+      this.catalog = openPostgresCatalog(postgres, this.root, { readOnly: this.readOnly !== undefined, dataFiles: () => countDataFiles(this.root, 1_000) });
+      return;
+    }
+    this.backend = "sqlite";
+    this.catalogPath = join(this.root, "catalog.sqlite");
     if (existsSync(this.catalogPath) && !statSync(this.catalogPath).isFile()) {
       throw new StoreLocationError(this.root, `its catalog ${this.catalogPath} is not a file`);
     }
@@ -393,11 +374,7 @@ export class AssetStore {
         if (state === "present") ({ db: this.db, cleanup: this.cleanup } = openCatalogReadOnly(this.catalogPath));
         else this.db = emptyCatalog(); // nothing stored yet: an empty view, and nothing created on disk
       } else {
-        try {
-          mkdirSync(this.dataDir, { recursive: true });
-        } catch (error) {
-          throw new StoreLocationError(this.root, `cannot create ${this.dataDir} (${(error as Error).message})`);
-        }
+        this.makeDataDir();
         this.db = openCatalog(this.catalogPath);
       }
     } catch (error) {
@@ -405,6 +382,15 @@ export class AssetStore {
         throw new StoreLocationError(this.root, `cannot open its catalog ${this.catalogPath} (${(error as Error).message})`);
       }
       throw this.explain(error);
+    }
+    this.catalog = new SqliteCatalog(this.db, this.catalogPath);
+  }
+
+  private makeDataDir(): void {
+    try {
+      mkdirSync(this.dataDir, { recursive: true });
+    } catch (error) {
+      throw new StoreLocationError(this.root, `cannot create ${this.dataDir} (${(error as Error).message})`);
     }
   }
 
@@ -415,7 +401,7 @@ export class AssetStore {
   close(): void {
     for (const timer of this.heartbeats.values()) clearInterval(timer);
     this.heartbeats.clear();
-    if (this.db.open) this.db.close();
+    this.catalog.close();
     this.cleanup?.();
   }
 
@@ -469,7 +455,7 @@ export class AssetStore {
     const sidecar = this.writeSidecar(record);
     let id: number;
     try {
-      id = insertMaterialization(this.db, record);
+      id = insertMaterialization(this.catalog, record);
     } catch (error) {
       rmSync(sidecar, { force: true });
       throw this.explain(error);
@@ -493,18 +479,14 @@ export class AssetStore {
   }
 
   private byId(id: number): Materialization | undefined {
-    const row = this.db.prepare(`SELECT * FROM materializations WHERE id = ?`).get(id) as MaterializationRow | undefined;
+    const row = this.catalog.run("byId", id);
     return row && fromRow(row);
   }
 
   /** The newest materialization of a key (of one partition when given; else of any partition). */
   latest(keyLike: AssetKeyLike, options: { partition?: string } = {}): Materialization | undefined {
     const key = normalizeAssetKey(keyLike);
-    const row = (
-      options.partition === undefined
-        ? this.db.prepare(`SELECT m.* FROM assets a JOIN materializations m ON m.id = a.latest_id WHERE a.asset_key = ?`).get(key)
-        : this.db.prepare(`SELECT * FROM materializations WHERE asset_key = ? AND partition = ? ORDER BY id DESC LIMIT 1`).get(key, options.partition)
-    ) as MaterializationRow | undefined;
+    const row = this.catalog.run("latest", key, options.partition);
     return row && fromRow(row);
   }
 
@@ -529,77 +511,49 @@ export class AssetStore {
 
   /** Every recorded version, oldest first (verify and rebuild walk them). */
   versions(): Materialization[] {
-    return (this.db.prepare(`SELECT * FROM materializations ORDER BY id`).all() as MaterializationRow[]).map(fromRow);
+    return this.catalog.run("versions").map(fromRow);
   }
 
   /** One exact version. */
   version(version: string): Materialization | undefined {
-    const row = this.db.prepare(`SELECT * FROM materializations WHERE version = ?`).get(version) as MaterializationRow | undefined;
+    const row = this.catalog.run("version", version);
     return row && fromRow(row);
   }
 
   /** Materializations of a key, newest first. */
   history(keyLike: AssetKeyLike, options: { partition?: string; limit?: number } = {}): Materialization[] {
     const key = normalizeAssetKey(keyLike);
-    const limit = options.limit === undefined ? -1 : checkCount("history limit", options.limit, 0);
-    const rows = (
-      options.partition === undefined
-        ? this.db.prepare(`SELECT * FROM materializations WHERE asset_key = ? ORDER BY id DESC LIMIT ?`).all(key, limit)
-        : this.db.prepare(`SELECT * FROM materializations WHERE asset_key = ? AND partition = ? ORDER BY id DESC LIMIT ?`).all(key, options.partition, limit)
-    ) as MaterializationRow[];
-    return rows.map(fromRow);
+    const limit = options.limit === undefined ? undefined : checkCount("history limit", options.limit, 0);
+    return this.catalog.run("history", key, options.partition, limit).map(fromRow);
   }
 
   /** Partition keys recorded for an asset. */
   partitions(keyLike: AssetKeyLike): string[] {
     const key = normalizeAssetKey(keyLike);
-    return (this.db.prepare(`SELECT DISTINCT partition FROM materializations WHERE asset_key = ? ORDER BY partition`).all(key) as { partition: string }[])
-      .map((r) => r.partition)
-      .filter((p) => p !== "");
+    return this.catalog.run("partitions", key).filter((p) => p !== "");
   }
 
   /** Every asset with its latest materialization. */
   list(): AssetSummary[] {
-    const rows = this.db
-      .prepare(`SELECT a.materializations AS n, a.partitions AS p, m.* FROM assets a JOIN materializations m ON m.id = a.latest_id ORDER BY a.asset_key`)
-      .all() as Array<MaterializationRow & { n: number; p: number }>;
-    return rows.map((r) => ({ key: r.asset_key, materializations: r.n, partitions: r.p, latest: fromRow(r) }));
+    return this.catalog.run("list").map((r) => ({ key: r.asset_key, materializations: Number(r.n), partitions: Number(r.p), latest: fromRow(r) }));
   }
 
   /** The asset graph around a key: everything upstream and downstream of it, with depths. */
   lineage(keyLike: AssetKeyLike, options: { maxDepth?: number } = {}): Lineage {
     const key = normalizeAssetKey(keyLike);
     const maxDepth = options.maxDepth ?? 100;
-    const walk = (from: "asset_key" | "input_key", to: "asset_key" | "input_key") =>
-      (
-        this.db
-          .prepare(
-            `WITH RECURSIVE walk(key, depth) AS (
-               SELECT ${to}, 1 FROM asset_deps WHERE ${from} = ?
-               UNION
-               SELECT d.${to}, w.depth + 1 FROM asset_deps d JOIN walk w ON d.${from} = w.key WHERE w.depth < ?
-             ) SELECT key, min(depth) AS depth FROM walk GROUP BY key ORDER BY depth, key`,
-          )
-          .all(key, maxDepth) as LineageNode[]
-      ).filter((n) => n.key !== key);
-    const upstream = walk("asset_key", "input_key");
-    const downstream = walk("input_key", "asset_key");
-    const nodes = [key, ...upstream.map((n) => n.key), ...downstream.map((n) => n.key)];
-    const edges: Array<{ from: string; to: string }> = [];
-    const select = this.db.prepare(`SELECT input_key FROM asset_deps WHERE asset_key = ?`);
-    const inGraph = new Set(nodes);
-    for (const node of nodes) {
-      for (const { input_key } of select.all(node) as { input_key: string }[]) if (inGraph.has(input_key)) edges.push({ from: input_key, to: node });
-    }
+    const { upstream, downstream, edges } = this.catalog.run("lineage", key, maxDepth);
     return { key, upstream, downstream, edges, inputs: this.latest(key)?.inputs ?? [] };
   }
 
   /** Versions that were computed from this exact version (version-level downstream lineage). */
   usedBy(version: string): Materialization[] {
-    const rows = this.db
-      .prepare(`SELECT m.* FROM lineage l JOIN materializations m ON m.version = l.version WHERE l.input_version = ? ORDER BY m.id`)
-      .all(version) as MaterializationRow[];
-    return rows.map(fromRow);
+    return this.catalog.run("usedBy", version).map(fromRow);
+  }
+
+  /** What a run recorded (of one format when given: the Runs view lists a run's executed notebooks with "ipynb"). */
+  runMaterializations(runId: string, options: { format?: AssetFormat } = {}): Materialization[] {
+    return this.catalog.run("runMaterializations", runId, options.format).map(fromRow);
   }
 
   /** Resolves a key (+ partition or exact version) and checks its data file; throws a typed error if it is gone or broken. */
@@ -672,22 +626,7 @@ export class AssetStore {
     checkOptionNames("gc", options, { keepLast: true, includeOrphans: true } satisfies Record<keyof GcOptions, true>, InvalidStoreArgumentError);
     const keepLast = options.keepLast === undefined ? 5 : checkCount("gc keepLast (--keep-last)", options.keepLast, 1);
     this.writable("delete old versions (gc)");
-    const doomed = this.db.transaction(() => {
-      const rows = this.db
-        .prepare(
-          `SELECT id, version, path, byte_size FROM (
-             SELECT id, version, path, byte_size, row_number() OVER (PARTITION BY asset_key, partition ORDER BY id DESC) AS rn FROM materializations
-           ) WHERE rn > ?`,
-        )
-        .all(keepLast) as Array<{ id: number; version: string; path: string; byte_size: number }>;
-      const del = this.db.prepare(`DELETE FROM materializations WHERE id = ?`);
-      const delLineage = this.db.prepare(`DELETE FROM lineage WHERE version = ?`);
-      for (const r of rows) (del.run(r.id), delLineage.run(r.version));
-      this.db.exec(
-        `UPDATE assets SET materializations = (SELECT count(*) FROM materializations m WHERE m.asset_key = assets.asset_key)`,
-      );
-      return rows;
-    }).immediate();
+    const doomed = this.catalog.run("gc", keepLast);
     let deletedFiles = 0;
     let freedBytes = 0;
     const remove = (path: string) => {
@@ -700,7 +639,7 @@ export class AssetStore {
     for (const r of doomed) (remove(join(this.root, r.path)), remove(join(this.root, sidecarPath(r.path))));
     // Files no catalog row points to. Temporary files are leftovers of crashed writers; a renamed data file
     // may be a version whose catalog row was lost, so it goes only when asked (and never a live writer's).
-    const known = new Set((this.db.prepare(`SELECT path FROM materializations`).all() as { path: string }[]).map((r) => r.path));
+    const known = new Set(this.catalog.run("knownPaths"));
     const knownSidecars = new Set([...known].map(sidecarPath));
     const now = Date.now();
     let keptOrphans = 0;
@@ -722,16 +661,14 @@ export class AssetStore {
   startRun(run: { runId: string; pipeline: string; args?: Record<string, unknown>; leaseMs?: number }): void {
     this.writable(`record pipeline run ${run.runId}`);
     const leaseMs = run.leaseMs === undefined ? runLeaseMs() : checkCount("run lease", run.leaseMs, 300);
-    const now = Date.now();
-    this.db
-      .prepare(`INSERT INTO runs (run_id, pipeline, status, started_at, args, heartbeat_at, lease_ms) VALUES (?, ?, 'running', ?, ?, ?, ?)`)
-      .run(run.runId, run.pipeline, now, JSON.stringify(run.args ?? {}, jsonSafe), now, leaseMs);
-    const renew = this.db.prepare(`UPDATE runs SET heartbeat_at = ? WHERE run_id = ? AND status = 'running'`);
+    const startedAt = Date.now();
+    const started = this.catalog.run("startRun", { runId: run.runId, pipeline: run.pipeline, args: JSON.stringify(run.args ?? {}, jsonSafe), startedAt, leaseMs });
+    if (started === "duplicate") throw new StoreError(`store ${this.root}: a pipeline run ${run.runId} is already recorded in ${this.catalogPath}; give this run another id.`);
     const timer = setInterval(() => {
       try {
-        renew.run(Date.now(), run.runId);
+        this.catalog.run("renewLease", run.runId, Date.now());
       } catch {
-        // Busy or closed catalog: the next beat tries again; the lease covers several missed beats.
+        // Busy, unreachable or closed catalog: the next beat tries again; the lease covers several missed beats.
       }
     }, Math.max(50, Math.floor(leaseMs / 6)));
     timer.unref();
@@ -742,75 +679,32 @@ export class AssetStore {
     this.writable(`record the end of pipeline run ${runId}`);
     clearInterval(this.heartbeats.get(runId));
     this.heartbeats.delete(runId);
-    this.db
-      .prepare(`UPDATE runs SET status = ?, ended_at = ?, error = ?, summary = ? WHERE run_id = ?`)
-      .run(status, Date.now(), options.error ?? null, options.summary === undefined ? null : JSON.stringify(options.summary, jsonSafe), runId);
+    this.catalog.run("endRun", runId, status, Date.now(), options.error ?? null, options.summary === undefined ? null : JSON.stringify(options.summary, jsonSafe));
   }
 
   run(runId: string): RunRecord | undefined {
-    const r = this.db.prepare(`SELECT * FROM runs WHERE run_id = ?`).get(runId) as Record<string, string | number | null | undefined> | undefined;
-    if (!r) return undefined;
-    // Catalogs from before leases have no heartbeat column: their start time stands in for it.
-    const heartbeatAt = r.heartbeat_at === null || r.heartbeat_at === undefined ? undefined : Number(r.heartbeat_at);
-    const leaseMs = r.lease_ms === null || r.lease_ms === undefined ? DEFAULT_RUN_LEASE_MS : Number(r.lease_ms);
-    const lastSign = heartbeatAt ?? Number(r.started_at);
-    // Derived when read (so read-only stores agree): the runner stopped renewing its lease without an end.
-    const abandoned = r.status === "running" && Date.now() > lastSign + leaseMs;
-    return {
-      runId: String(r.run_id),
-      pipeline: String(r.pipeline),
-      status: abandoned ? "failed" : String(r.status),
-      startedAt: Number(r.started_at),
-      endedAt: abandoned ? lastSign : r.ended_at === null || r.ended_at === undefined ? undefined : Number(r.ended_at),
-      args: JSON.parse(String(r.args)) as Record<string, unknown>,
-      error: abandoned
-        ? `abandoned: the runner stopped renewing its lease at ${new Date(lastSign).toISOString()} (killed, or its machine stopped); ` +
-          `resume with \`sluice pipeline run FILE --from-failure ${String(r.run_id)}\``
-        : r.error === null || r.error === undefined ? undefined : String(r.error),
-      summary: r.summary === null || r.summary === undefined ? undefined : JSON.parse(String(r.summary)),
-      abandoned,
-      heartbeatAt,
-    };
+    const r = this.catalog.run("run", runId);
+    return r && runRecord(r);
   }
 
   runs(options: { limit?: number } = {}): RunRecord[] {
     const limit = options.limit === undefined ? 50 : checkCount("runs limit", options.limit, 0);
-    const ids = this.db.prepare(`SELECT run_id FROM runs ORDER BY started_at DESC LIMIT ?`).all(limit) as { run_id: string }[];
-    return ids.map((r) => this.run(r.run_id)!);
+    return this.catalog.run("runs", limit).map(runRecord);
   }
 
   recordOpRun(r: OpRunRecord): void {
-    this.writable(`record op ${r.op} of run ${r.runId}`);
-    this.db
-      .prepare(
-        `INSERT OR REPLACE INTO op_runs (run_id, node_id, op, partition, item, status, reason, attempts, started_at, ended_at, error, data_version, items)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        r.runId,
-        r.nodeId,
-        r.op,
-        r.partition,
-        r.item ?? null,
-        r.status,
-        r.reason ?? null,
-        r.attempts,
-        r.startedAt ?? null,
-        r.endedAt ?? null,
-        r.error ?? null,
-        r.dataVersion ?? null,
-        r.items === undefined ? null : JSON.stringify(r.items, jsonSafe),
-      );
+    this.recordOpRuns([r]);
   }
 
   /** Several op-run records in one transaction (one fsync instead of one per op). */
   recordOpRuns(records: readonly OpRunRecord[]): void {
-    if (records.length) this.db.transaction(() => records.forEach((r) => this.recordOpRun(r))).immediate();
+    if (!records.length) return;
+    this.writable(records.length === 1 ? `record op ${records[0]!.op} of run ${records[0]!.runId}` : `record ${records.length} ops of run ${records[0]!.runId}`);
+    this.catalog.run("recordOpRuns", records.map(opRunRow));
   }
 
   opRuns(runId: string): OpRunRecord[] {
-    const rows = this.db.prepare(`SELECT * FROM op_runs WHERE run_id = ? ORDER BY started_at, node_id`).all(runId) as Array<Record<string, string | number | null>>;
-    return rows.map((r) => ({
+    return this.catalog.run("opRuns", runId).map((r) => ({
       runId: String(r.run_id),
       nodeId: String(r.node_id),
       op: String(r.op),
@@ -829,26 +723,101 @@ export class AssetStore {
 
   /** The dynamic items a mapping op produced most recently (for partial re-runs). */
   lastItems(op: string, partition: string): unknown[] | undefined {
-    const r = this.db
-      .prepare(`SELECT items FROM op_runs WHERE op = ? AND partition = ? AND status = 'succeeded' AND items IS NOT NULL ORDER BY ended_at DESC LIMIT 1`)
-      .get(op, partition) as { items: string } | undefined;
-    return r && (JSON.parse(r.items) as unknown[]);
+    const items = this.catalog.run("lastItems", op, partition);
+    return items === undefined ? undefined : (JSON.parse(items) as unknown[]);
   }
 
   /** The items a dynamic op produced for this data version (so an up-to-date fan-out can be skipped). */
   itemsFor(op: string, dataVersion: string): unknown[] | undefined {
-    const r = this.db
-      .prepare(
-        `SELECT items FROM op_runs WHERE op = ? AND data_version = ? AND status IN ('succeeded', 'skipped', 'reused') AND items IS NOT NULL
-         ORDER BY ended_at DESC LIMIT 1`,
-      )
-      .get(op, dataVersion) as { items: string } | undefined;
-    return r && (JSON.parse(r.items) as unknown[]);
+    const items = this.catalog.run("itemsFor", op, dataVersion);
+    return items === undefined ? undefined : (JSON.parse(items) as unknown[]);
   }
 
-  /** Direct catalog access for bulk tools (the benchmark inserts history with it). */
+  /**
+   * Live catalog events (a materialization committed, a run started or ended), from any process on this catalog:
+   * PostgreSQL pushes them (LISTEN/NOTIFY, no polling); SQLite is polled every `pollMs` (default 1 s).
+   * Resolves once listening; close() the returned handle to stop.
+   */
+  async watch(listener: (event: CatalogEvent) => void, options: { pollMs?: number } = {}): Promise<CatalogWatch> {
+    if (this.catalogUrl !== undefined) return (await import("./postgres/watch.js")).listen(this.catalogUrl, this.catalogPath, listener);
+    return pollCatalog(this, listener, options.pollMs ?? 1_000);
+  }
+
+  /** Direct SQLite access for bulk tools (the benchmark inserts history with it); a PostgreSQL catalog has none. */
   get database(): CatalogDb {
+    if (!this.db) throw new StoreError(`store ${this.root}: its catalog is ${this.catalogPath}, not a SQLite file; this tool needs a SQLite catalog.`);
     return this.db;
   }
 }
 
+export type { CatalogEvent } from "./postgres/catalog.js";
+
+export interface CatalogWatch {
+  close(): Promise<void>;
+}
+
+/** SQLite has no notifications: compare the newest materialization and the runs' last change every pollMs. */
+function pollCatalog(store: AssetStore, listener: (event: CatalogEvent) => void, pollMs: number): CatalogWatch {
+  const seen = new Set(store.versions().map((m) => m.version));
+  const runStatus = new Map(store.runs({ limit: 200 }).map((r) => [r.runId, r.status]));
+  const timer = setInterval(() => {
+    try {
+      for (const m of store.versions()) {
+        if (seen.has(m.version)) continue;
+        seen.add(m.version);
+        listener({ type: "materialization", id: m.id, key: m.key, partition: m.partition ?? "", version: m.version, runId: m.runId ?? null });
+      }
+      for (const r of store.runs({ limit: 200 })) {
+        if (runStatus.get(r.runId) === r.status) continue;
+        runStatus.set(r.runId, r.status);
+        listener({ type: "run", runId: r.runId, status: r.status });
+      }
+    } catch {
+      // A busy or closed catalog: the next poll tries again.
+    }
+  }, pollMs);
+  timer.unref();
+  return { close: async () => clearInterval(timer) };
+}
+
+function runRecord(r: RunRow): RunRecord {
+  // Catalogs from before leases have no heartbeat column: their start time stands in for it.
+  const heartbeatAt = r.heartbeat_at === null || r.heartbeat_at === undefined ? undefined : Number(r.heartbeat_at);
+  const leaseMs = r.lease_ms === null || r.lease_ms === undefined ? DEFAULT_RUN_LEASE_MS : Number(r.lease_ms);
+  const lastSign = heartbeatAt ?? Number(r.started_at);
+  // Derived when read (so read-only stores agree): the runner stopped renewing its lease without an end.
+  const abandoned = r.status === "running" && Date.now() > lastSign + leaseMs;
+  return {
+    runId: String(r.run_id),
+    pipeline: String(r.pipeline),
+    status: abandoned ? "failed" : String(r.status),
+    startedAt: Number(r.started_at),
+    endedAt: abandoned ? lastSign : r.ended_at === null || r.ended_at === undefined ? undefined : Number(r.ended_at),
+    args: JSON.parse(String(r.args)) as Record<string, unknown>,
+    error: abandoned
+      ? `abandoned: the runner stopped renewing its lease at ${new Date(lastSign).toISOString()} (killed, or its machine stopped); ` +
+        `resume with \`sluice pipeline run FILE --from-failure ${String(r.run_id)}\``
+      : r.error === null || r.error === undefined ? undefined : String(r.error),
+    summary: r.summary === null || r.summary === undefined ? undefined : JSON.parse(String(r.summary)),
+    abandoned,
+    heartbeatAt,
+  };
+}
+
+function opRunRow(r: OpRunRecord): OpRunRow {
+  return {
+    run_id: r.runId,
+    node_id: r.nodeId,
+    op: r.op,
+    partition: r.partition,
+    item: r.item ?? null,
+    status: r.status,
+    reason: r.reason ?? null,
+    attempts: r.attempts,
+    started_at: r.startedAt ?? null,
+    ended_at: r.endedAt ?? null,
+    error: r.error ?? null,
+    data_version: r.dataVersion ?? null,
+    items: r.items === undefined ? null : JSON.stringify(r.items, jsonSafe),
+  };
+}
