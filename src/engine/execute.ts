@@ -13,6 +13,7 @@ import { CancelledError, EngineError, SourceError } from "./errors.js";
 import { connect } from "./instance.js";
 import { ensureLoaded } from "./memory.js";
 import { currentWriteDestination } from "../progress/bus.js";
+import { fragmentsExplanation, withFragments } from "./fragments/index.js";
 import type { Field } from "../plan/types.js";
 import type { DuckDBValue } from "@duckdb/node-api";
 
@@ -31,11 +32,17 @@ function jobOf(info: ActionInfo, plan: Plan, sql: string, params: readonly unkno
 
 
 export async function collectTable(plan: Plan, info: ActionInfo): Promise<A.Table> {
-  const { sql, memorySources, params } = compile(plan);
-  return runJob({ ...jobOf(info, plan, sql, params), memorySources }, async ({ conn }) => resultToTable(await conn.run(sql, params as DuckDBValue[] | undefined)));
+  return withFragments(plan, info, async (plan) => {
+    const { sql, memorySources, params } = compile(plan);
+    return runJob({ ...jobOf(info, plan, sql, params), memorySources }, async ({ conn }) => resultToTable(await conn.run(sql, params as DuckDBValue[] | undefined)));
+  });
 }
 
 export async function countRows(plan: Plan, info: ActionInfo): Promise<number> {
+  return withFragments(plan, info, (plan) => countRowsHere(plan, info));
+}
+
+async function countRowsHere(plan: Plan, info: ActionInfo): Promise<number> {
   const { sql, memorySources, params } = compile(plan);
   const counting = `SELECT count(*) AS n FROM (${sql}) AS counted`;
   return runJob({ ...jobOf(info, plan, counting, params), memorySources }, async ({ conn }) => {
@@ -94,6 +101,10 @@ export async function writeFile(plan: Plan, path: string, format: WriteFormat, o
 }
 
 async function copyTo(plan: Plan, path: string, format: WriteFormat, options: WriteOptions, info: ActionInfo): Promise<void> {
+  return withFragments(plan, info, (plan) => copyToHere(plan, path, format, options, info));
+}
+
+async function copyToHere(plan: Plan, path: string, format: WriteFormat, options: WriteOptions, info: ActionInfo): Promise<void> {
   const { sql, memorySources, params } = compile(plan);
   const opts = [{ parquet: "FORMAT parquet", csv: "FORMAT csv, HEADER true", ndjson: "FORMAT json", arrow: "" }[format]];
   if (options.partitionBy?.length) opts.push(`PARTITION_BY (${options.partitionBy.map(quoteIdent).join(", ")})`);
@@ -190,10 +201,12 @@ export async function explainPhysical(plan: Plan): Promise<string> {
   const { sql, memorySources, params } = compile(plan);
   return metadataQuery(memorySources, async (conn) => {
     const reader = await conn.runAndReadAll(`EXPLAIN ${sql}`, params as DuckDBValue[] | undefined);
-    return reader
+    const physical = reader
       .getRows()
       .map((r) => String(r[1]))
       .join("\n");
+    return (fragmentsExplanation(plan) ?? "") + physical; // which part runs as fragments, and where
+
   });
 }
 
@@ -250,6 +263,10 @@ let cacheCounter = 0;
 
 /** Materializes a plan into an engine table; returns the table name and its schema. */
 export async function materialize(plan: Plan, info: ActionInfo): Promise<{ name: string; schema: Field[] }> {
+  return withFragments(plan, info, (plan) => materializeHere(plan, info));
+}
+
+async function materializeHere(plan: Plan, info: ActionInfo): Promise<{ name: string; schema: Field[] }> {
   const { sql, memorySources, params } = compile(plan);
   cacheCounter += 1;
   const name = `cache_${process.pid}_${cacheCounter}`;

@@ -4,6 +4,7 @@ import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { InvalidArgumentError, checkOptionNames } from "../plan/errors.js";
+import { setClusterConfig, type ClusterConfig } from "./fragments/config.js";
 
 export interface EngineConfig {
   /** Worker threads (default: DuckDB's choice, the number of cores). */
@@ -12,6 +13,8 @@ export interface EngineConfig {
   memoryLimit?: string;
   /** Where DuckDB spills when a query outgrows memory. */
   spillDirectory?: string;
+  /** Run large partition-wise aggregations as fragments: local processes or Ray tasks (docs/distributed-queries.md); null turns it off. */
+  cluster?: ClusterConfig | null;
 }
 
 let config: EngineConfig = {};
@@ -19,8 +22,9 @@ let instance: Promise<DuckDBInstance> | undefined;
 
 /** Sets engine options; applied at once when the engine already runs (SET), else at start-up. */
 export async function configureEngine(next: EngineConfig): Promise<void> {
-  checkOptionNames("configureEngine", next, { threads: true, memoryLimit: true, spillDirectory: true } satisfies Record<keyof EngineConfig, true>);
+  checkOptionNames("configureEngine", next, { threads: true, memoryLimit: true, spillDirectory: true, cluster: true } satisfies Record<keyof EngineConfig, true>);
   checkSettings(next);
+  setClusterConfig(next.cluster); // not a DuckDB setting: checked and kept by the fragments runner
   if (instance) {
     // Applied first, recorded after: a setting DuckDB refuses leaves engineConfig() as it was.
     const conn = await connect();

@@ -1,0 +1,139 @@
+// Partition-wise fragments as local child processes (no Ray): the results equal the driver's own query,
+// explain() says where each part runs, the job shows one stage per fragment with rows, a cancel stops
+// every fragment's process, and scratch folders are removed (also a dead driver's, by the next one).
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CancelledError, configureEngine, onProgress, requestCancel, type ProgressEvent } from "../../src/index.js";
+import { clusterConfig, gcScratch } from "../../src/engine/fragments/index.js";
+import { findFragmentedUnions } from "../../src/engine/fragments/plan.js";
+import { bytesBelow, queries, rowsOf, writeEvents } from "./data.js";
+
+let dir = "";
+let scratch = "";
+
+beforeAll(async () => {
+  dir = await writeEvents(400_000);
+  scratch = join(dir, "..", "scratch");
+}, 120_000);
+
+afterAll(async () => {
+  await configureEngine({ cluster: null });
+  rmSync(join(dir, ".."), { recursive: true, force: true });
+});
+
+/** Pids of this process's children that run the fragment worker. */
+function workerChildren(): number[] {
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+        return ppid === process.pid && readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("fragments/worker.js");
+      } catch {
+        return false; // ended while we looked
+      }
+    })
+    .map(Number);
+}
+
+const local = () => configureEngine({ cluster: { address: "local", minBytes: 0, maxFragments: 3, scratch } });
+
+describe("fragments as local processes", () => {
+  it("the test data is split by the partition-wise pass (several MB over 8 days)", async () => {
+    expect(bytesBelow(dir)).toBeGreaterThan(4 * 1024 ** 2);
+    const { byDay } = await queries(dir);
+    const unions = findFragmentedUnions(byDay.optimizedPlan(), 0, 3);
+    expect(unions).toHaveLength(1);
+    expect(unions[0]!.fragments).toHaveLength(3);
+  });
+
+  it("gives the same rows as one query in the driver: distinct counts, histograms, quantiles, sums, sorts, a filter", async () => {
+    await configureEngine({ cluster: null });
+    const q = await queries(dir);
+    const expected = { byDay: await rowsOf(q.byDay), sortedTop: await rowsOf(q.sortedTop, true), filtered: await rowsOf(q.filtered, true) };
+    expect(expected.byDay.some((r) => r.includes('"tag":"x0"'))).toBe(true); // the text-valued partition is there
+    await local();
+    const events: ProgressEvent[] = [];
+    const stop = onProgress((e) => events.push(e));
+    try {
+      expect(await rowsOf(q.byDay)).toEqual(expected.byDay);
+      expect(await rowsOf(q.sortedTop, true)).toEqual(expected.sortedTop);
+      expect(await rowsOf(q.filtered, true)).toEqual(expected.filtered);
+    } finally {
+      stop();
+    }
+    // One fragments job per query, each with one stage per fragment, and the driver's query as its child.
+    const jobs = events.filter((e) => e.type === "job.start" && /fragments on local processes/.test(e.description));
+    expect(jobs.length).toBe(3);
+    const first = jobs[0]!.jobId;
+    const ends = events.filter((e) => e.type === "stage.end" && e.jobId === first);
+    expect(ends).toHaveLength(3);
+    expect(ends.every((e) => e.type === "stage.end" && e.rows > 0 && e.tasksDone === 1 && e.bytes > 0)).toBe(true);
+    expect(events.some((e) => e.type === "job.start" && e.parentId === first)).toBe(true);
+    expect(events.some((e) => e.type === "job.end" && e.jobId === first && e.status === "succeeded")).toBe(true);
+    expect(existsSync(scratch) ? readdirSync(scratch) : []).toEqual([]); // the parts are gone
+  }, 240_000);
+
+  it("writes and counts through fragments too", async () => {
+    await local();
+    const { byDay } = await queries(dir);
+    const out = join(dir, "..", "by_day.parquet");
+    await byDay.write.parquet(out);
+    expect(existsSync(out)).toBe(true);
+    expect(await byDay.count()).toBe((await rowsOf(byDay)).length);
+  }, 240_000);
+
+  it("explain() says which part runs where; small inputs stay in the driver", async () => {
+    await local();
+    const { byDay } = await queries(dir);
+    const text = String(await byDay.explain());
+    expect(text).toMatch(/== distribution ==/);
+    expect(text).toMatch(/3 fragments as local processes/);
+    await configureEngine({ cluster: { address: "local", scratch } }); // default minBytes: 64 MB, more than the data
+    expect(String(await byDay.explain())).not.toMatch(/== distribution ==/);
+  }, 120_000);
+
+  it("a cancel of the job stops every fragment and ends it cancelled", async () => {
+    await configureEngine({ cluster: { address: "local", minBytes: 0, maxFragments: 4, scratch } });
+    const { byDay } = await queries(dir);
+    let jobId = "";
+    const stages: string[] = [];
+    const stop = onProgress((e) => {
+      if (e.type === "job.start" && /fragments on/.test(e.description)) jobId = e.jobId;
+      if (e.type === "stage.start" && e.jobId === jobId) {
+        stages.push(e.stageId);
+        if (stages.length === 4) requestCancel(jobId); // all four processes started
+      }
+    });
+    try {
+      await expect(byDay.collect()).rejects.toBeInstanceOf(CancelledError);
+    } finally {
+      stop();
+    }
+    expect(stages).toHaveLength(4);
+    expect(workerChildren()).toEqual([]); // no fragment process is left running
+    expect(existsSync(scratch) ? readdirSync(scratch) : []).toEqual([]);
+  }, 120_000);
+
+  it("a dead driver's scratch folder is removed by the next one; a live one's is kept", async () => {
+    mkdirSync(scratch, { recursive: true });
+    const dead = join(scratch, `fragments-${hostname()}-999999999-1`);
+    const mine = join(scratch, `fragments-${hostname()}-${process.pid}-77`);
+    mkdirSync(dead);
+    mkdirSync(mine);
+    expect(await gcScratch(scratch)).toEqual([dead]);
+    expect(existsSync(dead)).toBe(false);
+    expect(existsSync(mine)).toBe(true);
+    rmSync(mine, { recursive: true });
+  });
+
+  it("refuses a bad cluster option with a message that names the fix", async () => {
+    await expect(configureEngine({ cluster: { address: "nowhere" } })).rejects.toThrow(/cluster.address must be "local" or a Ray address/);
+    await expect(configureEngine({ cluster: { address: "local", maxFragments: 1 } })).rejects.toThrow(/maxFragments must be a whole number from 2/);
+    await configureEngine({ cluster: null });
+    expect(clusterConfig()).toBeUndefined();
+  });
+});
