@@ -1,11 +1,11 @@
 // Comms in both directions: frontends open comms to targets registered in the kernel, and kernel
 // code (the library, through src/host) opens comms to frontends.
 import { randomUUID } from "node:crypto";
-import type { Comm } from "../src/host/index.js";
+import type { Comm, OpenCommOptions } from "../src/host/index.js";
 import type { Message } from "../src/jupyter/wire.js";
 import { log } from "./output/capture.js";
 
-export type PublishComm = (msgType: "comm_open" | "comm_msg" | "comm_close", content: Record<string, unknown>, buffers?: ArrayBufferView[]) => void;
+export type PublishComm = (msgType: "comm_open" | "comm_msg" | "comm_close", content: Record<string, unknown>, buffers?: ArrayBufferView[], metadata?: Record<string, unknown>) => void;
 
 class KernelComm implements Comm {
   private messageHandlers: Array<(data: unknown, buffers: Buffer[]) => void> = [];
@@ -62,10 +62,11 @@ export class CommManager {
     this.targets.set(targetName, onOpen);
   }
 
-  open(targetName: string, data: unknown = {}): Comm {
+  open(targetName: string, data: unknown = {}, options: OpenCommOptions = {}): Comm {
     const comm = new KernelComm(randomUUID().replaceAll("-", ""), targetName, this);
     this.comms.set(comm.commId, comm);
-    this.publish("comm_open", { comm_id: comm.commId, target_name: targetName, data });
+    // The widget protocol puts its version in the comm_open's metadata and may send binary buffers with it.
+    this.publish("comm_open", { comm_id: comm.commId, target_name: targetName, data }, options.buffers ?? [], options.metadata ?? {});
     return comm;
   }
 

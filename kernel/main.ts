@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { setHost } from "../src/host/index.js";
 import { startProgressPublisher } from "../src/progress/publisher.js";
 import { startStoreBrowser } from "../src/browse/server.js";
+import { registerWidgetControl } from "../src/widgets/widget.js";
 import { cancelRunningJobs } from "../src/progress/bus.js";
 import { makeMessage, type Channel, type Message } from "../src/jupyter/wire.js";
 import type { FromWire, ToWire, WireData } from "./wire/thread.js";
@@ -48,8 +49,8 @@ const kernel: Kernel = {
   history: new History(),
   executionCount: 0,
   cellEndHooks: [],
-  comms: new CommManager((type, content, buffers = []) =>
-    publisher.publish(type, content, currentScope()?.parent, buffers.map((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength))),
+  comms: new CommManager((type, content, buffers = [], metadata = {}) =>
+    publisher.publish(type, content, currentScope()?.parent, buffers.map((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)), metadata),
   ),
   send: (channel: Channel, msg: Message) => toWire({ kind: "send", channel, msg }),
 };
@@ -65,14 +66,17 @@ const show = (bundle: Record<string, unknown>, options: { displayId?: string; up
 setHost({
   display: show,
   registerCommTarget: (target, onOpen) => kernel.comms.registerTarget(target, onOpen),
-  openComm: (target, data) => kernel.comms.open(target, data),
+  openComm: (target, data, options) => kernel.comms.open(target, data, options),
   currentCellId: () => currentScope()?.cellId,
+  currentParentMsgId: () => currentScope()?.parent.header.msg_id,
   onCellEnd: (callback) => kernel.cellEndHooks.push(callback),
 });
 // Live progress: inline displays under running cells and comm target `sluice.progress` for the panel.
 startProgressPublisher();
 // The Runs and Assets views of JupyterLab read the asset store over comm target `sluice.store`.
 startStoreBrowser();
+// JupyterLab's widget manager asks for every live widget model over comm target `jupyter.widget.control`.
+registerWidgetControl();
 
 let pendingInput: { resolve: (value: string) => void; reject: (error: Error) => void } | undefined;
 async function input(prompt = "", options: { password?: boolean } = {}): Promise<string> {

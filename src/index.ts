@@ -6,3 +6,4 @@ export * from "./frame/index.js";
 export * from "./store/index.js";
 export * from "./pipeline/index.js";
 export * from "./context/index.js";
+export * from "./widgets/index.js";

@@ -15,9 +15,9 @@ export class Publisher {
 
   constructor(private readonly send: Send, readonly session: string) {}
 
-  publish(msgType: string, content: Record<string, unknown>, parent: Message | undefined, buffers: Uint8Array[] = []): void {
+  publish(msgType: string, content: Record<string, unknown>, parent: Message | undefined, buffers: Uint8Array[] = [], metadata: Record<string, unknown> = {}): void {
     this.flush();
-    const msg = makeMessage(msgType, content, parent, this.session);
+    const msg = makeMessage(msgType, content, parent, this.session, metadata);
     msg.identities = [Buffer.from(msgType)];
     msg.buffers = buffers.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
     this.send(msg);

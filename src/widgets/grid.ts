@@ -1,0 +1,275 @@
+// A data grid for frames, built from standard controls so JupyterLab's widget manager draws it as it
+// is: a table of one page (an HTML widget), a vertical slider that scrolls through the rows, a row box
+// to jump, sort and filter pickers. Each view runs a query for that page only — filter, sort, then
+// OFFSET/LIMIT in the engine — so a 100M-row result is browsed without being collected.
+import { inspect } from "node:util";
+import { LazyFrame, DataFrame, col, fromArrow, type Expression } from "../frame/index.js";
+import { CancelledError } from "../engine/index.js";
+import { temporalText } from "../frame/cell-text.js";
+import { onProgress, requestCancel, newJobId, withinJob } from "../progress/index.js";
+import { BoundedIntText, Button, Dropdown, HBox, HTML, IntSlider, Label, Text, VBox, escapeHtml } from "./controls.js";
+import { WidgetError } from "./widget.js";
+
+export type FilterOp = "=" | "!=" | "<" | "<=" | ">" | ">=" | "contains";
+export const FILTER_OPS: FilterOp[] = ["=", "!=", "<", "<=", ">", ">=", "contains"];
+
+export interface GridFilter {
+  column: string;
+  op: FilterOp;
+  /** As typed; compared as a number when the column is numeric. */
+  value: string;
+}
+
+export interface GridState {
+  sort?: { column: string; descending: boolean };
+  filter?: GridFilter;
+  /** The first row shown (0-based, in the sorted and filtered rows). */
+  offset: number;
+}
+
+export interface GridOptions {
+  /** Rows per page (default 20). */
+  pageSize?: number;
+  /** Initial sort and filter. */
+  sort?: { column: string; descending?: boolean };
+  filter?: GridFilter;
+}
+
+const NONE = "(none)";
+const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|REAL|DECIMAL.*)$/i;
+
+/** What the grid has fetched from the engine so far: pages, not the frame. */
+export interface GridStats {
+  pageQueries: number;
+  countQueries: number;
+  rowsFetched: number;
+  cancelled: number;
+}
+
+export class DataGrid extends VBox {
+  readonly pageSize: number;
+  readonly stats: GridStats = { pageQueries: 0, countQueries: 0, rowsFetched: 0, cancelled: 0 };
+  /** Rows of the sorted and filtered frame (known once counted). */
+  totalRows: number | undefined;
+  /** The page shown now (its rows as records). */
+  page: Record<string, unknown>[] = [];
+  /** Settles when the view asked for last is shown. */
+  ready: Promise<void> = Promise.resolve();
+  private readonly source: LazyFrame;
+  private readonly table!: HTML;
+  private readonly scroll!: IntSlider;
+  private readonly rowBox!: BoundedIntText;
+  private readonly status!: Label;
+  private readonly sortColumn!: Dropdown<string>;
+  private readonly sortOrder!: Dropdown<boolean>;
+  private readonly filterColumn!: Dropdown<string>;
+  private readonly filterOp!: Dropdown<FilterOp>;
+  private readonly filterValue!: Text;
+  private offset = 0;
+  private inFlight: { jobId: string; jobs: Set<string>; cancelled: boolean } | undefined;
+  private countFor: string | undefined;
+
+  constructor(frame: LazyFrame | DataFrame, options: GridOptions = {}) {
+    const source = frame instanceof DataFrame ? fromArrow(frame.toArrow(), "collected frame") : frame;
+    if (!(source instanceof LazyFrame)) throw new WidgetError("DataGrid(frame): expected a LazyFrame or a DataFrame");
+    const pageSize = options.pageSize ?? 20;
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw new WidgetError(`DataGrid: pageSize must be an integer from 1 to 1000, got ${pageSize}`);
+    const columns = source.columns;
+    for (const c of [options.sort?.column, options.filter?.column]) if (c !== undefined && !columns.includes(c))
+      throw new WidgetError(`DataGrid: no column "${c}" in the frame (columns: ${columns.join(", ")})`);
+    const sortColumn = new Dropdown<string>({ description: "Sort by", options: [NONE, ...columns], value: options.sort?.column ?? NONE, layout: { width: "220px" } });
+    const sortOrder = new Dropdown<boolean>({ options: [["ascending", false], ["descending", true]], value: options.sort?.descending ?? false, layout: { width: "120px" } });
+    const filterColumn = new Dropdown<string>({ description: "Filter", options: [NONE, ...columns], value: options.filter?.column ?? NONE, layout: { width: "220px" } });
+    const filterOp = new Dropdown<FilterOp>({ options: FILTER_OPS, value: options.filter?.op ?? "=", layout: { width: "90px" } });
+    const filterValue = new Text({ value: options.filter?.value ?? "", placeholder: "value, then Enter", continuousUpdate: false, layout: { width: "180px" } });
+    const table = new HTML("", { layout: { width: "100%", overflow: "auto" } });
+    const scroll = new IntSlider({ min: 0, max: 0, value: 0, orientation: "vertical", readout: false, continuousUpdate: false, description: "", layout: { height: `${Math.max(200, pageSize * 24 + 40)}px`, width: "28px" } });
+    const rowBox = new BoundedIntText({ description: "Row", value: 0, min: 0, max: 0, layout: { width: "220px" } });
+    const up = new Button({ description: "▲ page", layout: { width: "80px" } });
+    const down = new Button({ description: "▼ page", layout: { width: "80px" } });
+    const status = new Label("", { layout: { width: "auto" } });
+    super(
+      [
+        new HBox([sortColumn, sortOrder, filterColumn, filterOp, filterValue]),
+        new HBox([table, scroll], { layout: { width: "100%" } }),
+        new HBox([rowBox, up, down, status]),
+      ],
+      { layout: { width: "100%" } },
+    );
+    this.source = source;
+    this.pageSize = pageSize;
+    Object.assign(this, { table, scroll, rowBox, status, sortColumn, sortOrder, filterColumn, filterOp, filterValue });
+    // The slider runs top (row 0) to bottom: its value is max - offset.
+    scroll.onChange((v) => this.goTo((scroll.get("max") as number) - v));
+    rowBox.onChange((v) => this.goTo(v));
+    up.onClick(() => this.goTo(this.offset - pageSize));
+    down.onClick(() => this.goTo(this.offset + pageSize));
+    for (const control of [sortColumn, sortOrder, filterColumn, filterOp]) control.onChange(() => this.refresh(true));
+    filterValue.onChange(() => this.refresh(true));
+    this.refresh(true);
+  }
+
+  /** Sort, filter and first row as chosen in the grid now. */
+  get gridState(): GridState {
+    const column = this.sortColumn.value;
+    const filterColumn = this.filterColumn.value;
+    return {
+      offset: this.offset,
+      ...(column && column !== NONE ? { sort: { column, descending: this.sortOrder.value ?? false } } : {}),
+      ...(filterColumn && filterColumn !== NONE && this.filterValue.value !== ""
+        ? { filter: { column: filterColumn, op: this.filterOp.value ?? "=", value: this.filterValue.value } }
+        : {}),
+    };
+  }
+
+  /** The frame as the grid shows it (its filter and sort), lazy: nothing runs until you collect it. */
+  frame(): LazyFrame {
+    const { sort, filter } = this.gridState;
+    let frame = this.source;
+    if (filter) frame = frame.filter(this.predicate(filter));
+    if (sort) frame = frame.sort(sort.column, { descending: sort.descending });
+    return frame;
+  }
+
+  /** Sorts by a column (as picking it in the grid does). */
+  sortBy(column: string | undefined, descending = false): Promise<void> {
+    if (column !== undefined && !this.source.columns.includes(column)) throw new WidgetError(`DataGrid.sortBy: no column "${column}" (columns: ${this.source.columns.join(", ")})`);
+    this.sortOrder.value = descending;
+    this.sortColumn.value = column ?? NONE;
+    return this.ready;
+  }
+
+  /** Filters rows (as the filter pickers do); undefined removes the filter. */
+  filterBy(filter: GridFilter | undefined): Promise<void> {
+    this.filterValue.value = filter?.value ?? "";
+    this.filterOp.value = filter?.op ?? "=";
+    this.filterColumn.value = filter?.column ?? NONE;
+    return this.ready;
+  }
+
+  /** Scrolls so that row `offset` (0-based) is the first shown. */
+  scrollTo(offset: number): Promise<void> {
+    this.goTo(offset);
+    return this.ready;
+  }
+
+  private predicate(filter: GridFilter): Expression {
+    const type = this.source.schema.find((f) => f.name === filter.column)?.type ?? "VARCHAR";
+    const numeric = NUMERIC.test(type);
+    if (filter.op === "contains") return col(filter.column).cast("VARCHAR").contains(filter.value);
+    let value: string | number = filter.value;
+    if (numeric) {
+      value = Number(filter.value);
+      if (!Number.isFinite(value)) throw new WidgetError(`filter: ${filter.column} is a number column (${type}); "${filter.value}" is not a number`);
+    }
+    const c = numeric ? col(filter.column) : col(filter.column).cast("VARCHAR");
+    switch (filter.op) {
+      case "=": return c.eq(value);
+      case "!=": return c.neq(value);
+      case "<": return c.lt(value);
+      case "<=": return c.le(value);
+      case ">": return c.gt(value);
+      case ">=": return c.ge(value);
+    }
+    throw new WidgetError(`filter: unknown operator "${filter.op}" (one of ${FILTER_OPS.join(" ")})`);
+  }
+
+  private goTo(offset: number): void {
+    const last = Math.max(0, (this.totalRows ?? 0) - this.pageSize);
+    const next = Math.max(0, Math.min(Math.round(offset), last));
+    if (next === this.offset && this.page.length > 0) return;
+    this.offset = next;
+    this.refresh(false);
+  }
+
+  /** Fetches the page at the current offset (and the row count first when the sort or filter changed). */
+  private refresh(reset: boolean): void {
+    if (reset) {
+      this.offset = 0;
+      this.countFor = undefined;
+    }
+    if (this.inFlight) {
+      this.inFlight.cancelled = true;
+      for (const job of this.inFlight.jobs) requestCancel(job);
+      this.stats.cancelled += 1;
+    }
+    const run = { jobId: newJobId(), jobs: new Set<string>(), cancelled: false };
+    this.inFlight = run;
+    const stop = onProgress((event) => {
+      if (event.type === "job.start" && event.parentId === run.jobId) run.jobs.add(event.jobId);
+      else if (event.type === "job.end") run.jobs.delete(event.jobId);
+    });
+    this.status.value = "loading…";
+    // Queries of the grid run as children of one job of their own: no progress bar under the cell.
+    this.ready = withinJob(run.jobId, undefined, () => this.load(run))
+      .catch((error) => {
+        if (run.cancelled || error instanceof CancelledError) return;
+        this.status.value = `error: ${error instanceof Error ? error.message : inspect(error)}`;
+      })
+      .finally(() => {
+        stop();
+        if (this.inFlight === run) this.inFlight = undefined;
+      });
+  }
+
+  private async load(run: { cancelled: boolean }): Promise<void> {
+    const frame = this.frame();
+    const key = JSON.stringify({ sort: this.gridState.sort, filter: this.gridState.filter });
+    if (this.countFor !== key) {
+      this.stats.countQueries += 1;
+      const total = await frame.count();
+      if (run.cancelled) return;
+      this.totalRows = total;
+      this.countFor = key;
+      const max = Math.max(0, total - this.pageSize);
+      this.offset = Math.min(this.offset, max);
+      this.scroll.set({ max, value: max - this.offset });
+      this.rowBox.set({ max, value: this.offset });
+    }
+    const offset = this.offset;
+    this.stats.pageQueries += 1;
+    const page = await frame.slice(offset, this.pageSize).collect();
+    if (run.cancelled) return;
+    this.stats.rowsFetched += page.shape[0];
+    this.page = page.toRecords();
+    const max = this.scroll.get("max") as number;
+    this.scroll.set({ value: max - offset });
+    this.rowBox.set({ value: offset });
+    this.table.value = this.render(page, offset);
+    const total = this.totalRows ?? 0;
+    const { sort, filter } = this.gridState;
+    this.status.value = total === 0
+      ? "no rows"
+      : `rows ${(offset + 1).toLocaleString("en-US")}–${(offset + page.shape[0]).toLocaleString("en-US")} of ${total.toLocaleString("en-US")}` +
+        (sort ? ` · sorted by ${sort.column} ${sort.descending ? "descending" : "ascending"}` : "") +
+        (filter ? ` · where ${filter.column} ${filter.op} ${filter.value}` : "");
+  }
+
+  private render(page: DataFrame, offset: number): string {
+    const schema = page.schema;
+    const sort = this.gridState.sort;
+    const head = schema
+      .map((f) => `<th title="${escapeHtml(f.type)}">${escapeHtml(f.name)}${sort?.column === f.name ? (sort.descending ? " ▼" : " ▲") : ""}</th>`)
+      .join("");
+    const rows = this.page
+      .map((row, i) => {
+        const cells = schema.map((f) => {
+          const v = row[f.name];
+          const text = v === null || v === undefined ? "null" : (temporalText(v, f.type) ?? (typeof v === "object" ? JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x)) : String(v)));
+          const align = NUMERIC.test(f.type) ? "right" : "left";
+          return `<td style="text-align:${align};padding:2px 8px;white-space:nowrap">${escapeHtml(text)}</td>`;
+        });
+        return `<tr data-row="${offset + i}"><td style="color:#888;text-align:right;padding:2px 8px">${offset + i}</td>${cells.join("")}</tr>`;
+      })
+      .join("");
+    return (
+      `<table class="sluice-grid" style="border-collapse:collapse;font-family:var(--jp-code-font-family,monospace);font-size:12px">` +
+      `<thead><tr style="border-bottom:1px solid #999"><th style="color:#888">#</th>${head}</tr></thead><tbody>${rows}</tbody></table>`
+    );
+  }
+}
+
+/** A scrollable, sortable, filterable grid of `frame` that fetches one page at a time. */
+export function grid(frame: LazyFrame | DataFrame, options: GridOptions = {}): DataGrid {
+  return new DataGrid(frame, options);
+}
