@@ -1,0 +1,282 @@
+"""Sluice's Ray helper: the one Python process a Sluice runner talks to when steps run on a Ray cluster.
+
+    python sluice_ray.py check              -> {"ray": "2.58.0"} (exit 3 when Ray is not importable)
+    python sluice_ray.py status ADDRESS     -> {"nodes": [...]} of a running cluster
+    python sluice_ray.py serve ADDRESS      -> JSON lines over stdio (the protocol is in docs/contracts.md,
+                                               "Ray helper protocol")
+
+`serve` connects as a Ray driver, runs each submitted command as a Ray task (one CPU unless the request
+names resources) and answers with its exit code, output and the node it ran on. The runner owns this
+process: when its stdin closes (the runner exited or was killed) or it gets SIGTERM, every task is
+cancelled with force, which kills the Ray worker and, through PR_SET_PDEATHSIG, the command it started.
+"""
+
+import json
+import os
+import re
+import signal
+import sys
+import threading
+
+PR_SET_PDEATHSIG = 1
+EXIT_NO_RAY = 3
+EXIT_CONNECT = 4
+
+
+def _die_with_parent(sig):
+    """Asks Linux to send `sig` to this process when the thread that started it dies."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, sig)
+
+
+class StepKilled(Exception):
+    """The command died of a signal (OOM killer, a kill on the node): the task is retried like a lost worker."""
+
+
+def run_command(cmd, cwd, env, stdin_text):
+    """Runs inside a Ray worker. The command dies with the worker (force cancel, the worker killed)."""
+    import subprocess
+
+    import ray
+
+    node = ray.util.get_node_ip_address()
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    # Lets a step (and a test) see where it runs.
+    full_env["SLUICE_RAY_NODE"] = node
+    full_env["SLUICE_RAY_WORKER_PID"] = str(os.getpid())
+    proc = subprocess.Popen(
+        cmd,
+        cwd=cwd or None,
+        env=full_env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: _die_with_parent(signal.SIGKILL),
+    )
+    try:
+        out, err = proc.communicate(stdin_text)
+    except BaseException:
+        # A gentle cancel (KeyboardInterrupt) or any failure here: the command must not outlive the task.
+        proc.kill()
+        proc.wait()
+        raise
+    if proc.returncode < 0:
+        raise StepKilled(f"the step process {proc.pid} on node {node} was killed by signal {-proc.returncode}")
+    return {
+        "exit": proc.returncode,
+        "stdout": out,
+        "stderr": err[-20000:],
+        "node": node,
+        "nodeId": ray.get_runtime_context().get_node_id(),
+        "workerPid": os.getpid(),
+    }
+
+
+def _import_ray():
+    try:
+        import ray  # noqa: F401
+    except ImportError as error:
+        print(json.dumps({"error": "ray-missing", "message": str(error), "python": sys.executable}), flush=True)
+        sys.exit(EXIT_NO_RAY)
+    return sys.modules["ray"]
+
+
+def _connect(ray, address):
+    try:
+        ray.init(address=address, log_to_driver=False, logging_level="ERROR", configure_logging=True)
+    except Exception as error:  # Ray raises ConnectionError, RuntimeError or ValueError depending on the failure
+        print(json.dumps({"type": "fatal", "error": "connect", "message": f"{type(error).__name__}: {error}"}), flush=True)
+        sys.exit(EXIT_CONNECT)
+
+
+def _nodes(ray):
+    return [
+        {
+            "nodeId": n["NodeID"],
+            "address": n["NodeManagerAddress"],
+            "alive": n["Alive"],
+            "resources": n.get("Resources", {}),
+        }
+        for n in ray.nodes()
+    ]
+
+
+def status(address):
+    ray = _import_ray()
+    _connect(ray, address)
+    print(json.dumps({"nodes": _nodes(ray), "available": ray.available_resources()}), flush=True)
+
+
+class Server:
+    """Reads requests from stdin, answers on stdout; each write is one JSON line under a lock."""
+
+    def __init__(self, ray):
+        self.ray = ray
+        self.lock = threading.Lock()
+        self.tasks = {}  # request id -> ObjectRef, while running
+        self.closing = False
+        self.remote = ray.remote(run_command)
+        self.nodes = _nodes(ray)
+
+    def fits(self, wanted):
+        for fresh in (False, True):
+            if fresh:
+                self.nodes = _nodes(self.ray)  # a node may have joined since
+            if any(n["alive"] and all(n["resources"].get(k, 0) >= v for k, v in wanted.items()) for n in self.nodes):
+                return True
+        return False
+
+    def send(self, message):
+        line = json.dumps(message)
+        with self.lock:
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+
+    def submit(self, req):
+        task_id = req["id"]
+        resources = dict(req.get("resources") or {})
+        num_cpus = resources.pop("CPU", None)
+        # Never zero CPUs and no resource: such tasks are unbounded (one worker process each).
+        if num_cpus is None or (num_cpus == 0 and not resources):
+            num_cpus = 1
+        wanted = {"CPU": num_cpus, **resources}
+        if not self.fits(wanted):
+            # Ray would keep an infeasible task pending forever: say so now.
+            have = sorted({k for n in self.nodes for k in n["resources"] if not k.startswith("node:")})
+            self.send({"type": "failed", "id": task_id, "kind": "unschedulable",
+                       "message": f"no alive node of the cluster has the resources {json.dumps(wanted)}; the nodes have {', '.join(have)}"})
+            return
+        options = {
+            "num_cpus": num_cpus,
+            "resources": resources,
+            "max_retries": int(req.get("maxRetries", 3)),
+            "retry_exceptions": [StepKilled],
+            "name": req.get("name") or task_id,
+        }
+        ref = self.remote.options(**options).remote(req["cmd"], req.get("cwd"), req.get("env"), req.get("stdin", ""))
+        with self.lock:
+            self.tasks[task_id] = ref
+        ref.future().add_done_callback(lambda fut: self.finished(task_id, fut))
+
+    def finished(self, task_id, fut):
+        with self.lock:
+            self.tasks.pop(task_id, None)
+        try:
+            result = fut.result()
+            self.send({"type": "done", "id": task_id, **result})
+        except BaseException as error:  # noqa: BLE001 - every failure is an answer, never a crash
+            self.send({"type": "failed", "id": task_id, "kind": _kind(error), "message": _message(error)})
+
+    def cancel(self, task_id):
+        with self.lock:
+            ref = self.tasks.get(task_id)
+        if ref is not None:
+            try:
+                self.ray.cancel(ref, force=True)
+            except Exception as error:  # noqa: BLE001 - already finished
+                self.send({"type": "log", "message": f"cancel {task_id}: {error}"})
+
+    def cancel_all(self):
+        refs = list(self.tasks.values())  # no lock: this also runs from the SIGTERM handler
+        for ref in refs:
+            try:
+                self.ray.cancel(ref, force=True)
+            except Exception:  # noqa: BLE001 - finished meanwhile
+                pass
+
+    def serve(self):
+        self.send({"type": "ready", "ray": self.ray.__version__, "nodes": self.nodes, "pid": os.getpid()})
+        for line in sys.stdin:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                req = json.loads(line)
+                kind = req.get("type")
+                if kind == "submit":
+                    self.submit(req)
+                elif kind == "cancel":
+                    self.cancel(req["id"])
+                elif kind == "nodes":
+                    self.send({"type": "nodes", "nodes": _nodes(self.ray)})
+                elif kind == "close":
+                    break
+                else:
+                    self.send({"type": "error", "message": f"unknown request type {kind!r}"})
+            except Exception as error:  # noqa: BLE001 - a bad request must not stop the others
+                self.send({"type": "error", "id": _id_of(line), "message": f"{type(error).__name__}: {error}"})
+        # stdin closed (the runner is gone) or close requested: nothing may outlive the runner.
+        self.shutdown()
+
+    def shutdown(self):
+        if self.closing:
+            return
+        self.closing = True
+        self.cancel_all()
+        os._exit(0)  # ray.shutdown() can take seconds; the driver's exit ends its job and workers anyway
+
+
+def _id_of(line):
+    try:
+        return json.loads(line).get("id")
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _kind(error):
+    name = type(error).__name__
+    if "TaskCancelled" in name:
+        return "cancelled"
+    if "NodeDied" in name or "WorkerCrashed" in name or "LocalRayletDied" in name:
+        return "lost"
+    if isinstance(getattr(error, "cause", None), StepKilled) or "StepKilled" in str(error):
+        return "killed"
+    if "Unschedulable" in name or "Infeasible" in str(error):
+        return "unschedulable"
+    return "error"
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _message(error):
+    text = ANSI.sub("", str(error)).strip()
+    # Ray's own errors carry its traceback; the first and last lines say what happened.
+    lines = [l for l in text.splitlines() if l.strip()]
+    if len(lines) > 4:
+        lines = lines[:2] + ["..."] + lines[-2:]
+    return f"{type(error).__name__}: " + "\n".join(lines)
+
+
+def main(argv):
+    if len(argv) < 2 or argv[1] not in ("check", "status", "serve"):
+        print("usage: sluice_ray.py check | status ADDRESS | serve ADDRESS", file=sys.stderr)
+        return 2
+    if argv[1] == "check":
+        ray = _import_ray()
+        print(json.dumps({"ray": ray.__version__, "python": sys.executable}), flush=True)
+        return 0
+    if len(argv) < 3:
+        print(f"usage: sluice_ray.py {argv[1]} ADDRESS", file=sys.stderr)
+        return 2
+    if argv[1] == "status":
+        status(argv[2])
+        return 0
+    # serve: the runner is our parent; die with it even when stdin is held open by someone else.
+    _die_with_parent(signal.SIGTERM)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the runner's to handle: it sends "cancel"
+    ray = _import_ray()
+    _connect(ray, argv[2])
+    server = Server(ray)
+    signal.signal(signal.SIGTERM, lambda *_: server.shutdown())
+    server.serve()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
