@@ -1,5 +1,6 @@
-import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { ICommandPalette, showErrorMessage } from '@jupyterlab/apputils';
+import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { ICommandPalette, WidgetTracker, showErrorMessage } from '@jupyterlab/apputils';
+import { ILauncher } from '@jupyterlab/launcher';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { LabIcon } from '@jupyterlab/ui-components';
@@ -11,8 +12,9 @@ import { RunsView } from './runs';
 import { StoreService } from './storeservice';
 import { h } from './storeui';
 
-// The Runs and Assets views of the Sluice asset store, as main-area tabs: commands in the palette
-// (category Sluice) and a "Sluice store" entry in the left side bar that opens them.
+// The Runs and Assets views of the Sluice asset store, as main-area tabs: commands in the palette and
+// the launcher (category Sluice) and a "Sluice store" entry in the left side bar that open them. The
+// tabs come back after a page reload, like JupyterLab's own (the layout restorer).
 
 const storeIcon = new LabIcon({
   name: 'sluice-jupyterlab:store',
@@ -29,11 +31,21 @@ export const storeViews: JupyterFrontEndPlugin<void> = {
   id: 'sluice-jupyterlab:store-views',
   description: 'The Sluice Runs and Assets views: pipeline runs with their Gantt chart, assets with lineage, from the asset store.',
   autoStart: true,
-  optional: [INotebookTracker, IRenderMimeRegistry, ICommandPalette],
-  activate: (app: JupyterFrontEnd, notebooks: INotebookTracker | null, rendermime: IRenderMimeRegistry | null, palette: ICommandPalette | null) => {
+  optional: [INotebookTracker, IRenderMimeRegistry, ICommandPalette, ILayoutRestorer, ILauncher],
+  activate: (
+    app: JupyterFrontEnd,
+    notebooks: INotebookTracker | null,
+    rendermime: IRenderMimeRegistry | null,
+    palette: ICommandPalette | null,
+    restorer: ILayoutRestorer | null,
+    launcher: ILauncher | null
+  ) => {
     const service = new StoreService(app, notebooks);
     let runs: RunsView | undefined;
     let assets: AssetsView | undefined;
+    // One tracker per view: what the restorer saves and reopens with the view's command.
+    const runsTracker = new WidgetTracker<RunsView>({ namespace: 'sluice-runs' });
+    const assetsTracker = new WidgetTracker<AssetsView>({ namespace: 'sluice-assets' });
 
     const openCopy = async (content: unknown) => {
       // Into the served folder (an untitled notebook), so the notebook editor can open it; the store's file stays as it is.
@@ -64,7 +76,7 @@ export const storeViews: JupyterFrontEndPlugin<void> = {
     };
 
     app.commands.addCommand(OPEN_RUNS, {
-      label: 'Show Sluice Runs',
+      label: (args) => (args.isLauncher ? 'Runs' : 'Show Sluice Runs'),
       caption: 'Pipeline runs in the asset store, with their Gantt chart, logs and executed notebooks',
       icon: storeIcon,
       execute: () => {
@@ -72,12 +84,13 @@ export const storeViews: JupyterFrontEndPlugin<void> = {
           runs = new RunsView(service, actions);
           runs.title.icon = storeIcon;
           app.shell.add(runs, 'main');
+          void runsTracker.add(runs);
         } else void runs.refresh();
         app.shell.activateById(runs.id);
       }
     });
     app.commands.addCommand(OPEN_ASSETS, {
-      label: 'Show Sluice Assets',
+      label: (args) => (args.isLauncher ? 'Assets' : 'Show Sluice Assets'),
       caption: 'Assets in the asset store: partitions, metadata, lineage and history',
       icon: storeIcon,
       execute: (args) => {
@@ -86,6 +99,7 @@ export const storeViews: JupyterFrontEndPlugin<void> = {
           assets = new AssetsView(service, actions);
           assets.title.icon = storeIcon;
           app.shell.add(assets, 'main');
+          void assetsTracker.add(assets);
         } else if (!key) void assets.refresh();
         if (key) void assets.showAsset(key);
         app.shell.activateById(assets.id);
@@ -93,6 +107,10 @@ export const storeViews: JupyterFrontEndPlugin<void> = {
     });
     palette?.addItem({ command: OPEN_RUNS, category: 'Sluice' });
     palette?.addItem({ command: OPEN_ASSETS, category: 'Sluice' });
+    launcher?.add({ command: OPEN_RUNS, category: 'Sluice', rank: 1, args: { isLauncher: true } });
+    launcher?.add({ command: OPEN_ASSETS, category: 'Sluice', rank: 2, args: { isLauncher: true } });
+    void restorer?.restore(runsTracker, { command: OPEN_RUNS, name: () => 'runs' });
+    void restorer?.restore(assetsTracker, { command: OPEN_ASSETS, name: () => 'assets' });
 
     // The side-bar entry: two buttons and what they show.
     const side = new Widget();

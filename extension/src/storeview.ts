@@ -1,3 +1,4 @@
+import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 import type { NotebookRef } from '../../src/browse/comm';
 import type { StoreClient } from './storeclient';
@@ -39,6 +40,12 @@ export abstract class StoreView extends Widget {
     const head = h('div', 'sluice-browse-head', h('span', 'sluice-browse-title', options.title), this.status, button('Refresh', () => void this.refresh()));
     this.node.append(head);
     this.body.append(h('div', 'sluice-muted sluice-empty', options.emptyDetail));
+  }
+
+  /** A closed tab is gone for good (Lumino only detaches it), so its command opens a fresh view. */
+  protected onCloseRequest(msg: Message): void {
+    super.onCloseRequest(msg);
+    this.dispose();
   }
 
   /** Places the list (with anything above it) beside the detail pane. */

@@ -412,6 +412,28 @@ describe("the Runs and Assets views", () => {
     await shot("assets-lineage", SCREENSHOTS ? docs : artifacts);
   });
 
+  it("Runs and Assets tabs come back after a page reload; the launcher has a Sluice section that opens them", { timeout: 180_000 }, async () => {
+    // The two tabs are open from the tests above; JupyterLab saves its layout as it changes.
+    await page.waitForTimeout(1500);
+    await page.reload();
+    await page.waitForFunction(() => document.querySelector("#sluice-runs")?.getAttribute("data-state") === "ready", null, { timeout: 90_000 });
+    await page.waitForFunction(() => document.querySelector("#sluice-assets")?.getAttribute("data-state") === "ready", null, { timeout: 90_000 });
+    expect(await page.locator("#sluice-assets .sluice-browse-item").count()).toBe(store.list().length);
+
+    // Close both, open a launcher: its Sluice section opens each view again.
+    for (const id of ["sluice-runs", "sluice-assets"]) {
+      await page.locator(`.lm-DockPanel-tabBar .lm-TabBar-tab[data-id="${id}"] .lm-TabBar-tabCloseIcon`).click();
+      await page.locator(`#${id}`).waitFor({ state: "detached", timeout: 30_000 });
+    }
+    await page.locator(".lm-DockPanel-tabBar .lm-TabBar-addButton").first().click();
+    const section = page.locator(".jp-Launcher-section", { has: page.locator(".jp-Launcher-sectionTitle", { hasText: /^Sluice$/ }) }).last();
+    await section.waitFor({ timeout: 30_000 });
+    expect(await section.locator(".jp-LauncherCard-label").allInnerTexts()).toEqual(["Runs", "Assets"]);
+    await shot("launcher-sluice");
+    await section.locator(".jp-LauncherCard", { hasText: "Assets" }).click();
+    await page.waitForFunction(() => document.querySelector("#sluice-assets")?.getAttribute("data-state") === "ready", null, { timeout: 90_000 });
+  });
+
   it.runIf(SCREENSHOTS)("screenshot: the jobs panel during a query", { timeout: 240_000 }, async () => {
     await closeNotebookSessions();
     await openNotebook("query.ipynb");
