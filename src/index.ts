@@ -5,5 +5,6 @@ export * from "./run/index.js";
 export * from "./frame/index.js";
 export * from "./store/index.js";
 export * from "./pipeline/index.js";
+export * from "./daemon/index.js";
 export * from "./context/index.js";
 export * from "./widgets/index.js";

@@ -5,9 +5,15 @@ import { InvalidAssetKeyError, normalizeAssetKey, type AssetStore } from "../sto
 import { PipelineValidationError } from "./errors.js";
 import type { Op } from "./ops.js";
 import { describePipeline, pipelineSpec } from "./describe.js";
+import type { ScheduleDef } from "../daemon/schedules.js";
+import type { SensorDef } from "../daemon/sensors.js";
 
 export interface PipelineOptions {
   maxConcurrency?: number;
+  /** Cron schedules `sluice daemon` runs the pipeline on (src/daemon/schedules.ts). */
+  schedules?: ScheduleDef[];
+  /** Sensors that start a run when a file or a materialization appears (src/daemon/sensors.ts). */
+  sensors?: SensorDef[];
 }
 
 export interface Pipeline {
@@ -17,7 +23,11 @@ export interface Pipeline {
 }
 
 export function pipeline(name: string, ops: readonly Op[], options: PipelineOptions = {}): Pipeline {
-  const p: Pipeline = { name, ops: [...ops], options: { maxConcurrency: Math.max(1, options.maxConcurrency ?? 4) } };
+  const p: Pipeline = {
+    name,
+    ops: [...ops],
+    options: { maxConcurrency: Math.max(1, options.maxConcurrency ?? 4), schedules: [...(options.schedules ?? [])], sensors: [...(options.sensors ?? [])] },
+  };
   // As the last expression of a notebook cell, a pipeline shows its DAG (vega-lite, text as fallback).
   Object.defineProperty(p, Symbol.for("Jupyter.display"), {
     value: () => ({ "application/vnd.vegalite.v5+json": pipelineSpec(p), "text/plain": describePipeline(p) }),

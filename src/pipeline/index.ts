@@ -1,5 +1,7 @@
 export * from "./errors.js";
 export * from "./partitions.js";
+export { identityMapping, timeWindowMapping, hourlyToDaily, lastNMapping, allPartitions, fnMapping } from "./mappings.js";
+export type { PartitionMapping } from "./mappings.js";
 export { fnOp, notebookOp } from "./ops.js";
 export type { FnOp, FnOpOptions, NotebookOp, NotebookOpOptions, Op, OpContext, OpOptions, OutputSpec, RetryPolicy } from "./ops.js";
 export { pipeline, validatePipeline } from "./graph.js";

@@ -20,6 +20,8 @@ export interface PartitionsDef {
   window?(key: string): { start: number; end: number };
   /** Time windows: the length of one window in ms. */
   readonly windowMs?: number;
+  /** Time windows: the key of the window holding time `ms` (not checked against the start and end). */
+  keyAt?(ms: number): string;
   /** Dynamic sets: the name of the set in the catalog. */
   readonly set?: string;
   /** Multi-dimensional definitions: the dimensions, in key order. */
@@ -103,6 +105,7 @@ function timeWindows(kind: "daily" | "hourly", start: string, end?: string): Par
     id: `${kind}:${start}:${end ?? ""}`,
     example,
     windowMs: step,
+    keyAt: (ms) => format(Math.floor(ms / step) * step),
     check,
     range(from, to) {
       const a = parse(check(from), "backfill start");
