@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { getHost, type Comm, type Host } from "../host/index.js";
 import { readRunLog } from "../pipeline/runlog.js";
-import { AssetStore, type Materialization, type RunRecord } from "../store/index.js";
+import { AssetStore, parseCatalogUrl, type Materialization, type RunRecord } from "../store/index.js";
 import {
   STORE_COMM_TARGET,
   type AssetDetail,
@@ -58,38 +58,20 @@ function runItem(r: RunRecord): RunListItem {
   return { runId: r.runId, pipeline: r.pipeline, status: r.status, startedAt: r.startedAt, endedAt: r.endedAt, counts, error: r.error };
 }
 
-interface NotebookRow {
-  asset_key: string;
-  partition: string;
-  version: string;
-  op: string | null;
-  byte_size: number;
-  metadata: string;
-}
-
-function notebookRef(row: NotebookRow): NotebookRef {
-  const status = (JSON.parse(row.metadata) as Record<string, { value?: unknown }>).status?.value;
-  return {
-    key: row.asset_key,
-    op: row.op ?? undefined,
-    partition: row.partition === "" ? undefined : row.partition,
-    version: row.version,
-    status: typeof status === "string" ? status : undefined,
-    byteSize: row.byte_size,
-  };
-}
-
 /** Executed notebooks recorded by a run (notebook ops keep them as `ipynb` materializations). */
 function runNotebooks(store: AssetStore, runId: string): NotebookRef[] {
-  const rows = store.database
-    .prepare(`SELECT asset_key, partition, version, op, byte_size, metadata FROM materializations WHERE run_id = ? AND format = 'ipynb' ORDER BY id`)
-    .all(runId) as NotebookRow[];
-  return rows.map(notebookRef);
+  return store.runMaterializations(runId, { format: "ipynb" }).map(notebookRef);
+}
+
+function notebookRef(m: Materialization): NotebookRef {
+  const status = (m.metadata as Record<string, { value?: unknown }>).status?.value;
+  return { key: m.key, op: m.op, partition: m.partition, version: m.version, status: typeof status === "string" ? status : undefined, byteSize: m.byteSize };
 }
 
 /** Answers one request from the store at `root`. Exported for tests and for use without a kernel. */
 export function answer(root: string, request: StoreRequest): StoreReply {
-  const info: StoreInfo = { root, exists: existsSync(join(root, "catalog.sqlite")) };
+  // A PostgreSQL catalog (SLUICE_CATALOG) exists on its server; opening it read-only creates nothing.
+  const info: StoreInfo = { root, exists: existsSync(join(root, "catalog.sqlite")) || parseCatalogUrl(process.env.SLUICE_CATALOG) !== undefined };
   const id = request.id;
   if (!info.exists) {
     // Nothing to read, and opening the store would create it here.
@@ -147,7 +129,7 @@ export function answer(root: string, request: StoreRequest): StoreReply {
           producer && latest.runId
             ? runNotebooks(store, latest.runId).filter((n) => n.op === producer && (latest.partition === undefined || n.partition === latest.partition))
             : latest.format === "ipynb"
-              ? [notebookRef({ asset_key: latest.key, partition: latest.partition ?? "", version: latest.version, op: latest.op ?? null, byte_size: latest.byteSize, metadata: JSON.stringify(latest.metadata) })]
+              ? [notebookRef(latest)]
               : [];
         const asset: AssetDetail = {
           key: latest.key,
@@ -172,7 +154,7 @@ export function answer(root: string, request: StoreRequest): StoreReply {
         } catch (error) {
           throw new StoreBrowseError(`the executed notebook ${path} is not valid JSON (${(error as Error).message}).`);
         }
-        const ref = notebookRef({ asset_key: m.key, partition: m.partition ?? "", version: m.version, op: m.op ?? null, byte_size: m.byteSize, metadata: JSON.stringify(m.metadata) });
+        const ref = notebookRef(m);
         return { id, type: "notebook", store: info, ref, path, content };
       }
       default:

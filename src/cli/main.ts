@@ -27,6 +27,7 @@ const areas: Record<string, () => Promise<{ register(program: Command): void }>>
   run: () => import("./run.js"),
   lab: () => import("./lab.js"),
   pipeline: () => import("./pipeline.js"),
+  step: () => import("./step.js"),
   assets: () => import("./assets.js"),
   store: () => import("./store.js"),
   examples: () => import("./examples.js"),
@@ -49,9 +50,24 @@ function addVerbose(command: Command): void {
   }
 }
 
+/** --catalog on every command that takes --store: it sets SLUICE_CATALOG for the command and the kernels it starts (docs/catalog.md). */
+function addCatalog(command: Command): void {
+  for (const sub of command.commands) {
+    if (sub.options.some((o) => o.long === "--store") && !sub.options.some((o) => o.long === "--catalog")) {
+      sub.option("--catalog <url>", "asset catalog: postgres://USER@HOST:PORT/DB, or sqlite (default: $SLUICE_CATALOG, else the SQLite file in the store)");
+    }
+    addCatalog(sub);
+  }
+}
+program.hook("preAction", (_program, action) => {
+  const catalog = action.opts().catalog;
+  if (typeof catalog === "string") process.env.SLUICE_CATALOG = catalog;
+});
+
 try {
   for (const load of wanted) (await load()).register(program);
   addVerbose(program);
+  addCatalog(program);
   await program.parseAsync(process.argv);
 } catch (error) {
   // Commander has already printed its own usage errors; `fail` prints everything else.

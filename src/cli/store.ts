@@ -1,7 +1,8 @@
-// `sluice store verify|rebuild`: check the catalog against the data files, and recreate a lost or
-// corrupt catalog from the files' sidecars (docs/pipelines.md, "The asset store").
+// `sluice store verify|rebuild|migrate`: check the catalog against the data files, recreate a lost or
+// corrupt catalog from the files' sidecars (docs/pipelines.md, "The asset store"), and copy the catalog
+// between SQLite and PostgreSQL (docs/catalog.md).
 import { Command } from "commander";
-import { AssetStore, rebuildCatalog, verifyStore } from "../store/index.js";
+import { AssetStore, migrateCatalog, rebuildCatalog, verifyStore } from "../store/index.js";
 import { fail } from "./errors.js";
 
 export function register(program: Command): void {
@@ -63,6 +64,33 @@ export function register(program: Command): void {
       for (const s of r.skipped) lines.push(`  skipped ${s.path}: ${s.reason}`);
       process.stdout.write(lines.join("\n") + "\n");
       process.exitCode = r.skipped.length ? 1 : 0;
+    } catch (error) {
+      process.exitCode = fail(error);
+    }
+  });
+
+  storeOption(
+    cmd
+      .command("migrate")
+      .description(
+        "Copy the store's catalog to another backend: from the SQLite file in the store (or SLUICE_CATALOG / --from) to a PostgreSQL database, " +
+          "or back to a SQLite file. One transaction; every row is compared with its source before the copy commits and again after. " +
+          "The data files stay where they are. Stop runners first: what they commit during the copy is not in it.",
+      )
+      .requiredOption("--to <catalog>", "where to copy it: postgres://USER@HOST:PORT/DATABASE, `sqlite` (the store's catalog.sqlite) or a .sqlite file")
+      .option("--from <catalog>", "the catalog to copy (default: $SLUICE_CATALOG, else the store's catalog.sqlite)")
+      .option("--replace", "overwrite a destination that already holds a catalog (a SQLite file is moved aside as catalog.replaced-<time>.sqlite)")
+      .option("--json", "as JSON"),
+  ).action((flags: { store?: string; to: string; from?: string; replace?: boolean; json?: boolean }) => {
+    try {
+      const r = migrateCatalog(flags.store, { to: flags.to, from: flags.from, replace: flags.replace ?? false });
+      if (flags.json) return void process.stdout.write(JSON.stringify(r, null, 1) + "\n");
+      const counts = Object.entries(r.rows).map(([table, n]) => `${n} ${table}`).join(", ");
+      const lines = [`copied the catalog of ${r.root}`, `  from ${r.from}`, `  to   ${r.to}`, `  ${counts}; verified: every row equals its source`];
+      for (const path of r.movedAside) lines.push(`  the catalog it replaced is kept as ${path}`);
+      const use = r.to.startsWith("postgres") ? `SLUICE_CATALOG=${r.to}` : r.to.endsWith("/catalog.sqlite") && r.to.startsWith(r.root) ? "SLUICE_CATALOG unset (or sqlite)" : undefined;
+      if (use) lines.push(`Use it with ${use} on every machine that uses this store; the source catalog is left as it was.`);
+      process.stdout.write(lines.join("\n") + "\n");
     } catch (error) {
       process.exitCode = fail(error);
     }

@@ -4,6 +4,9 @@ export * from "./metadata.js";
 import { AssetStore, type StoreOpenOptions } from "./store.js";
 export { AssetStore, DEFAULT_RUN_LEASE_MS, newVersionId, runLeaseMs, storeRoot, writeAssetFile } from "./store.js";
 export { rebuildCatalog, verifyStore } from "./repair.js";
+export { migrateCatalog } from "./migrate.js";
+export type { MigrateOptions, MigrateResult } from "./migrate.js";
+export type { CatalogDump } from "./queries.js";
 export type { RebuildResult, StoreProblem, VerifyResult } from "./repair.js";
 
 let defaultStore: AssetStore | undefined;

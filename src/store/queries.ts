@@ -138,6 +138,25 @@ interface QueryDef<A extends unknown[], R> {
 }
 const def = <A extends unknown[], R>(write: boolean, run: (...args: A) => Query<R>, retry = true): QueryDef<A, R> => ({ write, retry, run });
 
+function* countRows(): Query<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const table of ["materializations", "assets", "asset_deps", "lineage", "runs", "op_runs"]) {
+    out[table] = Number((yield* get<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))!.n);
+  }
+  return out;
+}
+
+function* dumpRows(): Query<CatalogDump> {
+  return {
+    materializations: yield* all<MaterializationRow>(`SELECT id, ${MATERIALIZATION_COLUMNS.join(", ")} FROM materializations ORDER BY id`),
+    assets: yield* all(`SELECT asset_key, latest_id, materializations, partitions, first_at, last_at FROM assets ORDER BY asset_key`),
+    asset_deps: yield* all(`SELECT asset_key, input_key FROM asset_deps ORDER BY asset_key, input_key`),
+    lineage: yield* all(`SELECT version, input_key, input_version FROM lineage ORDER BY version, input_key, input_version`),
+    runs: yield* all<RunRow>(`SELECT ${RUN_COLUMNS.join(", ")} FROM runs ORDER BY run_id`),
+    op_runs: yield* all<OpRunRow>(`SELECT ${OP_RUN_COLUMNS.join(", ")} FROM op_runs ORDER BY run_id, node_id`),
+  };
+}
+
 export const queries = {
   // ---- asset catalog: materializations, metadata, lineage, partitions ----
 
@@ -332,28 +351,20 @@ export const queries = {
 
   // ---- whole catalog (migrate) ----
 
-  counts: def(false, function* () {
-    const out: Record<string, number> = {};
-    for (const table of ["materializations", "assets", "asset_deps", "lineage", "runs", "op_runs"]) {
-      out[table] = Number((yield* get<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))!.n);
-    }
-    return out;
-  }),
+  counts: def(false, countRows),
 
-  dump: def(false, function* () {
-    return {
-      materializations: yield* all<MaterializationRow>(`SELECT id, ${MATERIALIZATION_COLUMNS.join(", ")} FROM materializations ORDER BY id`),
-      assets: yield* all(`SELECT asset_key, latest_id, materializations, partitions, first_at, last_at FROM assets ORDER BY asset_key`),
-      asset_deps: yield* all(`SELECT asset_key, input_key FROM asset_deps ORDER BY asset_key, input_key`),
-      lineage: yield* all(`SELECT version, input_key, input_version FROM lineage ORDER BY version, input_key, input_version`),
-      runs: yield* all<RunRow>(`SELECT ${RUN_COLUMNS.join(", ")} FROM runs ORDER BY run_id`),
-      op_runs: yield* all<OpRunRow>(`SELECT ${OP_RUN_COLUMNS.join(", ")} FROM op_runs ORDER BY run_id, node_id`),
-    } satisfies CatalogDump;
-  }),
+  dump: def(false, dumpRows),
 
-  /** Copies a whole catalog into this (empty) one, ids kept, in one transaction. */
-  load: def(true, function* (dump: CatalogDump) {
+  /**
+   * Copies a whole catalog into this one, ids kept, in one transaction: into an empty catalog, or replacing
+   * everything with `replace`. The copy is read back and compared row by row before it commits.
+   */
+  load: def(true, function* (dump: CatalogDump, replace: boolean) {
     yield* lockWrites();
+    const before = yield* countRows();
+    const held = Object.entries(before).filter(([, n]) => n > 0);
+    if (held.length && !replace) return { loaded: false as const, held: Object.fromEntries(held) };
+    for (const table of ["materializations", "assets", "asset_deps", "lineage", "runs", "op_runs"]) yield* exec(`DELETE FROM ${table}`);
     const insert = function* (table: string, columns: readonly string[], rows: ReadonlyArray<Record<string, unknown>>) {
       for (const row of rows) yield* exec(`INSERT INTO ${table} (${columns.join(", ")}) VALUES (${placeholders(columns.length)})`, ...columns.map((c) => row[c] ?? null));
     };
@@ -370,7 +381,12 @@ export const queries = {
       mode: "get",
       only: "postgres",
     };
-    return dump.materializations.length;
+    const copy = yield* dumpRows();
+    for (const table of Object.keys(dump) as Array<keyof CatalogDump>) {
+      const differs = firstDifference(dump[table] as unknown[], copy[table] as unknown[]);
+      if (differs !== undefined) throw new Error(`the copy differs from the source in table ${table} at row ${differs} (nothing was kept)`);
+    }
+    return { loaded: true as const, held: {} as Record<string, number> };
   }),
 };
 
@@ -386,6 +402,16 @@ export interface CatalogBackend {
   readonly location: string;
   run<K extends QueryName>(name: K, ...args: QueryArgs<K>): QueryResult<K>;
   close(): void;
+}
+
+/** Index of the first row that differs between two tables' rows (compared as JSON, columns and rows in one order), or undefined. */
+export function firstDifference(a: readonly unknown[], b: readonly unknown[]): number | undefined {
+  // Sorted here, not by SQL: a server's collation may order text differently from SQLite.
+  const canonical = (rows: readonly unknown[]) =>
+    rows.map((row) => JSON.stringify(Object.entries(row as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : 1)))).sort();
+  const [x, y] = [canonical(a), canonical(b)];
+  for (let i = 0; i < Math.max(x.length, y.length); i++) if (x[i] !== y[i]) return i;
+  return undefined;
 }
 
 /** `?` placeholders as PostgreSQL's $1, $2... (the SQL here has no `?` inside literals). */

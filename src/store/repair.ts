@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { isCorruptionError, openCatalog, openCatalogReadOnly, SqliteCatalog, type CatalogDb } from "./catalog.js";
 import { CatalogCorruptError, StoreError, StoreLocationError, StoreReadOnlyError } from "./errors.js";
 import { sidecarPath, walkDataFiles, type StoreFile } from "./files.js";
+import { parseCatalogUrl } from "./postgres/catalog.js";
 import { assetKeySegments } from "./keys.js";
 import { AssetStore, insertMaterialization, storeRoot, type AssetFormat, type Materialization, type SidecarRecord } from "./store.js";
 
@@ -44,11 +45,12 @@ export function verifyStore(rootDir?: string): VerifyResult {
     store = new AssetStore(root, { readOnly: true });
   } catch (error) {
     if (!(error instanceof StoreError)) throw error;
-    result.problems.push({ kind: "catalog", path: "catalog.sqlite", detail: error.message });
+    result.problems.push({ kind: "catalog", path: parseCatalogUrl(process.env.SLUICE_CATALOG)?.display ?? "catalog.sqlite", detail: error.message });
     return result;
   }
   try {
-    const check = store.database.pragma("quick_check") as Array<{ quick_check: string }>;
+    // PostgreSQL checks its own pages; a SQLite file is checked here.
+    const check = store.backend === "sqlite" ? (store.database.pragma("quick_check") as Array<{ quick_check: string }>) : [{ quick_check: "ok" }];
     if (check[0]?.quick_check !== "ok") {
       result.problems.push({ kind: "catalog", path: "catalog.sqlite", detail: `SQLite quick_check: ${check.map((c) => c.quick_check).slice(0, 5).join("; ")}` });
     }
@@ -196,6 +198,13 @@ function copyRuns(from: string, to: CatalogDb): number {
 export async function rebuildCatalog(rootDir: string | undefined, options: { force?: boolean } = {}): Promise<RebuildResult> {
   const root = storeRoot(rootDir);
   checkRoot(root);
+  const postgres = parseCatalogUrl(process.env.SLUICE_CATALOG);
+  if (postgres) {
+    throw new StoreError(
+      `store ${root}: rebuild recreates the store's SQLite catalog from its data files, and this store's catalog is ${postgres.display}. ` +
+        `Rebuild the SQLite one (\`SLUICE_CATALOG=sqlite sluice store rebuild --force\`), then copy it over: \`sluice store migrate --from sqlite --to ${postgres.display} --replace\`.`,
+    );
+  }
   const catalogPath = join(root, "catalog.sqlite");
   if (!options.force && healthy(catalogPath)) {
     throw new StoreError(

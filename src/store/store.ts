@@ -8,7 +8,7 @@ import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, ope
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { emptyCatalog, isCorruptionError, openCatalog, openCatalogReadOnly, SqliteCatalog, type CatalogDb } from "./catalog.js";
 import { openPostgresCatalog, parseCatalogUrl, type CatalogEvent } from "./postgres/catalog.js";
-import type { CatalogBackend, MaterializationRow, NewMaterializationRow, OpRunRow, RunRow } from "./queries.js";
+import type { CatalogBackend, CatalogDump, MaterializationRow, NewMaterializationRow, OpRunRow, RunRow } from "./queries.js";
 import { countDataFiles, sidecarPath, walkDataFiles, writeFileAtomic } from "./files.js";
 import type { LazyFrame } from "../frame/index.js";
 import {
@@ -741,6 +741,11 @@ export class AssetStore {
   async watch(listener: (event: CatalogEvent) => void, options: { pollMs?: number } = {}): Promise<CatalogWatch> {
     if (this.catalogUrl !== undefined) return (await import("./postgres/watch.js")).listen(this.catalogUrl, this.catalogPath, listener);
     return pollCatalog(this, listener, options.pollMs ?? 1_000);
+  }
+
+  /** Every row of the catalog in one snapshot (what `sluice store migrate` copies and compares). */
+  exportCatalog(): CatalogDump {
+    return this.catalog.run("dump");
   }
 
   /** Direct SQLite access for bulk tools (the benchmark inserts history with it); a PostgreSQL catalog has none. */
