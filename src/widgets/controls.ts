@@ -21,6 +21,7 @@ export interface LayoutOptions {
   alignItems?: string;
   justifyContent?: string;
   gridTemplateColumns?: string;
+  flex?: string;
 }
 
 const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

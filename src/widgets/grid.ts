@@ -68,6 +68,8 @@ export class DataGrid extends VBox {
   private offset = 0;
   private inFlight: { jobId: string; jobs: Set<string>; cancelled: boolean } | undefined;
   private countFor: string | undefined;
+  /** Set while the grid moves its own scroll controls (their change listeners must not fetch again). */
+  private syncing = false;
 
   constructor(frame: LazyFrame | DataFrame, options: GridOptions = {}) {
     const source = frame instanceof DataFrame ? fromArrow(frame.toArrow(), "collected frame") : frame;
@@ -82,17 +84,18 @@ export class DataGrid extends VBox {
     const filterColumn = new Dropdown<string>({ description: "Filter", options: [NONE, ...columns], value: options.filter?.column ?? NONE, layout: { width: "220px" } });
     const filterOp = new Dropdown<FilterOp>({ options: FILTER_OPS, value: options.filter?.op ?? "=", layout: { width: "90px" } });
     const filterValue = new Text({ value: options.filter?.value ?? "", placeholder: "value, then Enter", continuousUpdate: false, layout: { width: "180px" } });
-    const table = new HTML("", { layout: { width: "100%", overflow: "auto" } });
-    const scroll = new IntSlider({ min: 0, max: 0, value: 0, orientation: "vertical", readout: false, continuousUpdate: false, description: "", layout: { height: `${Math.max(200, pageSize * 24 + 40)}px`, width: "28px" } });
+    const table = new HTML("", { layout: { flex: "1 1 auto", overflow: "auto" } });
+    const scroll = new IntSlider({ min: 0, max: 0, value: 0, orientation: "vertical", readout: false, continuousUpdate: false, description: "", layout: { height: `${Math.max(200, pageSize * 19 + 30)}px`, width: "28px" } });
     const rowBox = new BoundedIntText({ description: "Row", value: 0, min: 0, max: 0, layout: { width: "220px" } });
     const up = new Button({ description: "▲ page", layout: { width: "80px" } });
     const down = new Button({ description: "▼ page", layout: { width: "80px" } });
-    const status = new Label("", { layout: { width: "auto" } });
+    const status = new Label("", { layout: { width: "auto", margin: "0 0 0 12px" } });
     super(
       [
         new HBox([sortColumn, sortOrder, filterColumn, filterOp, filterValue]),
+        status,
         new HBox([table, scroll], { layout: { width: "100%" } }),
-        new HBox([rowBox, up, down, status]),
+        new HBox([rowBox, up, down]),
       ],
       { layout: { width: "100%" } },
     );
@@ -100,12 +103,13 @@ export class DataGrid extends VBox {
     this.pageSize = pageSize;
     Object.assign(this, { table, scroll, rowBox, status, sortColumn, sortOrder, filterColumn, filterOp, filterValue });
     // The slider runs top (row 0) to bottom: its value is max - offset.
-    scroll.onChange((v) => this.goTo((scroll.get("max") as number) - v));
-    rowBox.onChange((v) => this.goTo(v));
+    scroll.onChange((v) => this.syncing || this.goTo((scroll.get("max") as number) - v));
+    rowBox.onChange((v) => this.syncing || this.goTo(v));
     up.onClick(() => this.goTo(this.offset - pageSize));
     down.onClick(() => this.goTo(this.offset + pageSize));
-    for (const control of [sortColumn, sortOrder, filterColumn, filterOp]) control.onChange(() => this.refresh(true));
-    filterValue.onChange(() => this.refresh(true));
+    // A new sort keeps the scroll position (row 5,000,000 stays row 5,000,000); a new filter starts at the top.
+    for (const control of [sortColumn, sortOrder]) control.onChange(() => this.refresh(false));
+    for (const control of [filterColumn, filterOp, filterValue]) control.onChange(() => this.refresh(true));
     this.refresh(true);
   }
 
@@ -182,12 +186,9 @@ export class DataGrid extends VBox {
     this.refresh(false);
   }
 
-  /** Fetches the page at the current offset (and the row count first when the sort or filter changed). */
-  private refresh(reset: boolean): void {
-    if (reset) {
-      this.offset = 0;
-      this.countFor = undefined;
-    }
+  /** Fetches the page at the current offset (and the row count first when the filter changed). */
+  private refresh(toTop: boolean): void {
+    if (toTop) this.offset = 0;
     if (this.inFlight) {
       this.inFlight.cancelled = true;
       for (const job of this.inFlight.jobs) requestCancel(job);
@@ -213,8 +214,9 @@ export class DataGrid extends VBox {
   }
 
   private async load(run: { cancelled: boolean }): Promise<void> {
-    const frame = this.frame();
-    const key = JSON.stringify({ sort: this.gridState.sort, filter: this.gridState.filter });
+    const filter = this.gridState.filter;
+    const frame = filter ? this.source.filter(this.predicate(filter)) : this.source;
+    const key = JSON.stringify(this.gridState.filter ?? null);
     if (this.countFor !== key) {
       this.stats.countQueries += 1;
       const total = await frame.count();
@@ -223,30 +225,72 @@ export class DataGrid extends VBox {
       this.countFor = key;
       const max = Math.max(0, total - this.pageSize);
       this.offset = Math.min(this.offset, max);
-      this.scroll.set({ max, value: max - this.offset });
-      this.rowBox.set({ max, value: this.offset });
+      this.moveControls(max, this.offset);
     }
     const offset = this.offset;
-    this.stats.pageQueries += 1;
-    const page = await frame.slice(offset, this.pageSize).collect();
+    const rows = await this.fetchPage(offset);
     if (run.cancelled) return;
-    this.stats.rowsFetched += page.shape[0];
-    this.page = page.toRecords();
-    const max = this.scroll.get("max") as number;
-    this.scroll.set({ value: max - offset });
-    this.rowBox.set({ value: offset });
-    this.table.value = this.render(page, offset);
+    this.stats.rowsFetched += rows.length;
+    this.page = rows;
+    this.moveControls(this.scroll.get("max") as number, offset);
+    this.table.value = this.render(offset);
     const total = this.totalRows ?? 0;
-    const { sort, filter } = this.gridState;
+    const { sort } = this.gridState;
     this.status.value = total === 0
       ? "no rows"
-      : `rows ${(offset + 1).toLocaleString("en-US")}–${(offset + page.shape[0]).toLocaleString("en-US")} of ${total.toLocaleString("en-US")}` +
+      : `rows ${(offset + 1).toLocaleString("en-US")}–${(offset + rows.length).toLocaleString("en-US")} of ${total.toLocaleString("en-US")}` +
         (sort ? ` · sorted by ${sort.column} ${sort.descending ? "descending" : "ascending"}` : "") +
         (filter ? ` · where ${filter.column} ${filter.op} ${filter.value}` : "");
   }
 
-  private render(page: DataFrame, offset: number): string {
-    const schema = page.schema;
+  /**
+   * The rows [offset, offset + pageSize) of the sorted, filtered frame. A deep page of a sorted frame is
+   * not asked for as ORDER BY … OFFSET 5000000, which makes the engine keep five million whole rows in
+   * its top-N heap: past the middle the order is reversed (the heap is never more than half the rows),
+   * the sort key at the page's first position is found on the key column alone, and the page is then
+   * read from the rows at or after that key (a small offset past the rows tied with it).
+   */
+  private async fetchPage(offset: number): Promise<Record<string, unknown>[]> {
+    const { sort, filter } = this.gridState;
+    let frame = this.source;
+    if (filter) frame = frame.filter(this.predicate(filter));
+    const total = this.totalRows ?? 0;
+    const n = Math.max(0, Math.min(this.pageSize, total - offset));
+    this.stats.pageQueries += 1;
+    if (!sort) return (await frame.slice(offset, n).collect()).toRecords();
+    const reverse = offset + n > total / 2;
+    const descending = reverse ? !sort.descending : sort.descending;
+    const nullsLast = reverse; // the grid sorts nulls first; the reversed order puts them last
+    const start = reverse ? total - offset - n : offset;
+    const ordered = (f: LazyFrame) => f.sort(sort.column, { descending, nullsLast });
+    const key = col(sort.column);
+    const plain = async () => (await ordered(frame).slice(start, n).collect()).toRecords();
+    let rows: Record<string, unknown>[];
+    if (start < 10_000) rows = await plain();
+    else {
+      const boundary = (await ordered(frame.select(sort.column)).slice(start, 1).collect()).toRecords()[0]?.[sort.column];
+      if (boundary === null || boundary === undefined || typeof boundary === "object" && !(boundary instanceof Date)) rows = await plain();
+      else {
+        const k = boundary as string | number | bigint | Date;
+        const before = await frame.filter(descending ? key.gt(k) : key.lt(k)).count();
+        rows = (await ordered(frame.filter((descending ? key.le(k) : key.ge(k)).or(key.isNull()))).slice(start - before, n).collect()).toRecords();
+      }
+    }
+    return reverse ? rows.reverse() : rows;
+  }
+
+  private moveControls(max: number, offset: number): void {
+    this.syncing = true;
+    try {
+      this.scroll.set({ max, value: max - offset });
+      this.rowBox.set({ max, value: offset });
+    } finally {
+      this.syncing = false;
+    }
+  }
+
+  private render(offset: number): string {
+    const schema = this.source.schema;
     const sort = this.gridState.sort;
     const head = schema
       .map((f) => `<th title="${escapeHtml(f.type)}">${escapeHtml(f.name)}${sort?.column === f.name ? (sort.descending ? " ▼" : " ▲") : ""}</th>`)
@@ -263,7 +307,7 @@ export class DataGrid extends VBox {
       })
       .join("");
     return (
-      `<table class="sluice-grid" style="border-collapse:collapse;font-family:var(--jp-code-font-family,monospace);font-size:12px">` +
+      `<table class="sluice-grid" style="border-collapse:collapse;font-family:var(--jp-code-font-family,monospace);font-size:12px;line-height:1.35">` +
       `<thead><tr style="border-bottom:1px solid #999"><th style="color:#888">#</th>${head}</tr></thead><tbody>${rows}</tbody></table>`
     );
   }
