@@ -41,9 +41,10 @@ const STATUS_COLOR: Record<JobSnapshot["status"], string> = {
   cancelled: "#ef6c00",
 };
 
-/** Pipeline ops, notebook cells and the like: one line each (query jobs' scan stages repeat the operator table). */
+/** Pipeline ops, notebook cells, query fragments and the like: one line each (query jobs' scan stages repeat the operator table). */
 function shownStages(job: JobSnapshot): JobSnapshot["stages"] {
-  return job.kind === "query" || job.kind === "write" ? [] : job.stages.slice(-INLINE_STAGE_LIMIT);
+  const stages = job.kind === "query" || job.kind === "write" ? job.stages.filter((s) => !s.stageId.startsWith("scan-")) : job.stages;
+  return stages.slice(-INLINE_STAGE_LIMIT);
 }
 
 /** The running child jobs listed under stage `stageId` (undefined: those under no shown stage). */

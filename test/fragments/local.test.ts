@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:f
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CancelledError, configureEngine, onProgress, requestCancel, type ProgressEvent } from "../../src/index.js";
+import { CancelledError, applyEvent, configureEngine, onProgress, progressText, requestCancel, type JobSnapshot, type ProgressEvent } from "../../src/index.js";
 import { clusterConfig, gcScratch } from "../../src/engine/fragments/index.js";
 import { findFragmentedUnions } from "../../src/engine/fragments/plan.js";
 import { bytesBelow, queries, rowsOf, writeEvents } from "./data.js";
@@ -75,6 +75,11 @@ describe("fragments as local processes", () => {
     expect(events.some((e) => e.type === "job.start" && e.parentId === first)).toBe(true);
     expect(events.some((e) => e.type === "job.end" && e.jobId === first && e.status === "succeeded")).toBe(true);
     expect(existsSync(scratch) ? readdirSync(scratch) : []).toEqual([]); // the parts are gone
+    // The inline display lists one line per fragment, with its rows and time.
+    const jobs2 = new Map<string, JobSnapshot>();
+    for (const e of events.filter((e) => e.jobId === first)) applyEvent(jobs2, e, Date.now());
+    const text = progressText(jobs2.get(first)!);
+    expect(text.match(/fragment \d\/3 · \d+ files, [\d.]+ MB · [^:]+: 1\/1 done, [\d,]+ rows in /g)).toHaveLength(3);
   }, 240_000);
 
   it("writes and counts through fragments too", async () => {
