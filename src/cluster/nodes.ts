@@ -108,6 +108,15 @@ function freePort(host: string): Promise<number> {
   });
 }
 
+/** SIGKILL to the process group a node's `ray start` leads (it runs detached: the group is its own). */
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    /* the group is gone */
+  }
+}
+
 /** Is `pid` a running `ray start` process (not a recycled pid of something else)? */
 function isRayStart(pid: number): boolean {
   try {
@@ -125,7 +134,10 @@ async function startNode(role: "head" | "worker", args: string[], options: Start
   mkdirSync(dir, { recursive: true });
   const log = join(dir, `${role}-${Date.now()}.log`);
   const fd = openSync(log, "a");
-  const rayArgs = ["start", "--block", "--disable-usage-stats", ...args];
+  // No dashboard, autoscaler monitor or log monitor: steps are tasks with their own output, and every Python
+  // process less makes a node start faster (a node whose agents miss Ray's 30 s start window fails).
+  const rayArgs = ["start", "--block", "--disable-usage-stats", "--include-log-monitor=false", ...args];
+  if (role === "head") rayArgs.push("--include-dashboard=false", "--no-monitor");
   if (options.nodeIp) rayArgs.push(`--node-ip-address=${options.nodeIp}`);
   if (resources) rayArgs.push(`--resources=${JSON.stringify(resources)}`);
   if (options.numCpus !== undefined) rayArgs.push(`--num-cpus=${options.numCpus}`);
@@ -155,7 +167,8 @@ async function startNode(role: "head" | "worker", args: string[], options: Start
     }
     const exited = child.exitCode !== null || child.signalCode !== null || !isRayStart(pid);
     if (exited || Date.now() > deadline) {
-      if (!exited) process.kill(pid, "SIGTERM");
+      // Its raylet may have died leaving Ray's agents behind: they are in the node's process group.
+      killGroup(pid);
       const tail = text.trim().split("\n").filter((l) => !/^\s*$/.test(l)).slice(-6).join("\n  ");
       throw new ClusterError(`the Ray ${role} node did not start${exited ? "" : " within 120 s"}; its log (${log}) ends with:\n  ${tail}`, {
         hint: role === "head" ? "Another process may use the port (try --port), or --node-ip is not an address of this machine." : "Check that the head runs and that --node-ip is an address of this machine.",
@@ -226,7 +239,8 @@ export async function stopNodes(dir?: string): Promise<Array<NodeRecord & { was:
     process.kill(node.pid, "SIGTERM");
     const deadline = Date.now() + 20_000;
     while (isRayStart(node.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    if (isRayStart(node.pid)) process.kill(node.pid, "SIGKILL");
+    // Stragglers (an agent whose raylet died first) share the node's process group.
+    killGroup(node.pid);
     done.push({ ...node, was: "stopped" });
     writeState(folder, readState(folder).filter((n) => n.pid !== node.pid));
   }

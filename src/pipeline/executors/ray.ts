@@ -1,0 +1,100 @@
+// The Ray executor: each step runs as `node <sluice> step exec -` inside a Ray task on whichever node has
+// the resources the op asks for (one CPU by default), through Sluice's Python helper (src/cluster/helper.ts).
+// Every node needs the same code and store at the same paths (docs/scaling.md). A lost worker or node
+// re-runs the task (Ray's max_retries, invisible to the runner); an op's own failure comes back as a
+// result with ok: false and is retried, or not, by the runner's policy.
+import { RayHelper, TaskFailedError } from "../../cluster/helper.js";
+import { ClusterUsageError } from "../../cluster/errors.js";
+import { defaultAddress, parseAddress } from "../../cluster/nodes.js";
+import { sluiceCli } from "../../cluster/python.js";
+import { STEP_SPEC_VERSION, type Executor, type ExecutorRunInfo, type StepHooks, type StepResult, type StepTask } from "./types.js";
+
+export interface RayExecutorOptions {
+  /** The head's HOST:PORT (default: $SLUICE_RAY_ADDRESS, else a head started here by `sluice cluster start`). */
+  address?: string;
+  /** Working folder of the step processes (the same path must exist on every node). */
+  cwd?: string;
+  /** Ray re-runs of a task whose worker or node was lost (default 3). */
+  maxRetries?: number;
+}
+
+export function createRayExecutor(options: RayExecutorOptions = {}): RayExecutor {
+  return new RayExecutor(options);
+}
+
+export class RayExecutor implements Executor {
+  readonly name = "ray";
+  readonly inProcess = false;
+  private helper: RayHelper | undefined;
+  private readonly address: string;
+
+  constructor(private readonly options: RayExecutorOptions) {
+    const address = defaultAddress(options.address);
+    if (!address) {
+      throw new ClusterUsageError("--executor ray needs the cluster's address: pass --address HOST:PORT or set SLUICE_RAY_ADDRESS.", {
+        hint: "Start a cluster with `sluice cluster start --head` (it prints the address), or run without --executor ray to run locally.",
+      });
+    }
+    parseAddress(address);
+    this.address = address;
+  }
+
+  /** Connects once per run (the helper is a Ray driver for the run's lifetime). */
+  async open(_run?: ExecutorRunInfo): Promise<void> {
+    this.helper ??= await RayHelper.connect(this.address);
+  }
+
+  async run(task: StepTask, hooks: StepHooks): Promise<StepResult> {
+    await this.open();
+    const spec = task.spec;
+    let r;
+    try {
+      r = await this.helper!.run(
+        {
+          cmd: [process.execPath, sluiceCli(), "step", "exec", "-"],
+          cwd: this.options.cwd ?? process.cwd(),
+          stdin: JSON.stringify(spec),
+          resources: spec.resources,
+          maxRetries: this.options.maxRetries ?? 3,
+          name: `${spec.pipeline}:${spec.stepId}`,
+          env: stepEnv(),
+        },
+        hooks.signal,
+      );
+    } catch (error) {
+      // Not a failure of the op: the task was cancelled, lost after every retry, or cannot be placed.
+      const e = error as Error;
+      return failed(task, error instanceof TaskFailedError ? `RayTask${capitalize(error.kind)}` : e.name, e.message, !(error instanceof TaskFailedError && error.kind === "unschedulable"));
+    }
+    const line = r.stdout.trim().split("\n").pop() ?? "";
+    let result: StepResult;
+    try {
+      result = JSON.parse(line) as StepResult;
+    } catch {
+      const why = r.stderr.trim().split("\n").slice(-5).join("\n") || `exit ${r.exit}, no output`;
+      return { ...failed(task, "StepExecError", `sluice step exec on node ${r.node} printed no result (exit ${r.exit}): ${why}`, true), host: r.node };
+    }
+    // Where it ran, as the cluster names the node (the step's own host name is the same machine for every node here).
+    return { ...result, host: r.node, pid: result.pid };
+  }
+
+  async close(): Promise<void> {
+    const helper = this.helper;
+    this.helper = undefined;
+    await helper?.close();
+  }
+}
+
+/** What a step process needs from the runner's environment besides what the node already has. */
+function stepEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && (k.startsWith("SLUICE_") || k === "NODE_OPTIONS")) env[k] = v;
+  delete env.SLUICE_RAY_ADDRESS;
+  return env;
+}
+
+function failed(task: StepTask, type: string, message: string, retryable: boolean): StepResult {
+  return { specVersion: STEP_SPEC_VERSION, stepId: task.spec.stepId, attempt: task.spec.attempt, ok: false, files: [], events: [], error: { type, message, retryable } };
+}
+
+const capitalize = (s: string) => s[0]!.toUpperCase() + s.slice(1);
