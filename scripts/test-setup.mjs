@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 // The one list of Python packages the tests and benchmarks use (also installed by .ci/run through this script).
-const PYTHON_PACKAGES = ["jupyter_client", "nbclient", "nbconvert", "nbformat", "ipykernel", "jupyterlab", "jupyterlab_widgets", "pytest", "polars"];
+const PYTHON_PACKAGES = ["jupyter_client", "nbclient", "nbconvert", "nbformat", "ipykernel", "jupyterlab", "jupyterlab_widgets", "pytest", "polars", "ray==2.58.0"];
 const env = { ...process.env, PIP_RETRIES: "0", PIP_DISABLE_PIP_VERSION_CHECK: "1", DEBIAN_FRONTEND: "noninteractive" };
 
 function run(command, args, what) {
