@@ -14,6 +14,7 @@ import { connect } from "./instance.js";
 import { ensureLoaded } from "./memory.js";
 import { currentWriteDestination } from "../progress/bus.js";
 import { fragmentsExplanation, withFragments } from "./fragments/index.js";
+import { copySlices, writeSlices, type ConcatenableFormat } from "./slices.js";
 import type { Field } from "../plan/types.js";
 import type { DuckDBValue } from "@duckdb/node-api";
 
@@ -58,6 +59,9 @@ export interface WriteOptions {
   /** Replace what is at `path` (default true). */
   overwrite?: boolean;
 }
+
+/** Compressed outputs (DuckDB picks the codec from the name): not written slice by slice. */
+const COMPRESSED = /\.(gz|zst|zstd|bz2|lz4|snappy)$/i;
 
 /** Formats whose DuckDB COPY writer takes PARTITION_BY. */
 const PARTITIONED_FORMATS: readonly WriteFormat[] = ["parquet", "csv"];
@@ -106,6 +110,9 @@ async function copyTo(plan: Plan, path: string, format: WriteFormat, options: Wr
 
 async function copyToHere(plan: Plan, path: string, format: WriteFormat, options: WriteOptions, info: ActionInfo): Promise<void> {
   const { sql, memorySources, params } = compile(plan);
+  // A partition-wise aggregation written to a format that concatenates runs slice by slice (engine/slices.ts).
+  const slices = (format === "ndjson" || format === "csv") && !options.partitionBy?.length && !COMPRESSED.test(path) && !params && memorySources.length === 0 ? writeSlices(plan) : undefined;
+  if (slices) return runJob({ ...jobOf(info, plan, sql, params), memorySources }, ({ jobId }) => copySlices(slices, path, format as ConcatenableFormat, jobId));
   const opts = [{ parquet: "FORMAT parquet", csv: "FORMAT csv, HEADER true", ndjson: "FORMAT json", arrow: "" }[format]];
   if (options.partitionBy?.length) opts.push(`PARTITION_BY (${options.partitionBy.map(quoteIdent).join(", ")})`);
   return runJob({ ...jobOf(info, plan, sql, params), memorySources }, async ({ conn }) => {

@@ -71,6 +71,12 @@ function checkSettings(next: EngineConfig): void {
   }
 }
 
+/** A memoryLimit already checked by checkSettings ("512MB", "4GB", "1.5GiB") in bytes. */
+export function memoryLimitBytes(memoryLimit: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.exec(memoryLimit.trim())!;
+  return Number(m[1]) * UNIT_BYTES[m[2].toUpperCase()];
+}
+
 export function engineConfig(): EngineConfig {
   return { ...config };
 }

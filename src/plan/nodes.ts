@@ -77,7 +77,8 @@ export type Plan =
   | { readonly kind: "sort"; readonly input: Plan; readonly keys: readonly SortKey[] }
   | { readonly kind: "limit"; readonly input: Plan; readonly n: number; readonly offset: number }
   | { readonly kind: "distinct"; readonly input: Plan; readonly subset?: readonly string[] }
-  | { readonly kind: "union"; readonly inputs: readonly Plan[] }
+  /** partitionWise: made by the partitionWiseAggregation pass, its inputs are disjoint slices of one aggregate (run alone by writes, src/engine/slices.ts). */
+  | { readonly kind: "union"; readonly inputs: readonly Plan[]; readonly partitionWise?: true }
   | { readonly kind: "sample"; readonly input: Plan; readonly n?: number; readonly fraction?: number; readonly seed: number }
   /**
    * An operator defined in a table rather than in every switch (pivot, unpivot, explode, as-of and fuzzy

@@ -92,7 +92,7 @@ function split(p: Plan): Plan {
   const columns = scan.source.partitionColumns.filter((c) => partitionKeys.has(c.name));
   const parts = slices(files, columns, wanted);
   if (parts.length < 2) return p;
-  return { kind: "union", inputs: parts.map((f) => ({ ...p, input: withScan(p.input, { ...scan, files: f }) })) };
+  return { kind: "union", partitionWise: true, inputs: parts.map((f) => ({ ...p, input: withScan(p.input, { ...scan, files: f }) })) };
 }
 
 export const partitionWiseAggregation: Pass = {
