@@ -2,8 +2,10 @@
 // explain() says where each part runs, the job shows one stage per fragment with rows, a cancel stops
 // every fragment's process, and scratch folders are removed (also a dead driver's, by the next one).
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CancelledError, applyEvent, configureEngine, onProgress, progressText, requestCancel, type JobSnapshot, type ProgressEvent } from "../../src/index.js";
 import { clusterConfig, gcScratch } from "../../src/engine/fragments/index.js";
@@ -133,6 +135,22 @@ describe("fragments as local processes", () => {
     expect(existsSync(dead)).toBe(false);
     expect(existsSync(mine)).toBe(true);
     rmSync(mine, { recursive: true });
+  });
+
+  it("reads the cluster from the environment when configureEngine did not set it, and names a bad variable", () => {
+    const config = join(process.cwd(), "dist", "src", "engine", "fragments", "config.js");
+    const read = (env: Record<string, string>) =>
+      spawnSync(process.execPath, ["--input-type=module", "-e", `const { clusterConfig } = await import(${JSON.stringify(pathToFileURL(config).href)}); console.log(JSON.stringify(clusterConfig() ?? null));`], {
+        encoding: "utf8",
+        env: { PATH: process.env.PATH ?? "", ...env },
+      });
+    const local = read({ SLUICE_CLUSTER: "local", SLUICE_CLUSTER_MIN_BYTES: "1000", SLUICE_SCRATCH: scratch });
+    expect(JSON.parse(local.stdout)).toMatchObject({ address: "local", minBytes: 1000, scratch });
+    expect(JSON.parse(read({ SLUICE_RAY_ADDRESS: "ray://127.0.0.2:6379" }).stdout)).toMatchObject({ address: "127.0.0.2:6379", maxFragments: 8 });
+    expect(JSON.parse(read({}).stdout)).toBeNull();
+    const bad = read({ SLUICE_CLUSTER: "nowhere" });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/from the environment \(SLUICE_CLUSTER, SLUICE_CLUSTER_MIN_BYTES\): configureEngine: cluster.address must be "local"/);
   });
 
   it("refuses a bad cluster option with a message that names the fix", async () => {

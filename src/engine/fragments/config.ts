@@ -50,7 +50,12 @@ export function clusterConfig(): Required<ClusterConfig> | undefined {
     c = { address };
     const minBytes = process.env.SLUICE_CLUSTER_MIN_BYTES;
     if (minBytes) c.minBytes = Number(minBytes);
-    checkClusterConfig(c);
+    try {
+      checkClusterConfig(c);
+    } catch (err) {
+      const from = process.env.SLUICE_CLUSTER ? "SLUICE_CLUSTER" : "SLUICE_RAY_ADDRESS";
+      throw new InvalidArgumentError(`from the environment (${from}, SLUICE_CLUSTER_MIN_BYTES): ${(err as Error).message}; fix or unset the variable`);
+    }
   }
   if (c === null) return undefined;
   const local = c.address === "local";
