@@ -127,16 +127,21 @@ export class CatalogSchemaError extends StoreError {
   }
 }
 
-/** The catalog server could not be reached, or the connection kept failing, for the whole retry window. Nothing was half-written. */
+/** The catalog server could not be reached, or the connection kept failing, for the whole retry window. Nothing is half-written. */
 export class CatalogUnavailableError extends StoreError {
   constructor(
     readonly location: string,
     readonly reason: string,
     readonly retriedMs: number,
+    /** The connection dropped while the last write was committing: it may or may not have been recorded (whole, either way). */
+    readonly outcomeUnknown = false,
   ) {
     super(
       `catalog ${location} is unavailable (${reason})${retriedMs > 0 ? ` after retrying for ${(retriedMs / 1000).toFixed(1)} s` : ""}; ` +
-        `the operation was not recorded (no record is half-written). Check that the PostgreSQL server runs and that this machine reaches it, ` +
+        (outcomeUnknown
+          ? "the connection dropped while the last write was committing, so it is recorded whole or not at all (its data files are kept either way). "
+          : "the operation was not recorded (no record is half-written). ") +
+        `Check that the PostgreSQL server runs and that this machine reaches it, ` +
         `then run again (a pipeline resumes with --from-failure RUN_ID); SLUICE_CATALOG_RETRY_MS sets how long to retry.`,
     );
   }

@@ -5,6 +5,14 @@ import { AssetStore, type StoreOpenOptions } from "./store.js";
 export { AssetStore, DEFAULT_RUN_LEASE_MS, newVersionId, runLeaseMs, storeRoot, writeAssetFile } from "./store.js";
 export { rebuildCatalog, verifyStore } from "./repair.js";
 export { migrateCatalog } from "./migrate.js";
+import { CatalogUnavailableError } from "./errors.js";
+/**
+ * Whether a failed commit may still have been recorded (a PostgreSQL COMMIT whose answer was lost and whose retries
+ * could not reach the server): its data file and sidecar must then be kept, not deleted.
+ */
+export function commitMayHaveLanded(error: unknown): boolean {
+  return error instanceof CatalogUnavailableError && error.outcomeUnknown;
+}
 export type { MigrateOptions, MigrateResult } from "./migrate.js";
 export type { CatalogDump } from "./queries.js";
 export type { RebuildResult, StoreProblem, VerifyResult } from "./repair.js";

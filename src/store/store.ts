@@ -17,6 +17,7 @@ import {
   AssetNotFoundError,
   CatalogCorruptError,
   CatalogMissingError,
+  CatalogUnavailableError,
   InvalidAssetKeyError,
   InvalidStoreArgumentError,
   StoreError,
@@ -457,7 +458,8 @@ export class AssetStore {
     try {
       id = insertMaterialization(this.catalog, record);
     } catch (error) {
-      rmSync(sidecar, { force: true });
+      // A commit whose answer was lost may be recorded: its files must stay (an orphan at worst, which gc and rebuild handle).
+      if (!(error instanceof CatalogUnavailableError && error.outcomeUnknown)) rmSync(sidecar, { force: true });
       throw this.explain(error);
     }
     return this.byId(id)!;
@@ -473,7 +475,7 @@ export class AssetStore {
     try {
       return await this.commit(file, options);
     } catch (error) {
-      rmSync(join(this.root, file.path), { force: true });
+      if (!(error instanceof CatalogUnavailableError && error.outcomeUnknown)) rmSync(join(this.root, file.path), { force: true });
       throw error;
     }
   }

@@ -120,8 +120,8 @@ export class PostgresCatalog implements CatalogBackend {
     }
     for (const note of reply.notes) process.stderr.write(`sluice: catalog ${this.location}: ${note}\n`);
     if (reply.ok) return reply.value;
-    const { kind, message, code, retriedMs } = reply.error;
-    if (kind === "unavailable") throw new CatalogUnavailableError(this.location, message, retriedMs);
+    const { kind, message, code, retriedMs, outcomeUnknown } = reply.error;
+    if (kind === "unavailable") throw new CatalogUnavailableError(this.location, message, retriedMs, outcomeUnknown);
     if (kind === "config") throw new CatalogConfigError(`catalog ${this.location}: ${message}; ${hint(code)}.`);
     throw new StoreError(`catalog ${this.location}: ${message}${code ? ` (SQLSTATE ${code})` : ""}`);
   }

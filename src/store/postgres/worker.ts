@@ -23,6 +23,8 @@ export interface WorkerError {
   message: string;
   code: string | undefined;
   retriedMs: number;
+  /** The connection dropped while COMMIT was in flight: the transaction may have committed (idempotent retries could not tell). */
+  outcomeUnknown: boolean;
 }
 
 export type WorkerReply =
@@ -64,12 +66,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function transaction<T>(url: string, begin: string, retryMs: number, fn: (client: pg.PoolClient) => Promise<T>): Promise<WorkerReply> {
   const started = Date.now();
   let lost: string | undefined;
+  let outcomeUnknown = false;
   for (let attempt = 1; ; attempt++) {
     let client: pg.PoolClient | undefined;
+    let committing = false;
     try {
       client = await pool(url).connect();
       await client.query(begin);
       const value = await fn(client);
+      committing = true;
       await client.query("COMMIT");
       client.release();
       const notes = lost ? [`connection lost (${lost}); reconnected and retried after ${((Date.now() - started) / 1000).toFixed(1)} s`] : [];
@@ -85,8 +90,11 @@ async function transaction<T>(url: string, begin: string, retryMs: number, fn: (
       }
       const message = (error as Error)?.message ?? String(error);
       const elapsed = Date.now() - started;
+      // Once a COMMIT went unanswered, only a later attempt that reaches the server settles it (the operations are idempotent).
+      outcomeUnknown = kind === "unavailable" && (committing || outcomeUnknown) && begin === "BEGIN";
       if (kind !== "unavailable" || elapsed >= retryMs) {
-        return { ok: false, error: { kind, message, code: (error as { code?: string })?.code, retriedMs: kind === "unavailable" ? elapsed : 0 }, notes: [] };
+        const code = (error as { code?: string })?.code;
+        return { ok: false, error: { kind, message, code, retriedMs: kind === "unavailable" ? elapsed : 0, outcomeUnknown }, notes: [] };
       }
       lost ??= message;
       await sleep(Math.min(100 * 2 ** (attempt - 1), 2_000, Math.max(10, retryMs - elapsed)));
