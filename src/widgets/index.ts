@@ -9,3 +9,4 @@ export {
 export { OutputWidget, bundleOf, type OutputItem } from "./output.js";
 export { interact, Interactive, type Control, type ValuesOf, type RunContext } from "./interact.js";
 export { DataGrid, grid, FILTER_OPS, type FilterOp, type GridFilter, type GridState, type GridOptions, type GridStats } from "./grid.js";
+export { AnyWidget, ANYWIDGET_MODULE, type AnyWidgetOptions } from "./anywidget.js";

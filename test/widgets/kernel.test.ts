@@ -117,6 +117,23 @@ describe("widget protocol over jupyter_client", () => {
     expect(inside.parent).toBe(r.capture.updates[0].parent);
   });
 
+  it("opens a custom ES-module widget as anywidget's AnyModel with the module source in _esm", () => {
+    expect(r.anywidget_open).toHaveLength(1);
+    expect(r.anywidget_open[0]).toMatchObject({
+      _model_name: "AnyModel",
+      _model_module: "anywidget",
+      _model_module_version: "~0.11.*",
+      _view_name: "AnyView",
+      _view_module: "anywidget",
+      _css: ".x { color: red }",
+      count: 1,
+    });
+    expect(r.anywidget_open[0]._esm).toContain("render({ model, el })");
+    expect(r.anywidget_count).toBe(2);
+    expect(r.bad_anywidget).toMatchObject({ status: "error", ename: "WidgetError" });
+    expect(r.bad_anywidget.evalue).toContain("ES module that exports render");
+  });
+
   it("rejects bad options with a WidgetError that says what is wrong", () => {
     expect(r.bad_slider).toMatchObject({ status: "error", ename: "WidgetError" });
     expect(r.bad_slider.evalue).toContain("value 50 is outside [min 0, max 10]");

@@ -152,6 +152,16 @@ def main():
     out_id = [m for m in cap["iopub"] if m["msg_type"] == "comm_open"][0]["content"]["comm_id"]
     results["capture"] = {"updates": comm_msgs(cap["iopub"], out_id), "displays": [m for m in cap["iopub"] if m["msg_type"] == "display_data"], "cell": None}
 
+    # A custom widget from an ES module: anywidget's model, with the module source in its state.
+    anyw = execute('import { AnyWidget } from "sluice";\n'
+                   'const counter = new AnyWidget({ esm: "export default { render({ model, el }) { el.textContent = model.get(\'count\'); } }", css: ".x { color: red }", state: { count: 1 } });\n'
+                   'counter.observe("count", (c) => { (globalThis as any).counted = c.new; }); counter')
+    results["anywidget_open"] = [m["content"]["data"]["state"] for m in anyw["iopub"] if m["msg_type"] == "comm_open"]
+    any_id = [m for m in anyw["iopub"] if m["msg_type"] == "comm_open"][0]["content"]["comm_id"]
+    comm_send(any_id, {"method": "update", "state": {"count": 2}, "buffer_paths": []})
+    results["anywidget_count"] = value_of("(globalThis as any).counted")
+    results["bad_anywidget"] = execute('new AnyWidget({ esm: "function render() {}" })')["reply"]
+
     # Bad input: a clear error.
     results["bad_slider"] = execute("new IntSlider({ value: 50, max: 10 })")["reply"]
 
