@@ -51,6 +51,19 @@ function showText(m: Materialization, path: string, status: string): string {
   return lines.join("\n") + "\n";
 }
 
+/** The latest result of each check of the materialization's asset and partition (none when no check ran). */
+async function checksOf(store: AssetStore, m: Materialization) {
+  if (store.backend !== "sqlite") return [];
+  const { PipelineState } = await import("../pipeline/state.js");
+  const { latestCheckResults } = await import("../pipeline/checks.js");
+  const state = new PipelineState(store);
+  try {
+    return latestCheckResults(state, m.key, m.partition ?? "");
+  } finally {
+    state.close();
+  }
+}
+
 export function register(program: Command): void {
   const cmd = program.command("assets").summary("list and inspect assets in the store (metadata, history, lineage), gc old versions");
   const storeOption = (c: Command) => c.option("--store <dir>", "asset store (default: $SLUICE_STORE or ./.sluice)");
@@ -75,7 +88,7 @@ export function register(program: Command): void {
   storeOption(
     cmd.command("show").description("The latest (or a given) materialization of KEY: metadata, schema, preview, lineage.").argument("<key>").option("--partition <p>").option("--version <v>").option("--json", "as JSON"),
   ).action((key: string, flags: { store?: string; partition?: string; version?: string; json?: boolean }) =>
-    withStore(flags, (store) => {
+    withStore(flags, async (store) => {
       const m = flags.version ? store.version(flags.version) : store.latest(key, { partition: flags.partition });
       let status = "ok";
       if (!m || m.key !== key.replace(/^\/+|\/+$/g, "")) {
@@ -88,9 +101,49 @@ export function register(program: Command): void {
         status = (error as Error).message;
         process.exitCode = 1;
       }
-      if (flags.json) return void process.stdout.write(JSON.stringify({ ...m, absolutePath: store.absolutePath(m), status }, null, 1) + "\n");
+      const checks = await checksOf(store, m);
+      if (flags.json) return void process.stdout.write(JSON.stringify({ ...m, absolutePath: store.absolutePath(m), status, checks }, null, 1) + "\n");
       process.stdout.write(showText(m, store.absolutePath(m), status === "ok" ? "ok" : "DAMAGED"));
+      for (const c of checks) {
+        process.stdout.write(`check      ${c.check}: ${c.passed ? "passed" : "FAILED"}${c.blocking ? " (blocking)" : ""}${c.description ? ` — ${c.description}` : ""}${c.version !== m.version ? ` [of version ${c.version}]` : ""}\n`);
+      }
       if (status !== "ok") process.stderr.write(`error: ${status}\n`);
+    })(),
+  );
+
+  storeOption(
+    cmd
+      .command("stale")
+      .description(
+        "The assets with a freshness target (pipeline(…, { freshness: [freshness(KEY, \"26h\")] }) in FILE…) whose latest materialization is " +
+          "older than it, and why: never materialized, a failing check, a failed run of its op, no new upstream data. Exit code 1 when one is overdue.",
+      )
+      .argument("<files...>", "pipeline definition files that declare freshness targets")
+      .option("--all", "also list the assets that are fresh")
+      .option("--json", "as JSON"),
+  ).action((files: string[], flags: { store?: string; all?: boolean; json?: boolean }) =>
+    withStore(flags, async (store) => {
+      const { loadPipelineFile } = await import("../pipeline/load.js");
+      const { PipelineState } = await import("../pipeline/state.js");
+      const { freshnessStatus, formatAge } = await import("../pipeline/freshness.js");
+      const policies = [];
+      for (const file of files) policies.push(...(await loadPipelineFile(file)).options.freshness);
+      const state = new PipelineState(store);
+      let statuses;
+      try {
+        statuses = freshnessStatus(store, state, policies);
+      } finally {
+        state.close();
+      }
+      if (statuses.some((s) => s.overdue)) process.exitCode = 1;
+      const shown = flags.all ? statuses : statuses.filter((s) => s.overdue);
+      if (flags.json) return void process.stdout.write(JSON.stringify(shown, null, 1) + "\n");
+      if (policies.length === 0) return void process.stdout.write(`the pipelines in ${files.join(", ")} declare no freshness targets; add { freshness: [freshness("KEY", "26h")] } to pipeline(…).\n`);
+      if (shown.length === 0) return void process.stdout.write(`all ${statuses.length} asset(s) with a freshness target are fresh\n`);
+      for (const s of shown) {
+        process.stdout.write(`${s.asset}  ${s.overdue ? "OVERDUE" : "fresh"}  ${s.ageMs === undefined ? "never materialized" : `last ${when(s.lastMaterializedAt!)} (${formatAge(s.ageMs)} ago)`}, target ${formatAge(s.maxAgeMs)}\n`);
+        for (const r of s.reasons) process.stdout.write(`  - ${r}\n`);
+      }
     })(),
   );
 

@@ -33,6 +33,7 @@ const areas: Record<string, () => Promise<{ register(program: Command): void }>>
   examples: () => import("./examples.js"),
   cluster: () => import("./cluster.js"),
   daemon: () => import("./daemon.js"),
+  partitions: () => import("./partitions.js"),
 };
 const versionOnly = process.argv[2] === "--version" || process.argv[2] === "-V";
 const command = process.argv.slice(2).find((arg) => !arg.startsWith("-")); // after program options such as --verbose

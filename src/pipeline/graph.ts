@@ -7,6 +7,8 @@ import type { Op } from "./ops.js";
 import { describePipeline, pipelineSpec } from "./describe.js";
 import type { ScheduleDef } from "../daemon/schedules.js";
 import type { SensorDef } from "../daemon/sensors.js";
+import { checkProblems, type AssetCheck } from "./checks.js";
+import type { FreshnessPolicy } from "./freshness.js";
 
 export interface PipelineOptions {
   maxConcurrency?: number;
@@ -14,6 +16,12 @@ export interface PipelineOptions {
   schedules?: ScheduleDef[];
   /** Sensors that start a run when a file or a materialization appears (src/daemon/sensors.ts). */
   sensors?: SensorDef[];
+  /** Checks of the assets the ops materialize, run after each materialization (src/pipeline/checks.ts). */
+  checks?: AssetCheck[];
+  /** How old assets may get before `sluice assets stale` lists them (src/pipeline/freshness.ts). */
+  freshness?: FreshnessPolicy[];
+  /** Limits of the named pools ops join with `pool:` (src/pipeline/pools.ts), shared by every run in the process. */
+  pools?: Record<string, number>;
 }
 
 export interface Pipeline {
@@ -26,7 +34,14 @@ export function pipeline(name: string, ops: readonly Op[], options: PipelineOpti
   const p: Pipeline = {
     name,
     ops: [...ops],
-    options: { maxConcurrency: Math.max(1, options.maxConcurrency ?? 4), schedules: [...(options.schedules ?? [])], sensors: [...(options.sensors ?? [])] },
+    options: {
+      maxConcurrency: Math.max(1, options.maxConcurrency ?? 4),
+      schedules: [...(options.schedules ?? [])],
+      sensors: [...(options.sensors ?? [])],
+      checks: [...(options.checks ?? [])],
+      freshness: [...(options.freshness ?? [])],
+      pools: { ...(options.pools ?? {}) },
+    },
   };
   // As the last expression of a notebook cell, a pipeline shows its DAG (vega-lite, text as fallback).
   Object.defineProperty(p, Symbol.for("Jupyter.display"), {
@@ -129,6 +144,10 @@ export function buildGraph(p: Pipeline, options: { store?: AssetStore; checkNote
     for (const dep of upstream.get(op.name) ?? []) {
       if (byName.get(dep)?.partitions) problems.push(`op ${op.name} is not partitioned but reads from partitioned op ${dep}; give ${op.name} the same partitions.`);
     }
+  }
+  problems.push(...checkProblems(p.options.checks ?? [], new Set(producer.keys())));
+  for (const [name, limit] of Object.entries(p.options.pools ?? {})) {
+    if (!Number.isInteger(limit) || limit < 1) problems.push(`pool ${name}: the limit must be a whole number ≥ 1, got ${limit}.`);
   }
   if (options.checkNotebook) for (const op of p.ops) if (op.kind === "notebook") problems.push(...options.checkNotebook(op));
   else for (const op of p.ops) if (op.kind === "notebook" && !existsSync(op.notebook)) problems.push(`notebook op ${op.name}: notebook ${op.notebook} does not exist.`);

@@ -2,6 +2,10 @@ export * from "./errors.js";
 export * from "./partitions.js";
 export { identityMapping, timeWindowMapping, hourlyToDaily, lastNMapping, allPartitions, fnMapping } from "./mappings.js";
 export type { PartitionMapping } from "./mappings.js";
+export { assetCheck, rowCountCheck, noNullsCheck, rangeCheck, queryCheck } from "./checks.js";
+export type { AssetCheck, CheckOutcome, CheckContext, CheckRunResult } from "./checks.js";
+export { freshness } from "./freshness.js";
+export type { FreshnessPolicy, FreshnessStatus } from "./freshness.js";
 export { fnOp, notebookOp } from "./ops.js";
 export type { FnOp, FnOpOptions, NotebookOp, NotebookOpOptions, Op, OpContext, OpOptions, OutputSpec, RetryPolicy } from "./ops.js";
 export { pipeline, validatePipeline } from "./graph.js";
@@ -14,3 +18,7 @@ export type { PipelineEvent, RunSummary as PipelineRunSummary, NodeSummary } fro
 export type { NotebookRunner, NotebookRequest, NotebookEvent, PipelineContextFields } from "./notebook.js";
 export { loadPipelineFile } from "./load.js";
 export { describePipeline, pipelineSpec, showPipeline } from "./describe.js";
+export { createExecutor, InProcessExecutor, SubprocessExecutor, stepExecCommand, STEP_SPEC_VERSION, EXECUTOR_NAMES } from "./executors/index.js";
+export type { Executor, ExecutorRunInfo, StepErrorInfo, StepEvent, StepFile, StepHooks, StepInput, StepInputRef, StepResult, StepSpec, StepTask } from "./executors/index.js";
+export { Scheduler } from "./scheduler.js";
+export { pipelineCodeVersion } from "./codeversion.js";
