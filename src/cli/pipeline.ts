@@ -7,7 +7,7 @@ import { positiveInt } from "./options.js";
 import { handleStopSignals } from "./signals.js";
 
 /** The run options as flags, except that the store is a folder. */
-type RunFlags = Pick<RunOptions, "partition" | "backfill" | "maxConcurrency" | "force" | "fromFailure" | "only"> & { store?: string; json?: boolean };
+type RunFlags = Pick<RunOptions, "partition" | "backfill" | "maxConcurrency" | "force" | "fromFailure" | "only"> & { store?: string; json?: boolean; executor?: string; address?: string };
 
 export function register(program: Command): void {
   const cmd = program.command("pipeline").summary("run and inspect pipelines of notebook and function ops");
@@ -28,6 +28,8 @@ export function register(program: Command): void {
     .option("--only <ops...>", "run only these ops, with inputs from the store")
     .option("--store <dir>", "asset store (default: $SLUICE_STORE or ./.sluice)")
     .option("--json", "print the run summary as JSON at the end (the live view goes to stderr)")
+    .option("--executor <name>", "where steps run: in-process (default), subprocess (a `sluice step exec` child per step), ray")
+    .option("--address <host:port>", "--executor ray: the Ray head (default $SLUICE_RAY_ADDRESS)")
     .action(async (file: string, flags: RunFlags) => {
       process.exitCode = await runCommand(file, flags);
     });
@@ -79,6 +81,7 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
     const { loadPipelineFile } = await import("../pipeline/load.js");
     const p = await loadPipelineFile(file);
     const { runPipeline } = await import("../pipeline/run.js");
+    const executor = flags.executor || flags.address ? await (await import("../pipeline/executors/index.js")).createExecutor(flags.executor ?? "ray", { address: flags.address }) : undefined;
     const { AssetStore } = await import("../store/index.js");
     store = new AssetStore(flags.store);
     const { consoleReporter } = await import("../pipeline/report.js");
@@ -93,6 +96,7 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
       only: flags.only,
       reporter,
       signal: cancel.signal,
+      executor,
     });
     if (flags.json) {
       process.stdout.write(JSON.stringify({ runId: result.runId, status: result.status, counts: result.counts, durationMs: result.durationMs, ganttPath: result.ganttPath, nodes: result.summaries }, null, 1) + "\n");

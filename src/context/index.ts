@@ -14,6 +14,7 @@ import { basename, join, resolve } from "node:path";
 import { AssetStore, normalizeAssetKey, writeAssetFile, type Materialization, type MetadataInput, normalizeMetadata, type TableData } from "../store/index.js";
 
 import { SLUICE_EVENT_MIME } from "../run/outputs.js";
+import { SLUICE_CONTEXT_ENV, type NotebookEvent, type SluiceContextJson } from "./contract.js";
 import { notebookLanguage, readNotebook } from "../run/notebook.js";
 import { notebookParameters } from "../run/parameterize.js";
 import type { ParameterSpec } from "../run/parameters.js";
@@ -25,19 +26,8 @@ export class ContextError extends Error {
   }
 }
 
-interface PipelineContextJson {
-  params?: Record<string, unknown>;
-  runId?: string;
-  partitionKey?: string;
-  store?: string;
-  op?: string;
-  nodeId?: string;
-  mappingKey?: string;
-  item?: unknown;
-  outputPartition?: string;
-  inputs?: Record<string, { version: string; path: string; partition?: string }>;
-  outputs?: string[];
-}
+/** SLUICE_CONTEXT as this side reads it (src/context/contract.ts). */
+type PipelineContextJson = SluiceContextJson;
 
 export interface NotebookContext {
   /** Parameter values of this run (defaults merged with the injected ones). */
@@ -95,7 +85,7 @@ function knownRows(data: TableData): number | undefined {
   return typeof rows === "number" ? rows : undefined;
 }
 
-function publish(event: Record<string, unknown>, text: string): boolean {
+function publish(event: NotebookEvent, text: string): boolean {
   const host = getHost();
   if (!host) return false;
   host.display({ [SLUICE_EVENT_MIME]: event, "text/plain": text });
@@ -188,7 +178,7 @@ class DevelopmentContext implements NotebookContext {
 }
 
 /** Builds the context from a SLUICE_CONTEXT value (undefined: development context). */
-export function createContext(env: string | undefined = process.env.SLUICE_CONTEXT): NotebookContext {
+export function createContext(env: string | undefined = process.env[SLUICE_CONTEXT_ENV]): NotebookContext {
   if (!env) return new DevelopmentContext();
   let json: PipelineContextJson;
   try {
@@ -241,7 +231,7 @@ let current: NotebookContext | undefined;
 export const context: NotebookContext = new Proxy({} as NotebookContext, {
   get(_target, property) {
     // A new SLUICE_CONTEXT (a re-run in the same kernel) gives a new context.
-    const env = process.env.SLUICE_CONTEXT;
+    const env = process.env[SLUICE_CONTEXT_ENV];
     if (!current || (current as { env?: string }).env !== env) current = Object.assign(createContext(env), { env });
     const value = (current as unknown as Record<string | symbol, unknown>)[property];
     return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(current) : value;

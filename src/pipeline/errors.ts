@@ -32,3 +32,23 @@ export class OpOutputError extends PipelineError {}
 export class PipelineLoadError extends PipelineError {
   static override readonly exitCode: number = EXIT.usage;
 }
+
+/** A step spec that `sluice step exec` cannot use: not JSON, a missing or mistyped field, an op the pipeline does not have. */
+export class StepSpecError extends PipelineError {
+  static override readonly exitCode: number = EXIT.usage;
+}
+
+/** The node's code is not the runner's: its pipeline bundle, notebooks or Sluice version differ. */
+export class CodeVersionMismatchError extends PipelineError {
+  static override readonly exitCode: number = EXIT.usage;
+  constructor(
+    readonly pipelineFile: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(
+      `code version mismatch: the runner's code version of ${pipelineFile} is ${expected}, this node's is ${actual}; ` +
+        `the step was not run. Deploy the same pipeline file, notebooks and Sluice version at the same path on every node.`,
+    );
+  }
+}

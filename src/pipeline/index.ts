@@ -18,3 +18,7 @@ export type { PipelineEvent, RunSummary as PipelineRunSummary, NodeSummary } fro
 export type { NotebookRunner, NotebookRequest, NotebookEvent, PipelineContextFields } from "./notebook.js";
 export { loadPipelineFile } from "./load.js";
 export { describePipeline, pipelineSpec, showPipeline } from "./describe.js";
+export { createExecutor, InProcessExecutor, SubprocessExecutor, stepExecCommand, STEP_SPEC_VERSION, EXECUTOR_NAMES } from "./executors/index.js";
+export type { Executor, ExecutorRunInfo, StepErrorInfo, StepEvent, StepFile, StepHooks, StepInput, StepInputRef, StepResult, StepSpec, StepTask } from "./executors/index.js";
+export { Scheduler } from "./scheduler.js";
+export { pipelineCodeVersion } from "./codeversion.js";

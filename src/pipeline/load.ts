@@ -10,6 +10,18 @@ import { dirname, extname, isAbsolute, join, relative, resolve, sep } from "node
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { PipelineLoadError } from "./errors.js";
 import { pipeline, type Pipeline } from "./graph.js";
+import { sha256 } from "./ops.js";
+
+/** Where a loaded pipeline came from: its file and a hash of its bundle (the code a node must have too). */
+export interface PipelineSource {
+  file: string;
+  bundleHash: string;
+}
+const sources = new WeakMap<Pipeline, PipelineSource>();
+/** The file and bundle hash of a pipeline returned by loadPipelineFile (undefined for one built in code). */
+export function pipelineSource(p: Pipeline): PipelineSource | undefined {
+  return sources.get(p);
+}
 
 const LIBRARY_ENTRY = pathToFileURL(fileURLToPath(new URL("../index.js", import.meta.url))).href;
 const LIBRARY_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -142,7 +154,9 @@ export async function loadPipelineFile(file: string): Promise<Pipeline> {
     if (!found) throw new PipelineLoadError(`pipeline file ${file} exports no pipeline; add \`export default pipeline("name", [ops...])\`.`);
     // Notebook paths in a pipeline file are relative to the file.
     const ops = found.ops.map((op) => (op.kind === "notebook" && !isAbsolute(op.notebook) ? { ...op, notebook: resolve(dirname(path), op.notebook) } : op));
-    return pipeline(found.name, ops, found.options);
+    const loaded = pipeline(found.name, ops, found.options);
+    sources.set(loaded, { file: path, bundleHash: sha256(code) });
+    return loaded;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -32,6 +32,8 @@ export interface RunNode {
   items?: unknown[];
   /** False for nodes whose results are taken from the store (--only, --from-failure). */
   selected: boolean;
+  /** The host its last attempt ran on, as the executor reported it. */
+  host?: string;
 }
 
 export function nodeId(op: string, partition: string | undefined, mappingKey: string | undefined): string {

@@ -31,6 +31,8 @@ export interface OpOptions {
   map?: string;
   /** Run once after every item of this dynamic op is done; inputs from mapped ops arrive as arrays. */
   collect?: string;
+  /** What a step needs from the node that runs it, for executors that place steps (`{ worker1: 1 }`, `{ CPU: 2 }`). */
+  resources?: Record<string, number>;
 }
 
 /** What an op sees while it runs (shared with the notebook `context`). */
@@ -77,6 +79,7 @@ interface OpCommon {
   readonly map: string | undefined;
   readonly collect: string | undefined;
   readonly dynamic: boolean;
+  readonly resources: Record<string, number> | undefined;
 }
 
 export interface FnOp extends OpCommon {
@@ -108,10 +111,17 @@ function common(options: OpOptions, dynamic: boolean): OpCommon {
     map: options.map,
     collect: options.collect,
     dynamic,
+    resources: options.resources === undefined ? undefined : checkResources(options.name, options.resources),
   };
 }
 
-const COMMON_KEYS = { name: true, inputs: true, outputs: true, params: true, partitions: true, retries: true, priority: true, tags: true, map: true, collect: true } satisfies Record<keyof OpOptions, true>;
+const COMMON_KEYS = { name: true, inputs: true, outputs: true, params: true, partitions: true, retries: true, priority: true, tags: true, map: true, collect: true, resources: true } satisfies Record<keyof OpOptions, true>;
+
+function checkResources(op: string, resources: unknown): Record<string, number> {
+  const ok = typeof resources === "object" && resources !== null && !Array.isArray(resources) && Object.values(resources).every((v) => typeof v === "number" && Number.isFinite(v) && v >= 0);
+  if (!ok) throw new PipelineUsageError(`op ${op}: resources must map resource names to amounts ≥ 0, such as { worker1: 1 } or { CPU: 2 }; got ${JSON.stringify(resources)}.`);
+  return { ...(resources as Record<string, number>) };
+}
 
 /** A mistyped option (`output:` for `outputs:`) would otherwise be ignored and the op silently do less. */
 function checkOptions(kind: string, options: unknown, own: Readonly<Record<string, true>>): void {

@@ -1,19 +1,26 @@
 // Runs a pipeline: expands ops into nodes (partitions × items), schedules ready nodes within the
 // concurrency bound, skips nodes whose data version is already materialized, retries with backoff,
 // and stops only the downstream of a failed node.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve, sep } from "node:path";
 import { randomBytes } from "node:crypto";
 import { LazyFrame } from "../frame/index.js";
-import { AssetStore, normalizeAssetKey, type OpRunRecord, type InputRef, type Materialization, type MetadataInput, type TableData } from "../store/index.js";
+import { AssetStore, normalizeAssetKey, type OpRunRecord, type InputRef, type Materialization } from "../store/index.js";
 import { PipelineUsageError, OpOutputError } from "./errors.js";
 import { checkOptionNames } from "../plan/errors.js";
 import { buildGraph, type OpGraph, type Pipeline } from "./graph.js";
-import { canonicalJson, sha256, type Op, type OpContext } from "./ops.js";
-import { compareNodes, mappingKeys, nodeId, storePartition, type NodeOutput, type RunNode } from "./nodes.js";
+import type { Op } from "./ops.js";
+import { compareNodes, mappingKeys, nodeId, storePartition, type RunNode } from "./nodes.js";
 import { parseBackfill } from "./partitions.js";
 import { consoleReporter, ganttSpec, summarize, type PipelineEvent, type RunSummary } from "./report.js";
-import { codeVersionOf, notebookChecker, runNotebookNode, type NotebookRunner } from "./notebook.js";
+import { codeVersionOf, notebookChecker, type NotebookRunner } from "./notebook.js";
+import { Scheduler, type DoneState } from "./scheduler.js";
+import { inputRefsOf, partitionOf, resolveInputs, stepInputsOf, type ResolvedInput, type ResolvedRef, type RunSteps } from "./inputs.js";
+import { dataVersionOf, staleness } from "./staleness.js";
+import { pipelineCodeVersion } from "./codeversion.js";
+import { pipelineSource } from "./load.js";
+import { InProcessExecutor, type InProcessStep } from "./executors/inprocess.js";
+import { STEP_SPEC_VERSION, type Executor, type StepFile, type StepSpec } from "./executors/types.js";
 import { PipelineJob } from "./progress.js";
 import { withRunLog } from "./runlog.js";
 
@@ -35,6 +42,8 @@ export interface RunOptions {
   notebookRunner?: NotebookRunner;
   /** Aborting cancels the run: nothing new starts, running notebook ops are interrupted, the run ends "cancelled". */
   signal?: AbortSignal;
+  /** Where steps run (default: the in-process executor); see docs/pipelines.md "Executors". */
+  executor?: Executor;
 }
 
 export interface RunResult extends RunSummary {
@@ -54,11 +63,9 @@ export function newRunId(): string {
   return `${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "")}-${randomBytes(3).toString("hex")}`;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 export async function runPipeline(p: Pipeline, options: RunOptions = {}): Promise<RunResult> {
   checkOptionNames(`runPipeline ${p.name}`, options, {
-    store: true, partition: true, backfill: true, maxConcurrency: true, force: true, fromFailure: true, only: true, runId: true, reporter: true, notebookRunner: true, signal: true,
+    store: true, partition: true, backfill: true, maxConcurrency: true, force: true, fromFailure: true, only: true, runId: true, reporter: true, notebookRunner: true, signal: true, executor: true,
   } satisfies Record<keyof RunOptions, true>, PipelineUsageError);
   const ownStore = !options.store;
   const store = options.store ?? new AssetStore();
@@ -112,6 +119,13 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
   const declIndex = new Map(p.ops.map((op, i) => [op.name, i]));
   const order = compareNodes(graph.depth, declIndex);
   const nodes = new Map<string, RunNode>();
+  // The scheduler decides what starts when; the executor runs each attempt; only this runner writes the catalog.
+  const scheduler = new Scheduler({
+    maxConcurrency,
+    compare: (a, b) => order(nodes.get(a)!, nodes.get(b)!),
+    waitsFor: (id) => depsOf(nodes.get(id)!)?.map((n) => n.id),
+  });
+  const executor: Executor = options.executor ?? new InProcessExecutor(options.notebookRunner);
   const job = new PipelineJob(p.name, graph.order.filter((op) => needed.has(op.name)));
   // Cancelled by the caller's signal or by a cancel request for the run's job (the Sluice jobs panel).
   const cancel = new AbortController();
@@ -134,6 +148,7 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
     };
     node.selected = selected(node);
     nodes.set(node.id, node);
+    scheduler.add(node.id, node.op.retry);
     job.added(node);
   };
   for (const op of graph.order) {
@@ -142,9 +157,9 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
     else addNode(op, undefined, -1, undefined, -1, undefined);
   }
 
-  const partitionOf = (op: Op, partition: string | undefined) => (op.partitions ? partition : undefined);
   const mappedNodes = (source: string, partition: string | undefined) =>
     [...nodes.values()].filter((n) => n.op.map === source && n.partition === partitionOf(n.op, partition)).sort((a, b) => a.itemIndex - b.itemIndex);
+  const steps: RunSteps = { graph, store, get: (id) => nodes.get(id), mapped: mappedNodes };
 
   /** The nodes a node waits for, or undefined while they are not known yet (items of a dynamic op). */
   const depsOf = (node: RunNode): RunNode[] | undefined => {
@@ -226,229 +241,246 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
     return c;
   };
 
+  const prepared = new Map<string, PreparedStep>();
   const running = new Map<string, Promise<void>>();
+  // A promise that settles when the run is cancelled, to wake the loop (retries waiting are failed then).
+  const cancelledWake = new Promise<void>((resolve) => (cancelled.aborted ? resolve() : cancelled.addEventListener("abort", () => resolve(), { once: true })));
+  const onCancel = () => {
+    for (const id of scheduler.cancel()) {
+      const node = nodes.get(id)!;
+      node.status = "failed";
+      node.endedAt = Date.now();
+      onDone(node);
+    }
+  };
+  if (cancelled.aborted) onCancel();
+  else cancelled.addEventListener("abort", onCancel, { once: true });
+
+  const settle = (node: RunNode, outcome: AttemptOutcome) => {
+    running.delete(node.id);
+    if (outcome.done) {
+      scheduler.done(node.id, outcome.done);
+      return onDone(node);
+    }
+    const decision = scheduler.failed(node.id, Date.now(), { retryable: outcome.retryable });
+    if (decision.retry) {
+      report({ type: "node.retry", runId, node, attempt: decision.attempt, waitMs: decision.waitMs, error: node.error! });
+      return;
+    }
+    node.status = "failed";
+    node.endedAt ??= Date.now();
+    onDone(node);
+  };
+
+  let opened = false;
   try {
+    if (!executor.inProcess) {
+      const inMemory = p.ops.filter((op) => needed.has(op.name) && op.outputs.some((o) => !o.materialize));
+      if (inMemory.length) {
+        throw new PipelineUsageError(
+          `the ${executor.name} executor runs steps in other processes, but ${inMemory.map((op) => op.name).join(", ")} ${inMemory.length === 1 ? "has" : "have"} in-memory outputs (materialize: false); materialize them or use the in-process executor.`,
+        );
+      }
+    }
+    const pipelineVersion = executor.inProcess ? "in-process" : await pipelineCodeVersion(p);
+    await executor.open?.({ runId, pipeline: p.name, pipelineFile: pipelineSource(p)?.file, storeRoot: store.root, codeVersion: pipelineVersion, maxConcurrency });
+    opened = true;
+    const pipelineFile = pipelineSource(p)?.file ?? "";
     for (;;) {
-      let changed = true;
-      const ready: RunNode[] = [];
-      while (changed) {
-        changed = false;
-        ready.length = 0;
-        for (const node of nodes.values()) {
-          if (node.status !== "pending") continue;
-          const deps = depsOf(node);
-          if (!deps) continue;
-          const broken = deps.find((d) => BROKEN.has(d.status));
-          if (broken) {
-            node.status = "upstream_failed";
-            node.reason = `upstream ${broken.id} ${broken.status === "failed" ? "failed" : "did not run"}`;
-            onDone(node);
-            changed = true;
-          } else if (deps.every((d) => DONE.has(d.status))) ready.push(node);
-        }
+      const { start, upstreamFailed } = scheduler.next(Date.now());
+      for (const u of upstreamFailed) {
+        const node = nodes.get(u.id)!;
+        node.status = "upstream_failed";
+        node.reason = `upstream ${u.cause} ${u.causeState === "failed" ? "failed" : "did not run"}`;
+        onDone(node);
       }
-      ready.sort(order);
-      while (!cancelled.aborted && running.size < maxConcurrency && ready.length) {
-        const node = ready.shift()!;
+      for (const id of start) {
+        const node = nodes.get(id)!;
         node.status = "running";
-        const task = job.within(node, () => runNode(node)).then(
-          () => {},
-          (error: unknown) => {
-            node.status = "failed";
-            node.error = error instanceof Error ? error.message : String(error);
-            node.endedAt ??= Date.now();
-          },
-        );
-        running.set(
-          node.id,
-          task.then(() => {
-            running.delete(node.id);
-            onDone(node);
-          }),
-        );
+        const attempt = scheduler.attempts(id);
+        const task = job
+          .within(node, () => runAttempt(node, attempt, pipelineFile, pipelineVersion))
+          .then(
+            (outcome) => settle(node, outcome),
+            (error: unknown) => {
+              node.error = error instanceof Error ? error.message : String(error);
+              node.endedAt ??= Date.now();
+              settle(node, { retryable: true });
+            },
+          );
+        running.set(id, task);
       }
-      if (running.size === 0) break;
-      await Promise.race(running.values());
+      if (scheduler.finished) break;
+      const wakeAt = scheduler.nextWakeAt();
+      // Once cancelled (handled by onCancel), only running steps and due retries wake the loop.
+      const timers: Promise<unknown>[] = [...running.values(), ...(cancelled.aborted ? [] : [cancelledWake])];
+      let timer: NodeJS.Timeout | undefined;
+      if (wakeAt !== undefined) timers.push(new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, wakeAt - Date.now())))));
+      await Promise.race(timers);
+      clearTimeout(timer);
     }
   } catch (error) {
-    // Something outside an op broke (a reporter, the catalog): let running ops finish, record the run as failed.
+    // Something outside an op broke (a reporter, the catalog, the executor): let running steps finish, record the run as failed.
     await Promise.allSettled(running.values());
+    if (opened) await executor.close?.().catch(() => {});
     clearInterval(flusher);
     flush();
     store.endRun(runId, "failed", { error: error instanceof Error ? error.message : String(error) });
     job.end("failed", error instanceof Error ? error.message : String(error));
     throw error;
+  } finally {
+    cancelled.removeEventListener("abort", onCancel);
   }
+  await executor.close?.();
 
-  async function runNode(node: RunNode): Promise<void> {
+  /** One attempt of a step: on the first, resolve inputs and decide reuse/skip; then run it on the executor. */
+  async function runAttempt(node: RunNode, attempt: number, pipelineFile: string, pipelineVersion: string): Promise<AttemptOutcome> {
     const op = node.op;
-    const partition = storePartition(node);
-    const inputs = resolveInputs(node);
-    const codeVersion = await codeVersionOf(op);
-    node.dataVersion = sha256(
-      canonicalJson({ code: codeVersion, params: op.params, partition: node.partition, item: node.mappingKey, inputs: inputs.map((i) => [i.alias, i.refs.map((r) => r.dataVersion)]) }),
-    ).slice(0, 16);
-    node.startedAt = Date.now();
-
-    if (!node.selected) {
-      // Outputs come from the store: the node ran in an earlier run.
-      for (const out of op.outputs) {
-        const m = store.latest(out.key, { partition });
-        if (!m) throw new OpOutputError(`op ${op.name} was not selected to run, but ${out.key}${partition ? ` (${partition})` : ""} was never materialized; include ${op.name} in --only or run without it.`);
-        node.outputs.set(out.key, { key: out.key, dataVersion: m.dataVersion ?? m.version, materialization: m, hasValue: false });
+    let step = prepared.get(node.id);
+    if (!step) {
+      const inputs = resolveInputs(node, steps);
+      const codeVersion = await codeVersionOf(op);
+      node.dataVersion = dataVersionOf(node, inputs, codeVersion);
+      node.startedAt = Date.now();
+      if (!node.selected) {
+        reuse(node);
+        return { done: "reused" };
       }
-      node.dataVersion = op.outputs.length ? node.outputs.get(op.outputs[0]!.key)!.dataVersion : node.dataVersion;
-      if (op.dynamic) node.items = prevNodes.get(node.id)?.items ?? store.lastItems(op.name, node.partition ?? "") ?? [];
-      node.status = "reused";
-      node.reason = options.only ? "not in --only: outputs from the store" : `succeeded in run ${previous?.runId}`;
-      node.endedAt = Date.now();
-      return;
-    }
-
-    const skipReason = options.force ? undefined : upToDate(node, inputs, codeVersion);
-    if (skipReason === undefined || typeof skipReason !== "string") {
-      node.reason = options.force ? "--force" : (skipReason?.run ?? "run");
-    } else {
-      node.status = "skipped";
-      node.reason = skipReason;
-      node.endedAt = Date.now();
-      return;
-    }
-
-    report({ type: "node.start", runId, node, counts: counts() });
-    job.nodeStarted(node);
-    const inputRefs: InputRef[] = inputs.flatMap((i) => i.refs.map(({ key, partition, version, dataVersion }) => ({ key, partition, version, dataVersion })));
-    for (let attempt = 1; ; attempt++) {
-      node.attempts = attempt;
-      try {
-        if (op.kind === "fn") await runFnNode(node, op, inputs, inputRefs, codeVersion, attempt);
-        else await runNotebookNode({ node, op, runId, store, inputs, inputRefs, codeVersion, attempt, runner: options.notebookRunner, signal: cancelled, log: (text) => report({ type: "node.log", runId, node, text }) });
-        node.status = "succeeded";
-        node.error = undefined; // earlier attempts' errors were reported as retries
+      const stale = options.force ? undefined : staleness(store, node, inputs, codeVersion);
+      if (stale?.upToDate) {
+        for (const m of stale.outputs) node.outputs.set(m.key, { key: m.key, dataVersion: m.dataVersion!, materialization: m, hasValue: false });
+        if (stale.items) node.items = stale.items;
+        node.status = "skipped";
+        node.reason = stale.reason;
         node.endedAt = Date.now();
-        return;
-      } catch (error) {
-        node.error = error instanceof Error ? error.message : String(error);
-        if (attempt > op.retry.max || cancelled.aborted) throw error;
-        const wait = op.retry.backoffMs * op.retry.factor ** (attempt - 1);
-        report({ type: "node.retry", runId, node, attempt, waitMs: wait, error: node.error });
-        await sleep(wait);
-        if (cancelled.aborted) throw error;
+        return { done: "skipped" };
       }
+      node.reason = options.force ? "--force" : (stale?.reason ?? "run");
+      step = { inputs, inputRefs: inputRefsOf(inputs), codeVersion };
+      prepared.set(node.id, step);
+      report({ type: "node.start", runId, node, counts: counts() });
+      job.nodeStarted(node);
+    }
+    node.attempts = attempt;
+    node.outputs.clear();
+    const spec: StepSpec = {
+      specVersion: STEP_SPEC_VERSION,
+      runId,
+      stepId: node.id,
+      pipelineFile,
+      pipeline: p.name,
+      op: op.name,
+      ...(node.partition !== undefined ? { partition: node.partition } : {}),
+      ...(node.mappingKey !== undefined ? { item: node.item, mappingKey: node.mappingKey } : {}),
+      ...(storePartition(node) !== undefined ? { outputPartition: storePartition(node) } : {}),
+      storeRoot: store.root,
+      codeVersion: pipelineVersion,
+      dataVersion: node.dataVersion!,
+      attempt,
+      inputs: stepInputsOf(step.inputs),
+      ...(op.resources ? { resources: op.resources } : {}),
+    };
+    const committed = new Set<string>();
+    const commits: Promise<unknown>[] = [];
+    const commit = (file: StepFile) => {
+      committed.add(file.path);
+      const done = commitStepFile(node, step!, file, attempt);
+      commits.push(done.catch(() => {}));
+      return done;
+    };
+    const local: InProcessStep = {
+      op,
+      load: (input, index) => loadRef(step!.inputs.find((i) => i.alias === input.alias)!.refs[index]!),
+      keep: (key, value, m) => node.outputs.set(key, { key, dataVersion: node.dataVersion!, materialization: m, value, hasValue: true }),
+    };
+    const result = await executor.run(
+      { spec, local: executor.inProcess ? local : undefined },
+      { signal: cancelled, log: (text) => report({ type: "node.log", runId, node, text }), wrote: commit },
+    );
+    for (const event of result.events) if (event.type === "log") report({ type: "node.log", runId, node, text: event.text });
+    await Promise.all(commits);
+    let error = result.ok ? undefined : (result.error?.message ?? "the step failed");
+    // Files the executor did not stream: committed now, also those of a failed attempt (the executed notebook).
+    for (const file of result.files) {
+      if (committed.has(file.path)) continue;
+      try {
+        await commit(file);
+      } catch (e) {
+        error ??= (e as Error).message;
+      }
+    }
+    if (result.host !== undefined) node.host = result.host;
+    if (!error) {
+      const missing = op.outputs.map((o) => normalizeAssetKey(o.key)).filter((k) => !node.outputs.has(k));
+      if (missing.length) error = new OpOutputError(`op ${op.name} finished without producing ${missing.join(", ")}.`).message;
+      else if (op.dynamic && !Array.isArray(result.items)) error = new OpOutputError(`dynamic op ${op.name} must return an array of items, got ${typeof result.items}.`).message;
+    }
+    if (error !== undefined) {
+      node.error = error;
+      return { retryable: result.error?.retryable ?? true };
+    }
+    if (op.dynamic) node.items = result.items;
+    node.status = "succeeded";
+    node.error = undefined; // earlier attempts' errors were reported as retries
+    node.endedAt = Date.now();
+    return { done: "succeeded" };
+  }
+
+  /** Records a data file a step wrote: its materialization with lineage (the executed notebook without a data version). */
+  async function commitStepFile(node: RunNode, step: PreparedStep, file: StepFile, attempt: number): Promise<Materialization> {
+    const op = node.op;
+    const key = normalizeAssetKey(file.key);
+    const declared = op.outputs.some((o) => normalizeAssetKey(o.key) === key);
+    const isNotebook = file.notebook !== undefined && op.kind === "notebook" && key === normalizeAssetKey(`${op.name}/notebook`);
+    // A file from another process is checked before it is recorded: a declared key, in its own folder of this store.
+    const dir = join(store.dataDir, ...key.split("/")) + sep;
+    if ((!declared && !isNotebook) || !resolve(store.root, file.path).startsWith(dir)) {
+      throw new OpOutputError(`op ${op.name} reported a file for ${key} at ${file.path}, which is not one of its outputs (${op.outputs.map((o) => o.key).join(", ") || "none"}) inside ${store.dataDir}.`);
+    }
+    if (!isNotebook && node.outputs.has(key)) throw new OpOutputError(`op ${op.name} yielded ${key} twice.`);
+    const partition = storePartition(node);
+    try {
+      const m = await store.commit(
+        { key, version: file.version, path: file.path, format: file.format, byteSize: file.byteSize },
+        {
+          partition,
+          runId,
+          op: op.name,
+          params: op.params,
+          codeVersion: step.codeVersion,
+          ...(isNotebook ? {} : { dataVersion: node.dataVersion }),
+          inputs: step.inputRefs,
+          metadata: isNotebook ? { ...(file.metadata ?? {}), attempt } : file.metadata,
+        },
+      );
+      if (!isNotebook) node.outputs.set(key, { key, dataVersion: node.dataVersion!, materialization: m, hasValue: false });
+      return m;
+    } catch (error) {
+      rmSync(resolve(store.root, file.path), { force: true });
+      throw error;
     }
   }
 
-  /** Where each input comes from: a node of this run (in memory or its materialization) or the store. */
-  function resolveInputs(node: RunNode): ResolvedInput[] {
-    return Object.entries(node.op.inputs).map(([alias, raw]) => {
-      const key = normalizeAssetKey(raw);
-      const from = graph.producer.get(key);
-      if (!from) {
-        const m = store.latest(key, { partition: storePartition(node) }) ?? store.latest(key);
-        if (!m) throw new OpOutputError(`input ${alias} = ${key} of op ${node.op.name} has no materialization.`);
-        return { alias, key, many: false, refs: [{ key, partition: m.partition, version: m.version, dataVersion: m.dataVersion ?? m.version, materialization: m, hasValue: false }] };
-      }
-      const sources =
-        from.map && node.op.collect === from.map
-          ? mappedNodes(from.map, node.partition).filter((n) => n.op === from)
-          : [nodes.get(nodeId(from.name, partitionOf(from, node.partition), from.map ? node.mappingKey : undefined))!];
-      const refs = sources.map((s) => {
-        const out = s.outputs.get(key)!;
-        const m = out.materialization;
-        return { key, partition: m?.partition, version: m?.version ?? `memory:${out.dataVersion}`, dataVersion: out.dataVersion, materialization: m, value: out.value, hasValue: out.hasValue };
-      });
-      return { alias, key, many: Boolean(from.map && node.op.collect === from.map), refs };
-    });
-  }
-
-  /** A skip reason when every materialized output already has this data version; else why it must run. */
-  function upToDate(node: RunNode, inputs: ResolvedInput[], codeVersion: string): string | { run: string } {
+  /** Outputs come from the store: the node ran in an earlier run. */
+  function reuse(node: RunNode): void {
     const op = node.op;
-    if (op.outputs.length === 0 && !op.dynamic) return { run: "no outputs to check" };
-    if (op.outputs.some((o) => !o.materialize)) return { run: "in-memory outputs are recomputed" };
     const partition = storePartition(node);
-    const found: Materialization[] = [];
     for (const out of op.outputs) {
       const m = store.latest(out.key, { partition });
-      if (!m) return { run: `no materialization of ${out.key}${partition ? ` (${partition})` : ""} yet` };
-      if (m.dataVersion !== node.dataVersion) return { run: changeReason(m, op, codeVersion, inputs) };
-      try {
-        store.verify(m);
-      } catch (error) {
-        return { run: (error as Error).message };
-      }
-      found.push(m);
+      if (!m) throw new OpOutputError(`op ${op.name} was not selected to run, but ${out.key}${partition ? ` (${partition})` : ""} was never materialized; include ${op.name} in --only or run without it.`);
+      node.outputs.set(out.key, { key: out.key, dataVersion: m.dataVersion ?? m.version, materialization: m, hasValue: false });
     }
-    if (op.dynamic) {
-      const items = store.itemsFor(op.name, node.dataVersion!);
-      if (!items) return { run: "no recorded items for this data version" };
-      node.items = items;
-    }
-    for (const m of found) node.outputs.set(m.key, { key: m.key, dataVersion: m.dataVersion!, materialization: m, hasValue: false });
-    return `up to date (data version ${node.dataVersion})`;
+    node.dataVersion = op.outputs.length ? node.outputs.get(op.outputs[0]!.key)!.dataVersion : node.dataVersion;
+    if (op.dynamic) node.items = prevNodes.get(node.id)?.items ?? store.lastItems(op.name, node.partition ?? "") ?? [];
+    node.status = "reused";
+    node.reason = options.only ? "not in --only: outputs from the store" : `succeeded in run ${previous?.runId}`;
+    node.endedAt = Date.now();
   }
 
-  async function runFnNode(node: RunNode, op: Extract<Op, { kind: "fn" }>, inputs: ResolvedInput[], inputRefs: InputRef[], codeVersion: string, attempt: number) {
-    node.outputs.clear();
-    const partition = storePartition(node);
-    const declared = new Map(op.outputs.map((o) => [normalizeAssetKey(o.key), o]));
-    const yieldAsset = async (rawKey: string, data: unknown, opts: { metadata?: MetadataInput } = {}) => {
-      const key = normalizeAssetKey(rawKey);
-      const spec = declared.get(key);
-      if (!spec) throw new OpOutputError(`op ${op.name} yielded ${key}, which is not among its outputs (${[...declared.keys()].join(", ") || "none"}); declare it in outputs.`);
-      if (node.outputs.has(key)) throw new OpOutputError(`op ${op.name} yielded ${key} twice.`);
-      if (!spec.materialize) {
-        node.outputs.set(key, { key, dataVersion: node.dataVersion!, value: data, hasValue: true });
-        return undefined;
-      }
-      const m = await store.materialize(key, data as TableData, {
-        partition,
-        runId,
-        op: op.name,
-        params: op.params,
-        codeVersion,
-        dataVersion: node.dataVersion,
-        inputs: inputRefs,
-        metadata: opts.metadata,
-      });
-      node.outputs.set(key, { key, dataVersion: node.dataVersion!, materialization: m, value: data, hasValue: true });
-      return m;
-    };
-    const values: Record<string, unknown> = {};
-    // Tables arrive as lazy frames: the producer's own frame when it ran here (so the optimizer sees the
-    // whole chain), else a scan of the stored version. In-memory outputs arrive as they were produced.
-    const loadRef = async (ref: ResolvedRef) =>
-      ref.hasValue && (!ref.materialization || ref.value instanceof LazyFrame) ? ref.value : store.read(ref.key, { version: ref.version });
-    for (const input of inputs) values[input.alias] = input.many ? await Promise.all(input.refs.map(loadRef)) : await loadRef(input.refs[0]!);
-    const ctx: OpContext = {
-      runId,
-      op: op.name,
-      partitionKey: node.partition,
-      item: node.item,
-      mappingKey: node.mappingKey,
-      params: op.params,
-      attempt,
-      storeRoot: store.root,
-      log: (...args: unknown[]) => report({ type: "node.log", runId, node, text: args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ") }),
-      input: async (rawKey: string) => {
-        const key = normalizeAssetKey(rawKey);
-        const input = inputs.find((i) => i.key === key);
-        if (!input) throw new OpOutputError(`op ${op.name} asked for input ${key}, which is not among its inputs (${inputs.map((i) => i.key).join(", ") || "none"}).`);
-        return input.many ? Promise.all(input.refs.map(loadRef)) : loadRef(input.refs[0]!);
-      },
-      yieldAsset,
-    };
-    const result = await op.run(ctx, values);
-    if (op.dynamic) {
-      if (!Array.isArray(result)) throw new OpOutputError(`dynamic op ${op.name} must return an array of items, got ${typeof result}.`);
-      node.items = result;
-    } else {
-      const missing = [...declared.keys()].filter((k) => !node.outputs.has(k));
-      if (missing.length === 1 && result !== undefined && !(isPlainObject(result) && missing[0]! in result)) await yieldAsset(missing[0]!, result);
-      else if (missing.length && isPlainObject(result)) for (const k of missing) if (k in result) await yieldAsset(k, result[k]);
-    }
-    const still = [...declared.keys()].filter((k) => !node.outputs.has(k));
-    if (still.length) throw new OpOutputError(`op ${op.name} finished without producing ${still.join(", ")}; return it (or {"${still[0]}": data}) or call ctx.yieldAsset("${still[0]}", data).`);
+  // Tables arrive as lazy frames: the producer's own frame when it ran here (so the optimizer sees the
+  // whole chain), else a scan of the stored version. In-memory outputs arrive as they were produced.
+  async function loadRef(ref: ResolvedRef): Promise<unknown> {
+    return ref.hasValue && (!ref.materialization || ref.value instanceof LazyFrame) ? ref.value : store.read(ref.key, { version: ref.version });
   }
 
   clearInterval(flusher);
@@ -469,42 +501,17 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
   return result;
 }
 
-export interface ResolvedRef {
-  key: string;
-  partition: string | undefined;
-  version: string;
-  dataVersion: string;
-  materialization?: Materialization;
-  value?: unknown;
-  hasValue: boolean;
-}
-export interface ResolvedInput {
-  alias: string;
-  key: string;
-  /** Collected from every item of a mapped op. */
-  many: boolean;
-  refs: ResolvedRef[];
+export type { ResolvedInput, ResolvedRef } from "./inputs.js";
+
+interface PreparedStep {
+  inputs: ResolvedInput[];
+  inputRefs: InputRef[];
+  /** The op's code version (function source or notebook code cells). */
+  codeVersion: string;
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype;
-}
-
-function changeReason(m: Materialization, op: Op, codeVersion: string, inputs: ResolvedInput[]): string {
-  if (m.codeVersion !== undefined && m.codeVersion !== codeVersion) return `code of ${op.name} changed`;
-  if (canonicalJson(m.params ?? {}) !== canonicalJson(op.params)) {
-    const before = m.params ?? {};
-    const changed = [...new Set([...Object.keys(before), ...Object.keys(op.params)])].filter((k) => canonicalJson(before[k]) !== canonicalJson(op.params[k]));
-    return `parameters changed (${changed.map((k) => `${k}: ${JSON.stringify(before[k])} → ${JSON.stringify(op.params[k])}`).join(", ")})`;
-  }
-  const previous = new Map(m.inputs.map((i) => [`${i.key}|${i.partition ?? ""}`, i.dataVersion ?? i.version]));
-  for (const input of inputs) {
-    for (const ref of input.refs) {
-      if (previous.get(`${ref.key}|${ref.partition ?? ""}`) !== ref.dataVersion) return `input ${ref.key} changed`;
-    }
-  }
-  return "data version changed";
-}
+/** How an attempt ended: done (the scheduler's done state) or failed (node.error says why). */
+type AttemptOutcome = { done: DoneState; retryable?: undefined } | { done?: undefined; retryable: boolean };
 
 function resolvePartitions(p: Pipeline, graph: OpGraph, options: RunOptions, previous: string[] | undefined): string[] {
   const def = p.ops.find((op) => op.partitions)?.partitions;

@@ -1,5 +1,6 @@
 // Runs a notebook cell by cell in a kernel, saving the output notebook after every cell, with run
 // metadata (docs/contracts.md "Run metadata"), timeouts, kernel-death detection and interruption.
+import type { SluiceContextJson } from "../context/contract.js";
 import { sleepUndefined } from "./sleep.js";
 import { randomUUID } from "node:crypto";
 import { dirname, resolve, basename } from "node:path";
@@ -207,7 +208,7 @@ export async function executeNotebook(input: string | Notebook, options: Execute
     ...(options.partitionKey !== undefined ? { partitionKey: options.partitionKey } : {}),
     notebook: typeof input === "string" && input !== "-" ? resolve(input) : undefined,
     output: options.outputPath && options.outputPath !== "-" ? resolve(options.outputPath) : undefined,
-  });
+  } satisfies SluiceContextJson); // the contract: src/context/contract.ts
   const env = { ...options.env, SLUICE_CONTEXT: contextJson, SLUICE_RUN_ID: runId };
 
   let kernel: KernelConnection;
@@ -278,6 +279,9 @@ async function runCells(
     options.onCell?.({ phase: "start", index: i, total, cellIndex, cell });
 
     const outcome = await runOneCell(kernel, cell, collector, options);
+    // Widgets the notebook showed keep their state in the saved notebook, as nbclient does.
+    const widgets = collector.widgetState();
+    if (widgets) nb.metadata.widgets = widgets;
     const ended = new Date();
     executed += 1;
     Object.assign(cellMeta, { endedAt: ended.toISOString(), durationMs: ended.getTime() - Date.parse(cellMeta.startedAt as string), status: outcome.status });

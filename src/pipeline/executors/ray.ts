@@ -6,7 +6,8 @@
 import { RayHelper, TaskFailedError } from "../../cluster/helper.js";
 import { ClusterUsageError } from "../../cluster/errors.js";
 import { defaultAddress, parseAddress } from "../../cluster/nodes.js";
-import { sluiceCli } from "../../cluster/python.js";
+import { stepExecCommand } from "./subprocess.js";
+import { toJson } from "./result.js";
 import { STEP_SPEC_VERSION, type Executor, type ExecutorRunInfo, type StepHooks, type StepResult, type StepTask } from "./types.js";
 
 export interface RayExecutorOptions {
@@ -47,13 +48,14 @@ export class RayExecutor implements Executor {
   async run(task: StepTask, hooks: StepHooks): Promise<StepResult> {
     await this.open();
     const spec = task.spec;
+    const { command, args } = stepExecCommand();
     let r;
     try {
       r = await this.helper!.run(
         {
-          cmd: [process.execPath, sluiceCli(), "step", "exec", "-"],
+          cmd: [command, ...args],
           cwd: this.options.cwd ?? process.cwd(),
-          stdin: JSON.stringify(spec),
+          stdin: toJson(spec),
           resources: spec.resources,
           maxRetries: this.options.maxRetries ?? 3,
           name: `${spec.pipeline}:${spec.stepId}`,
@@ -66,6 +68,8 @@ export class RayExecutor implements Executor {
       const e = error as Error;
       return failed(task, error instanceof TaskFailedError ? `RayTask${capitalize(error.kind)}` : e.name, e.message, !(error instanceof TaskFailedError && error.kind === "unschedulable"));
     }
+    // The step's log lines are its stderr; a Ray task hands them over when it ends.
+    for (const line of r.stderr.split("\n")) if (line) hooks.log(line);
     const line = r.stdout.trim().split("\n").pop() ?? "";
     let result: StepResult;
     try {
@@ -75,7 +79,7 @@ export class RayExecutor implements Executor {
       return { ...failed(task, "StepExecError", `sluice step exec on node ${r.node} printed no result (exit ${r.exit}): ${why}`, true), host: r.node };
     }
     // Where it ran, as the cluster names the node (the step's own host name is the same machine for every node here).
-    return { ...result, host: r.node, pid: result.pid };
+    return { ...result, events: [], host: r.node, pid: result.pid };
   }
 
   async close(): Promise<void> {
@@ -88,7 +92,8 @@ export class RayExecutor implements Executor {
 /** What a step process needs from the runner's environment besides what the node already has. */
 function stepEnv(): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && (k.startsWith("SLUICE_") || k === "NODE_OPTIONS")) env[k] = v;
+  // Sluice's settings, and where Jupyter finds kernelspecs (a notebook step starts a kernel on the node).
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && (k.startsWith("SLUICE_") || k === "JUPYTER_PATH" || k === "JUPYTER_DATA_DIR" || k === "NODE_OPTIONS")) env[k] = v;
   delete env.SLUICE_RAY_ADDRESS;
   return env;
 }

@@ -5,7 +5,7 @@
 //
 // A StepSpec is everything a process that has the same code at the same path needs to run one step
 // (`sluice step exec SPEC.json`): plain JSON, no functions, no in-memory values.
-import type { PreparedFile, MetadataInput } from "../../store/index.js";
+import type { Materialization, PreparedFile, MetadataInput } from "../../store/index.js";
 
 /** Bumped when a field changes meaning; `sluice step exec` refuses other versions. */
 export const STEP_SPEC_VERSION = 1;
@@ -100,6 +100,12 @@ export interface StepHooks {
   signal: AbortSignal;
   /** A log line of the step, as it happens. */
   log(text: string): void;
+  /**
+   * A data file the step wrote, as soon as it is written: the runner commits it now (in-process,
+   * `ctx.yieldAsset` returns the materialization). Optional for executors: the runner commits every
+   * file of `StepResult.files` that did not come through here (matched by path).
+   */
+  wrote(file: StepFile): Promise<Materialization | undefined>;
 }
 
 /**

@@ -1,0 +1,45 @@
+// Executors by name, for `sluice pipeline run --executor NAME` (docs/pipelines.md "Executors").
+import { PipelineUsageError } from "../errors.js";
+import { InProcessExecutor } from "./inprocess.js";
+import { SubprocessExecutor } from "./subprocess.js";
+import type { Executor } from "./types.js";
+
+export type { Executor, ExecutorRunInfo, StepErrorInfo, StepEvent, StepFile, StepHooks, StepInput, StepInputRef, StepResult, StepSpec, StepTask } from "./types.js";
+export { STEP_SPEC_VERSION } from "./types.js";
+export { InProcessExecutor } from "./inprocess.js";
+export { SubprocessExecutor, stepExecCommand, sluiceCliPath } from "./subprocess.js";
+
+export const EXECUTOR_NAMES = ["in-process", "subprocess", "ray"] as const;
+export type ExecutorName = (typeof EXECUTOR_NAMES)[number];
+
+export interface ExecutorChoice {
+  /** Ray: the head's HOST:PORT (default $SLUICE_RAY_ADDRESS). */
+  address?: string;
+}
+
+export async function createExecutor(name: string, options: ExecutorChoice = {}): Promise<Executor> {
+  switch (name) {
+    case "in-process":
+    case "local":
+      return new InProcessExecutor();
+    case "subprocess":
+      return new SubprocessExecutor();
+    case "ray":
+      return createRay(options);
+    default:
+      throw new PipelineUsageError(`--executor ${name}: no such executor; choose one of ${EXECUTOR_NAMES.join(", ")}.`);
+  }
+}
+
+async function createRay(options: ExecutorChoice): Promise<Executor> {
+  // The Ray executor lives in its own module (src/pipeline/executors/ray.ts), loaded only when chosen.
+  const path = "./ray.js";
+  let mod: { createRayExecutor?: (o: { address?: string; cwd: string }) => Executor | Promise<Executor> };
+  try {
+    mod = (await import(path)) as typeof mod;
+  } catch (error) {
+    throw new PipelineUsageError(`--executor ray is not available in this build (${(error as Error).message}).`);
+  }
+  if (!mod.createRayExecutor) throw new PipelineUsageError("--executor ray is not available in this build (no createRayExecutor).");
+  return mod.createRayExecutor({ address: options.address ?? process.env.SLUICE_RAY_ADDRESS, cwd: process.cwd() });
+}
