@@ -11,7 +11,18 @@ export interface OutputSink {
   onEvent?(event: unknown, info: { cellIndex: number; cellId?: string }): void;
 }
 
+/** A widget model as nbclient saves it in metadata.widgets (application/vnd.jupyter.widget-state+json). */
+interface SavedWidget {
+  model_name: unknown;
+  model_module: unknown;
+  model_module_version: unknown;
+  state: Record<string, unknown>;
+  buffers?: Array<{ path: unknown[]; encoding: "base64"; data: string }>;
+}
+
 export class OutputCollector {
+  /** The jupyter.widget models the notebook opened, by comm id, with their latest state (as nbclient keeps them). */
+  private readonly widgets = new Map<string, SavedWidget>();
   private readonly displays = new Map<string, Array<{ cell: Cell; index: number }>>();
   private clearOnNext = false;
   private cell!: Cell;
@@ -28,6 +39,7 @@ export class OutputCollector {
   handle(msg: Message): void {
     const c = msg.content as Record<string, any>;
     const type = msg.header.msg_type;
+    if (type === "comm_open" || type === "comm_msg" || type === "comm_close") return this.widgetMessage(type, c, msg.buffers ?? []);
     if (type === "clear_output") {
       if (c.wait) this.clearOnNext = true;
       else this.clear();
@@ -76,6 +88,32 @@ export class OutputCollector {
       this.displays.set(id, refs);
     }
     this.sink.onOutput?.(output, this.cellIndex);
+  }
+
+  /** metadata.widgets for the executed notebook, or undefined when no widget was opened. */
+  widgetState(): Record<string, unknown> | undefined {
+    if (this.widgets.size === 0) return undefined;
+    return { "application/vnd.jupyter.widget-state+json": { version_major: 2, version_minor: 0, state: Object.fromEntries(this.widgets) } };
+  }
+
+  private widgetMessage(type: string, c: Record<string, any>, buffers: Buffer[]): void {
+    const id = c.comm_id as string;
+    if (type === "comm_close") return void this.widgets.delete(id);
+    const data = c.data ?? {};
+    if (type === "comm_open") {
+      if (c.target_name !== "jupyter.widget" || !data.state) return;
+      const state = data.state as Record<string, unknown>;
+      this.widgets.set(id, { model_name: state._model_name, model_module: state._model_module, model_module_version: state._model_module_version, state: {} });
+    } else if (data.method !== "update" && data.method !== "echo_update") return;
+    const widget = this.widgets.get(id);
+    if (!widget || !data.state) return;
+    Object.assign(widget.state, data.state);
+    const paths = Array.isArray(data.buffer_paths) ? (data.buffer_paths as unknown[][]) : [];
+    if (paths.length) {
+      const kept = (widget.buffers ?? []).filter((b) => !paths.some((p) => JSON.stringify(p) === JSON.stringify(b.path)));
+      paths.forEach((path, i) => buffers[i] && kept.push({ path, encoding: "base64", data: Buffer.from(buffers[i]).toString("base64") }));
+      widget.buffers = kept;
+    }
   }
 
   private outputs(): Output[] {

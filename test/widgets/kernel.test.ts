@@ -3,21 +3,49 @@
 // (test/widgets/py/notebook.py).
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { join } from "node:path";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { installTempKernelspec, type TempKernelspec } from "../helpers/kernelspec.js";
-import { runPythonJson, repoRoot } from "../helpers/python.js";
+import { runPythonJson, repoRoot, run } from "../helpers/python.js";
 
 let spec: TempKernelspec;
 let r: Record<string, any>;
 let nb: Record<string, any>;
+let runDir: string;
+let executed: any;
+let runLog: string;
+
+const NOTEBOOK = {
+  nbformat: 4,
+  nbformat_minor: 5,
+  metadata: { kernelspec: { name: "sluice", display_name: "TypeScript (Sluice)", language: "typescript" } },
+  cells: [
+    'import { IntSlider, Widget } from "sluice";\nconst n = new IntSlider({ value: 4, max: 10 });\nn',
+    'n.value = 9;\nnew Widget({ modelName: "BlobModel", viewName: null }, { data: new Uint8Array([1, 2, 3]) })',
+  ].map((source, i) => ({ id: `c${i}`, cell_type: "code", source, metadata: {}, outputs: [], execution_count: null })),
+};
+
+/** `sluice run` (its own client, not nbclient) on a notebook with widgets. */
+async function sluiceRun(env: NodeJS.ProcessEnv): Promise<void> {
+  runDir = mkdtempSync(join(tmpdir(), "sluice-widgets-run-"));
+  writeFileSync(join(runDir, "in.ipynb"), JSON.stringify(NOTEBOOK));
+  const result = await run(process.execPath, [join(repoRoot, "bin", "sluice.js"), "run", join(runDir, "in.ipynb"), join(runDir, "out.ipynb"), "--no-progress"], { env, cwd: runDir, timeoutMs: 200_000 });
+  runLog = result.stderr + result.stdout;
+  if (result.code === 0) executed = JSON.parse(readFileSync(join(runDir, "out.ipynb"), "utf8"));
+}
 
 beforeAll(async () => {
   spec = installTempKernelspec();
   [r, nb] = await Promise.all([
     runPythonJson(join(repoRoot, "test/widgets/py/protocol.py"), [], { env: spec.env, timeoutMs: 200_000 }),
     runPythonJson(join(repoRoot, "test/widgets/py/notebook.py"), [], { env: spec.env, timeoutMs: 200_000 }),
+    sluiceRun(spec.env),
   ]);
 }, 240_000);
-afterAll(() => spec?.cleanup());
+afterAll(() => {
+  spec?.cleanup();
+  if (runDir) rmSync(runDir, { recursive: true, force: true });
+});
 
 const VIEW = "application/vnd.jupyter.widget-view+json";
 
@@ -160,5 +188,21 @@ describe("an executed notebook keeps the widget state (nbclient)", () => {
   it("keeps the view of the widget in the cell's outputs, naming a saved model", () => {
     const view = nb.outputs[0][0].data[VIEW];
     expect(Object.keys(nb.metadata["application/vnd.jupyter.widget-state+json"].state)).toContain(view.model_id);
+  });
+});
+
+describe("sluice run keeps the widget state too", () => {
+  it("saves metadata.widgets with the latest values and binary buffers as base64", () => {
+    expect(executed, runLog).toBeDefined();
+    const saved = executed.metadata.widgets["application/vnd.jupyter.widget-state+json"];
+    expect(saved).toMatchObject({ version_major: 2, version_minor: 0 });
+    const models = Object.values(saved.state) as any[];
+    const slider = models.find((m) => m.model_name === "IntSliderModel");
+    expect(slider).toMatchObject({ model_module: "@jupyter-widgets/controls", model_module_version: "2.0.0" });
+    expect(slider.state.value).toBe(9);
+    const blob = models.find((m) => m.model_name === "BlobModel");
+    expect(blob.buffers).toEqual([{ path: ["data"], encoding: "base64", data: Buffer.from([1, 2, 3]).toString("base64") }]);
+    const view = executed.cells[0].outputs[0].data[VIEW];
+    expect(saved.state[view.model_id].model_name).toBe("IntSliderModel");
   });
 });
