@@ -50,7 +50,7 @@ export function migrateCatalog(rootDir: string | undefined, options: MigrateOpti
     source.close();
   }
   const rows = countsOf(dump);
-  const postgres = parseCatalogUrl(options.to);
+  const postgres = /^postgres(ql)?:/i.test(options.to) ? parseCatalogUrl(options.to) : undefined;
   if (postgres) {
     if (postgres.display === source.catalogPath) throw new CatalogConfigError(`the catalog is already ${postgres.display}: give another --to.`);
     const target = openPostgresCatalog(postgres, root, { readOnly: false, dataFiles: () => 0 });
