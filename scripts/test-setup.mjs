@@ -45,3 +45,14 @@ if (!existsSync("/usr/bin/chromium")) {
     process.exit(1);
   }
 }
+
+// The PostgreSQL catalog tests start their own server from Debian's PostgreSQL 15 (test/helpers/postgres.ts).
+if (!existsSync("/usr/lib/postgresql/15/bin/initdb")) {
+  if (process.getuid?.() === 0) {
+    run("apt-get", ["update", "-q"], "apt-get update (for PostgreSQL)");
+    run("apt-get", ["install", "-y", "-q", "postgresql-15"], "installing Debian's postgresql-15 for the catalog tests");
+  } else {
+    console.error("[test-setup] the catalog tests need PostgreSQL 15: sudo apt-get install -y postgresql-15");
+    process.exit(1);
+  }
+}
