@@ -155,7 +155,10 @@ export async function loadPipelineFile(file: string): Promise<Pipeline> {
     // Notebook paths in a pipeline file are relative to the file.
     const ops = found.ops.map((op) => (op.kind === "notebook" && !isAbsolute(op.notebook) ? { ...op, notebook: resolve(dirname(path), op.notebook) } : op));
     const loaded = pipeline(found.name, ops, found.options);
-    sources.set(loaded, { file: path, bundleHash: sha256(code) });
+    // The hash leaves out where this library lives (sources or dist/ of the same version: the Sluice
+    // version counts separately) and the inline source map (paths relative to a temp folder).
+    const hashed = code.split(LIBRARY_ENTRY).join("sluice").replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n");
+    sources.set(loaded, { file: path, bundleHash: sha256(hashed) });
     return loaded;
   } finally {
     rmSync(dir, { recursive: true, force: true });
