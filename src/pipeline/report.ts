@@ -25,6 +25,8 @@ export interface NodeSummary {
   durationMs?: number;
   error?: string;
   dataVersion?: string;
+  /** Where its last attempt ran, as the executor reported it (a host name, a Ray node's address). */
+  host?: string;
 }
 
 export interface RunSummary {
@@ -56,6 +58,7 @@ export function summarize(nodes: RunNode[], startedAt: number, endedAt: number):
       durationMs: n.startedAt !== undefined && n.endedAt !== undefined ? n.endedAt - n.startedAt : undefined,
       error: n.error,
       dataVersion: n.dataVersion,
+      host: n.host,
     })),
   };
 }
