@@ -55,7 +55,7 @@ export class DataGrid extends VBox {
   page: Record<string, unknown>[] = [];
   /** Settles when the view asked for last is shown. */
   ready: Promise<void> = Promise.resolve();
-  private readonly source: LazyFrame;
+  private source: LazyFrame;
   private readonly table!: HTML;
   private readonly scroll!: IntSlider;
   private readonly rowBox!: BoundedIntText;
@@ -108,8 +108,8 @@ export class DataGrid extends VBox {
     up.onClick(() => this.goTo(this.offset - pageSize));
     down.onClick(() => this.goTo(this.offset + pageSize));
     // A new sort keeps the scroll position (row 5,000,000 stays row 5,000,000); a new filter starts at the top.
-    for (const control of [sortColumn, sortOrder]) control.onChange(() => this.refresh(false));
-    for (const control of [filterColumn, filterOp, filterValue]) control.onChange(() => this.refresh(true));
+    for (const control of [sortColumn, sortOrder]) control.onChange(() => this.syncing || this.refresh(false));
+    for (const control of [filterColumn, filterOp, filterValue]) control.onChange(() => this.syncing || this.refresh(true));
     this.refresh(true);
   }
 
@@ -133,6 +133,27 @@ export class DataGrid extends VBox {
     if (filter) frame = frame.filter(this.predicate(filter));
     if (sort) frame = frame.sort(sort.column, { descending: sort.descending });
     return frame;
+  }
+
+  /**
+   * Shows another frame (e.g. the rows an interact function picked), keeping the sort when its column is
+   * still there; back to the first row.
+   */
+  setFrame(frame: LazyFrame | DataFrame): Promise<void> {
+    const next = frame instanceof DataFrame ? fromArrow(frame.toArrow(), "collected frame") : frame;
+    if (!(next instanceof LazyFrame)) throw new WidgetError("DataGrid.setFrame(frame): expected a LazyFrame or a DataFrame");
+    this.source = next;
+    const columns = next.columns;
+    this.syncing = true;
+    try {
+      this.sortColumn.options = [NONE, ...columns];
+      this.filterColumn.options = [NONE, ...columns];
+    } finally {
+      this.syncing = false;
+    }
+    this.countFor = undefined;
+    this.refresh(true);
+    return this.ready;
   }
 
   /** Sorts by a column (as picking it in the grid does). */
