@@ -227,4 +227,39 @@ describe("one PostgreSQL catalog, several processes", () => {
       store.close();
     }
   }, 180_000);
+
+  it("--catalog selects the catalog for one command; a bad URL, a missing database and another store's catalog are refused clearly", async () => {
+    const store = open();
+    await store.materialize("cli/t", [{ a: 1 }]);
+    store.close();
+    const viaFlag = await sluice(["assets", "ls", "--json", "--catalog", catalog], { SLUICE_CATALOG: "" }).done;
+    expect(viaFlag.code, viaFlag.stderr).toBe(0);
+    expect((JSON.parse(viaFlag.stdout) as Array<{ key: string }>).map((a) => a.key)).toEqual(["cli/t"]);
+    // Without it, the default is the store's SQLite file, which does not exist: refused, as its data/ holds a file.
+    const withoutFlag = await sluice(["assets", "ls", "--json"], { SLUICE_CATALOG: "" }).done;
+    expect(withoutFlag.code).toBe(1);
+    expect(withoutFlag.stderr).toContain("catalog.sqlite is missing but data/ holds 1 asset file(s)");
+
+    const bad = await sluice(["assets", "ls", "--catalog", "mysql://u:secret@h/db"]).done;
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('catalog "mysql://u:***@h/db" is not one Sluice can use: give postgres://USER@HOST:PORT/DATABASE');
+    expect(bad.stderr).not.toContain("secret");
+
+    const missing = await sluice(["assets", "ls"], { SLUICE_CATALOG: server.url("no_such_db") }).done;
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/database "no_such_db" does not exist; the database does not exist: create it \(createdb DATABASE\)/);
+
+    const elsewhere = mkdtempSync(join(dir, "other-"));
+    const mismatch = await sluice(["assets", "ls"], { SLUICE_STORE: elsewhere }).done;
+    expect(mismatch.code).toBe(2);
+    expect(mismatch.stderr).toContain(`belongs to the store ${storeDir}, not ${elsewhere}`);
+    expect(mismatch.stderr).toContain(`Set SLUICE_STORE=${storeDir}`);
+
+    // A store whose data/ holds files is not given an empty PostgreSQL catalog: migrate first.
+    const fresh = await server.createDatabase();
+    const refused = await sluice(["assets", "ls"], { SLUICE_CATALOG: fresh }).done;
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`holds no catalog yet but data/ holds 1 asset file(s); refusing to start an empty catalog over them`);
+    expect(refused.stderr).toContain(`sluice store migrate --store ${storeDir} --to ${fresh}`);
+  }, 120_000);
 });
