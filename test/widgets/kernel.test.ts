@@ -138,6 +138,13 @@ describe("widget protocol over jupyter_client", () => {
     expect(r.interact_changes.map((m: any) => m.content.data.state.outputs[0].data["text/plain"])).toEqual(["n × 10 = 70"]);
   });
 
+  it("interact cancels the previous run's lazy query in the engine when a control changes", () => {
+    expect(r.query_cancel.engineRunning).toBe(true);
+    expect(r.query_cancel.queryRuns).toEqual(["query started", "CancelledError"]);
+    expect(r.query_cancel.outputs.map((o: any) => o.data["text/plain"])).toEqual(["m = 2"]);
+    expect(r.query_cancel).toMatchObject({ started: 3, completed: 2 });
+  });
+
   it("Output.capture routes the cell's displays into the widget (msg_id set, then cleared)", () => {
     expect(r.capture.updates.map((m: any) => m.content.data.state.msg_id)).toEqual([r.capture.updates[0].parent, ""]);
     const inside = r.capture.displays.find((m: any) => m.content.data["text/html"]);

@@ -147,6 +147,27 @@ def main():
     results["interact_changes"] = comm_msgs(drain(3), output_id)
     results["interact_runs"] = value_of("{ runs, started: view.startedRuns, completed: view.completedRuns, outputs: view.output.outputs }")
 
+    # A run whose query is still going when the control changes: the query is cancelled in the engine.
+    slow = execute('import { sql, onProgress } from "sluice";\n'
+                   'const heavy = await sql`select sum(range % 7) as s from range(300000000000)`;\n'
+                   'const m = new IntSlider({ value: 0, max: 10 });\n'
+                   'const queryRuns: string[] = [];\n'
+                   'let engineRunning = false;\n'
+                   'onProgress((e) => { if (e.type === "job.start" && e.parentId) engineRunning = true; });\n'
+                   'const slowView = interact(async ({ m }) => {\n'
+                   '  if (m !== 1) return `m = ${m}`;\n'
+                   '  queryRuns.push("query started");\n'
+                   '  try { return await heavy.collect(); } catch (error) { queryRuns.push((error as Error).name); throw error; }\n'
+                   '}, { m });\nawait slowView.latest; slowView')
+    m_id = [m for m in slow["iopub"] if m["msg_type"] == "comm_open" and m["content"]["data"]["state"]["_model_name"] == "IntSliderModel"][0]["content"]["comm_id"]
+    comm_send(m_id, {"method": "update", "state": {"value": 1}, "buffer_paths": []})
+    for _ in range(120):  # until the heavy query runs in the engine (it would take minutes)
+        if value_of("engineRunning"):
+            break
+        time.sleep(0.25)
+    comm_send(m_id, {"method": "update", "state": {"value": 2}, "buffer_paths": []})
+    results["query_cancel"] = value_of("await (async () => { await slowView.latest; await new Promise((r) => setTimeout(r, 500)); return { engineRunning, queryRuns, outputs: slowView.output.outputs, started: slowView.startedRuns, completed: slowView.completedRuns }; })()")
+
     # Outside interact: an Output widget captures what the cell displays meanwhile.
     cap = execute('const out = new OutputWidget(); display(out); await out.capture(async () => { display.html("<b>inside</b>"); });')
     out_id = [m for m in cap["iopub"] if m["msg_type"] == "comm_open"][0]["content"]["comm_id"]
