@@ -3,7 +3,7 @@
 import { outputName, stripAlias, type Expr } from "../../plan/expr.js";
 import { typeOf } from "../../plan/infer.js";
 import type { HiveFile, Plan, Source } from "../../plan/nodes.js";
-import { HIVE_NULL } from "../../plan/passes/partitionPruning.js";
+import { isNullPartition } from "../../plan/hive.js";
 import { joinColumns, schemaOf } from "../../plan/schema.js";
 import { isDecimal, isFloat, isInteger, type Schema } from "../../plan/types.js";
 import { AGGREGATE_SQL, SCALAR_SQL, aggregateArgs, orderList, renderCall } from "./dialect.js";
@@ -266,7 +266,7 @@ function hiveByGroups(s: Extract<Source, { kind: "parquet" }>, files: readonly H
       const type = types.get(f.name);
       if (type === undefined) return quoteIdent(f.name);
       const raw = group[0].partition[f.name];
-      const isNull = raw === undefined || raw === HIVE_NULL || (raw === "" && type !== "VARCHAR");
+      const isNull = isNullPartition(raw, type);
       return `${isNull ? `CAST(NULL AS ${quoteType(type)})` : `CAST(${quoteString(raw)} AS ${quoteType(type)})`} AS ${quoteIdent(f.name)}`;
     });
     const list = group.map((f) => quoteString(literalPath(f.path))).join(", ");

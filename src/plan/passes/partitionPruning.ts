@@ -7,18 +7,7 @@
 import { columnsOf, conjuncts, type Expr, type Literal } from "../expr.js";
 import { transformUp, type HiveFile, type Plan } from "../nodes.js";
 import type { Pass } from "../optimizer.js";
-
-type Value = number | string | boolean | null;
-
-/** A partition value as its column type reads it (numbers for integer columns, ISO dates as text). */
-export function partitionValue(raw: string | undefined, type: string): Value {
-  if (raw === undefined || raw === HIVE_NULL || (raw === "" && type !== "VARCHAR")) return null;
-  if (type === "BIGINT") return Number(raw);
-  return raw;
-}
-
-/** A null partition value: DuckDB writes this folder value for nulls, and reads it (and NULL, null, …) as null. */
-export const HIVE_NULL = "__HIVE_DEFAULT_PARTITION__";
+import { dateMs, isNullPartition } from "../hive.js";
 
 const UNKNOWN = Symbol("unknown");
 
@@ -38,19 +27,9 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
-/** Milliseconds of a valid calendar date, or undefined (2024-02-30 is not a date). */
-export function dateMs(year: number, month: number, day: number): number | undefined {
-  if (year < 1 || year > 9999 || month < 1 || month > 12 || day < 1 || day > 31) return undefined;
-  const d = new Date(0);
-  d.setUTCFullYear(year, month - 1, day);
-  d.setUTCHours(0, 0, 0, 0);
-  return d.getUTCMonth() === month - 1 && d.getUTCDate() === day ? d.getTime() : undefined;
-}
-
 /** A partition folder's text as its column type reads it; undefined when it is not a value of that type. */
 function typedPartition(raw: string | undefined, type: string): Typed | null | undefined {
-  // An empty value reads as null for every type but text.
-  if (raw === undefined || raw === HIVE_NULL || (raw === "" && type !== "VARCHAR")) return null;
+  if (raw === undefined || isNullPartition(raw, type)) return null;
   if (type === "BIGINT") return /^-?\d{1,18}$/.test(raw) ? { t: "int", v: BigInt(raw) } : undefined;
   if (type === "DATE") {
     const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(raw);

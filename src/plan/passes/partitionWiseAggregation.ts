@@ -8,7 +8,7 @@
 import { children, containsWindow, stripAlias, type Expr } from "../expr.js";
 import { transformUp, type HiveFile, type Plan } from "../nodes.js";
 import type { Pass } from "../optimizer.js";
-import { partitionValue } from "./partitionPruning.js";
+import { partitionValue } from "../hive.js";
 
 /** Bytes of Parquet each slice should read at least; below two slices' worth the plan is left alone. */
 export const BYTES_PER_SLICE = 2 * 1024 * 1024;
