@@ -2,12 +2,13 @@
 // live updates by LISTEN/NOTIFY, the server restarted (and stopped for good) mid-run, a writer killed with
 // kill -9 mid-commit. One private PostgreSQL 15 server for this file (test/helpers/postgres.ts).
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AssetStore, type CatalogEvent } from "../../src/store/index.js";
 import { startPostgres, type PostgresServer } from "../helpers/postgres.js";
+import { installSluiceKernel, notebook, writeNotebook } from "../run/helpers.js";
 
 const repo = resolve(import.meta.dirname, "..", "..");
 const bin = join(repo, "bin", "sluice.js");
@@ -262,4 +263,32 @@ describe("one PostgreSQL catalog, several processes", () => {
     expect(refused.stderr).toContain(`holds no catalog yet but data/ holds 1 asset file(s); refusing to start an empty catalog over them`);
     expect(refused.stderr).toContain(`sluice store migrate --store ${storeDir} --to ${fresh}`);
   }, 120_000);
+
+  it("a notebook in the Sluice kernel reads and writes the PostgreSQL catalog through context and store", async () => {
+    const seed = open();
+    await seed.materialize("nb/in", [{ a: 1 }, { a: 2 }]);
+    seed.close();
+    const nb = writeNotebook(
+      dir,
+      "catalog.ipynb",
+      notebook(
+        [
+          'import { context, store, col } from "sluice";',
+          'const y = await context.yieldAsset("nb/out", (await context.input("nb/in")).filter(col("a").ge(2)));',
+          'console.log(`backend=${store.backend} rows=${y.rowCount} out=${store.latest("nb/out")!.version === y.version}`);',
+        ],
+        { name: "sluice", language: "typescript" },
+      ),
+    );
+    const r = await sluice(["run", nb, join(dir, "catalog.out.ipynb")], { JUPYTER_PATH: installSluiceKernel() }).done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.stringify(JSON.parse(readFileSync(join(dir, "catalog.out.ipynb"), "utf8")).cells[2].outputs)).toContain("backend=postgres rows=1 out=true");
+    const store = open();
+    try {
+      expect(store.latest("nb/out")).toMatchObject({ rowCount: 1, op: "notebook" });
+      expect(existsSync(join(storeDir, "catalog.sqlite"))).toBe(false); // nothing went to a SQLite catalog
+    } finally {
+      store.close();
+    }
+  }, 180_000);
 });
