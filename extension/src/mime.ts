@@ -83,9 +83,9 @@ export class ProgressRenderer extends JsonRenderer {
       : [moving ? '' : `${pct.toFixed(0)}%`, rowsText(job), rate, formatDuration(elapsed)];
     box.append(head, track, el('div', 'sluice-progress-stats', parts.filter(Boolean).join(' · ')));
     if (job.error) box.appendChild(el('pre', 'sluice-error', job.error));
-    // Pipeline ops and notebook cells, one line each (a query's scan stages repeat its operators).
+    // Pipeline ops, notebook cells and query fragments, one line each (a query's scan stages repeat its operators).
     // The running child jobs (a pipeline op's queries) under their stage, so a run is one block that still moves.
-    const shown = job.kind !== 'query' && job.kind !== 'write' ? job.stages ?? [] : [];
+    const shown = (job.stages ?? []).filter(s => (job.kind !== 'query' && job.kind !== 'write') || !s.stageId.startsWith('scan-'));
     const children = lost ? [] : job.children ?? [];
     if (shown.length || children.length) {
       const stages = el('div', 'sluice-muted sluice-progress-stages');

@@ -8,7 +8,9 @@ import type { Plan } from "../../plan/nodes.js";
 import { emitProgress, newJobId, onCancelRequest, onProgress, requestCancel, withinJob } from "../../progress/index.js";
 import { getHost } from "../../host/index.js";
 import { CancelledError, EngineError } from "../errors.js";
-import { engineConfig } from "../instance.js";
+import { connect, engineConfig } from "../instance.js";
+import { literalPath } from "../paths.js";
+import { quoteString } from "../sql/quote.js";
 import { clusterConfig, type ClusterConfig } from "./config.js";
 import { findFragmentedUnions, fragmentSql, partsScan, replaceUnions, type Fragment, type FragmentedUnion } from "./plan.js";
 import { FragmentLost, runWorkerProcess } from "./local.js";
@@ -96,6 +98,21 @@ export async function withFragments<T>(plan: Plan, info: FragmentsInfo, run: (pl
   }
 }
 
+/** Rows each fragment reads, from the Parquet footers (what the progress counts as read); zeros if unknown. */
+async function inputRows(fragments: readonly Fragment[]): Promise<number[]> {
+  const conn = await connect();
+  try {
+    const paths = fragments.flatMap((f) => f.paths);
+    const reader = await conn.runAndReadAll(`SELECT file_name, num_rows FROM parquet_file_metadata([${paths.map((p) => quoteString(literalPath(p))).join(", ")}])`);
+    const rows = new Map(reader.getRows().map((r) => [String(r[0]), Number(r[1])]));
+    return fragments.map((f) => f.paths.reduce((n, p) => n + (rows.get(literalPath(p)) ?? rows.get(p) ?? 0), 0));
+  } catch {
+    return fragments.map(() => 0);
+  } finally {
+    conn.closeSync();
+  }
+}
+
 function jsonSafe(values: unknown[]): boolean {
   return values.every((v) => v === null || ["string", "number", "boolean"].includes(typeof v));
 }
@@ -112,6 +129,9 @@ async function runAsJob<T>(
   const jobId = newJobId();
   const startedAt = Date.now();
   const total = unions.reduce((n, u) => n + u.fragments.length, 0);
+  const sizes = await Promise.all(unions.map((u) => inputRows(u.fragments)));
+  const rowsTotal = sizes.flat().reduce((a, b) => a + b, 0);
+  let rowsRead = 0;
   emitProgress({
     type: "job.start",
     jobId,
@@ -135,6 +155,7 @@ async function runAsJob<T>(
     return true;
   });
   let done = 0;
+  // rows: what the fragment wrote; rowsTotal: what it reads (its files' rows).
   const stage = (k: number, i: number, f: Fragment, rows: number, bytes: number, finished: boolean, host?: string) => ({
     jobId,
     stageId: `fragment-${k}-${i}`,
@@ -143,6 +164,7 @@ async function runAsJob<T>(
     tasksDone: finished ? 1 : 0,
     rows,
     bytes,
+    ...(sizes[k]![i]! > 0 ? { rowsTotal: sizes[k]![i]! } : {}),
   });
   const end = (status: "succeeded" | "failed" | "cancelled", error?: string) => {
     stopCancel();
@@ -167,7 +189,8 @@ async function runAsJob<T>(
             const bytes = (await stat(parts[i]!)).size;
             emitProgress({ type: "stage.end", ...stage(k, i, f, result.rows ?? 0, bytes, true, result.host) });
             done += 1;
-            emitProgress({ type: "job.progress", jobId, percent: (done / total) * 100, rowsProcessed: 0, rowsTotal: 0, elapsedMs: Date.now() - startedAt });
+            rowsRead += sizes[k]![i]!;
+            emitProgress({ type: "job.progress", jobId, percent: (done / total) * 100, rowsProcessed: rowsRead, rowsTotal, elapsedMs: Date.now() - startedAt });
           } catch (err) {
             emitProgress({ type: "stage.end", ...stage(k, i, f, 0, 0, false) });
             firstError ??= err;

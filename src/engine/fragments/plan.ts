@@ -18,6 +18,8 @@ export interface Fragment {
   plan: Plan;
   files: number;
   bytes: number;
+  /** The files it reads. */
+  paths: string[];
 }
 
 /** A partition-wise union of the plan, with the fragments it splits into. */
@@ -48,22 +50,23 @@ export function isPartitionWise(p: Plan): p is Union {
   return p.inputs.every((i) => shape(i) === first);
 }
 
-function sliceBytes(p: Plan): { files: number; bytes: number } {
+function sliceBytes(p: Plan): { files: number; bytes: number; paths: string[] } {
   const files: readonly HiveFile[] = sliceScan(p)?.files ?? [];
-  return { files: files.length, bytes: files.reduce((n, f) => n + (f.bytes ?? 0), 0) };
+  return { files: files.length, bytes: files.reduce((n, f) => n + (f.bytes ?? 0), 0), paths: files.map((f) => f.path) };
 }
 
 /** The union's slices grouped into at most `max` fragments, heaviest first, each to the lightest fragment so far. */
 export function fragmentsOf(union: Union, max: number): Fragment[] {
   const slices = union.inputs.map((plan) => ({ plan, ...sliceBytes(plan) })).sort((a, b) => b.bytes - a.bytes);
-  const out = Array.from({ length: Math.min(max, slices.length) }, () => ({ plans: [] as Plan[], files: 0, bytes: 0 }));
+  const out = Array.from({ length: Math.min(max, slices.length) }, () => ({ plans: [] as Plan[], files: 0, bytes: 0, paths: [] as string[] }));
   for (const s of slices) {
     const lightest = out.reduce((a, b) => (b.bytes < a.bytes ? b : a));
     lightest.plans.push(s.plan);
     lightest.files += s.files;
     lightest.bytes += s.bytes;
+    lightest.paths.push(...s.paths);
   }
-  return out.map((f) => ({ plan: f.plans.length === 1 ? f.plans[0]! : { kind: "union", inputs: f.plans }, files: f.files, bytes: f.bytes }));
+  return out.map((f) => ({ plan: f.plans.length === 1 ? f.plans[0]! : { kind: "union", inputs: f.plans }, files: f.files, bytes: f.bytes, paths: f.paths }));
 }
 
 /** Every partition-wise union of `plan` (outermost first) reading at least `minBytes`, split into fragments. */
