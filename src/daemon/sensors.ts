@@ -50,8 +50,8 @@ const checkName = (what: string, name: unknown) => {
 
 export interface FileSensorOptions {
   name: string;
-  /** The folder to watch (relative: to the pipeline file's folder); files in sub-folders count too. */
-  path: string;
+  /** The folder to watch (relative: to the pipeline file's folder), or a function of the store's folder; files in sub-folders count too. */
+  path: string | ((where: { storeRoot: string }) => string);
   /** Only file names (relative to `path`) that match. */
   pattern?: RegExp;
   /** The partition a new file's run is for (undefined: an unpartitioned run). */
@@ -61,13 +61,15 @@ export interface FileSensorOptions {
 /** Fires once per new file under a folder (a file is new when its path was not seen before). */
 export function fileSensor(options: FileSensorOptions): SensorDef {
   checkName("fileSensor", options?.name);
-  if (typeof options.path !== "string" || options.path === "") throw new PipelineUsageError(`fileSensor ${options.name}: path must be the folder to watch.`);
+  if ((typeof options.path !== "string" && typeof options.path !== "function") || options.path === "") {
+    throw new PipelineUsageError(`fileSensor ${options.name}: path must be the folder to watch (or a function ({ storeRoot }) => folder).`);
+  }
   return {
     kind: "sensor",
     name: options.name,
-    describe: `new files in ${options.path}${options.pattern ? ` matching ${options.pattern}` : ""}`,
+    describe: `new files in ${typeof options.path === "string" ? options.path : "a folder of the store"}${options.pattern ? ` matching ${options.pattern}` : ""}`,
     evaluate(cursor, ctx) {
-      const root = resolve(ctx.baseDir, options.path);
+      const root = resolve(ctx.baseDir, typeof options.path === "string" ? options.path : options.path({ storeRoot: ctx.store.root }));
       const seen = new Set<string>(cursor ? (JSON.parse(cursor) as { files: string[] }).files : []);
       let files: SensedFile[];
       try {

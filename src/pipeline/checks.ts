@@ -166,3 +166,35 @@ export function checkProblems(checks: readonly AssetCheck[], produced: ReadonlyS
   }
   return problems;
 }
+
+/** Runs the checks of a step's materializations (its own connection to the state tables). */
+export async function checkOutputs(checks: readonly AssetCheck[], outputs: readonly Materialization[], store: AssetStore, runId: string): Promise<CheckRunResult[]> {
+  const relevant = outputs.filter((m) => checks.some((c) => c.asset === m.key));
+  if (!relevant.length) return [];
+  const { PipelineState } = await import("./state.js");
+  const state = new PipelineState(store);
+  try {
+    const results: CheckRunResult[] = [];
+    for (const m of relevant) results.push(...(await runChecks(checks, m, store, state, runId)));
+    return results;
+  } finally {
+    state.close();
+  }
+}
+
+/** Why stored outputs cannot be taken as up to date: a blocking check failed on that very version (undefined: none did). */
+export async function failedBlockingChecks(checks: readonly AssetCheck[], outputs: readonly Materialization[], store: AssetStore): Promise<string | undefined> {
+  const relevant = outputs.filter((m) => checks.some((c) => c.asset === m.key && c.blocking));
+  if (!relevant.length) return undefined;
+  const { PipelineState } = await import("./state.js");
+  const state = new PipelineState(store);
+  try {
+    for (const m of relevant) {
+      const failed = latestCheckResults(state, m.key, m.partition ?? "").find((r) => r.blocking && !r.passed && r.version === m.version);
+      if (failed) return `blocking check ${failed.check} failed on the stored ${m.key}${m.partition ? ` (${m.partition})` : ""}`;
+    }
+    return undefined;
+  } finally {
+    state.close();
+  }
+}

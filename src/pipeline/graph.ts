@@ -8,6 +8,7 @@ import { describePipeline, pipelineSpec } from "./describe.js";
 import type { ScheduleDef } from "../daemon/schedules.js";
 import type { SensorDef } from "../daemon/sensors.js";
 import { checkProblems, type AssetCheck } from "./checks.js";
+import { mappingProblems } from "./mappings.js";
 import type { FreshnessPolicy } from "./freshness.js";
 
 export interface PipelineOptions {
@@ -49,6 +50,15 @@ export function pipeline(name: string, ops: readonly Op[], options: PipelineOpti
     enumerable: false,
   });
   return p;
+}
+
+/** A key as normalized, or the raw text when it is invalid (reported elsewhere). */
+function safeKey(raw: string): string {
+  try {
+    return normalizeAssetKey(raw);
+  } catch {
+    return raw;
+  }
 }
 
 /** Op names become asset key segments (`<op>/notebook`), so they follow the same alphabet. */
@@ -136,13 +146,27 @@ export function buildGraph(p: Pipeline, options: { store?: AssetStore; checkNote
     if (!op.collect) continue;
     for (const other of p.ops) if (other.map === op.collect) upstream.get(op.name)!.add(other.name);
   }
-  const partitioned = p.ops.filter((op) => op.partitions);
-  const ids = new Set(partitioned.map((op) => op.partitions!.id));
-  if (ids.size > 1) problems.push(`partitioned ops disagree on their partitions (${partitioned.map((op) => `${op.name}: ${op.partitions!.id}`).join("; ")}); use one definition for all.`);
+  // Ops with different partitions (or none) may read each other only through a partition mapping.
+  problems.push(
+    ...mappingProblems(
+      p.ops.map((op) => ({
+        name: op.name,
+        partitions: op.partitions,
+        inputs: Object.entries(op.inputs).flatMap(([alias, raw]) => {
+          const from = producer.get(safeKey(raw));
+          return from && from !== op ? [{ from: from.name, mapping: op.partitionMappings[alias] }] : [];
+        }),
+      })),
+    ),
+  );
   for (const op of p.ops) {
-    if (op.partitions) continue;
-    for (const dep of upstream.get(op.name) ?? []) {
-      if (byName.get(dep)?.partitions) problems.push(`op ${op.name} is not partitioned but reads from partitioned op ${dep}; give ${op.name} the same partitions.`);
+    for (const alias of Object.keys(op.partitionMappings)) {
+      if (!(alias in op.inputs)) problems.push(`op ${op.name} has a partition mapping for ${alias}, which is not one of its inputs (${Object.keys(op.inputs).join(", ") || "none"}).`);
+    }
+    // A map/collect op reads its dynamic source in its own partition.
+    for (const dep of [op.map, op.collect]) {
+      const source = dep ? byName.get(dep) : undefined;
+      if (source && source.partitions?.id !== op.partitions?.id) problems.push(`op ${op.name} maps over ${source.name}, whose partitions differ (${source.partitions?.id ?? "none"} vs ${op.partitions?.id ?? "none"}); give both the same partitions.`);
     }
   }
   problems.push(...checkProblems(p.options.checks ?? [], new Set(producer.keys())));

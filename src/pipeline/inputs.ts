@@ -31,6 +31,8 @@ export interface RunSteps {
   get(id: string): RunNode | undefined;
   /** The steps of the mapped ops over `source`'s items in this partition, in item order. */
   mapped(source: string, partition: string | undefined): RunNode[];
+  /** The upstream partitions a partition-mapped input reads (src/pipeline/runplan.ts); undefined: not mapped. */
+  partitionsOf?(op: Op, alias: string, from: Op, partition: string | undefined): { keys: string[]; allowMissing: boolean } | undefined;
 }
 
 /** A partitioned op's partition; undefined for an unpartitioned one. */
@@ -45,6 +47,22 @@ export function resolveInputs(node: RunNode, steps: RunSteps): ResolvedInput[] {
       const m = store.latest(key, { partition: storePartition(node) }) ?? store.latest(key);
       if (!m) throw new OpOutputError(`input ${alias} = ${key} of op ${node.op.name} has no materialization.`);
       return { alias, key, many: false, refs: [{ key, partition: m.partition, version: m.version, dataVersion: m.dataVersion ?? m.version, materialization: m, hasValue: false }] };
+    }
+    const mapped = steps.partitionsOf?.(node.op, alias, from, node.partition);
+    if (mapped) {
+      // One ref per upstream partition, in key order: from this run's step when it has one, else the store.
+      const refs = mapped.keys.flatMap((k): ResolvedRef[] => {
+        const out = steps.get(nodeId(from.name, k, undefined))?.outputs.get(key);
+        if (out) {
+          const m = out.materialization;
+          return [{ key, partition: m?.partition ?? k, version: m?.version ?? `memory:${out.dataVersion}`, dataVersion: out.dataVersion, materialization: m, value: out.value, hasValue: out.hasValue }];
+        }
+        const m = store.latest(key, { partition: k });
+        if (!m && mapped.allowMissing) return [];
+        if (!m) throw new OpOutputError(`input ${alias} = ${key} of op ${node.op.name} reads partition ${k} of ${from.name}, which has no materialization; run ${from.name} for it first (--partition ${k}, or a --backfill over it).`);
+        return [{ key, partition: m.partition, version: m.version, dataVersion: m.dataVersion ?? m.version, materialization: m, hasValue: false }];
+      });
+      return { alias, key, many: true, refs };
     }
     const many = Boolean(from.map && node.op.collect === from.map);
     const sources = many

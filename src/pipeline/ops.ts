@@ -2,6 +2,7 @@
 import { createHash } from "node:crypto";
 import type { Materialization, MetadataInput, TableData } from "../store/index.js";
 import type { PartitionsDef } from "./partitions.js";
+import type { PartitionMapping } from "./mappings.js";
 import { checkOptionNames } from "../plan/errors.js";
 import { PipelineUsageError } from "./errors.js";
 
@@ -33,6 +34,10 @@ export interface OpOptions {
   collect?: string;
   /** What a step needs from the node that runs it, for executors that place steps (`{ worker1: 1 }`, `{ CPU: 2 }`). */
   resources?: Record<string, number>;
+  /** Input alias → which upstream partitions it reads (src/pipeline/mappings.ts), e.g. { hours: hourlyToDaily() }. */
+  partitionMappings?: Record<string, PartitionMapping>;
+  /** A named pool whose limit (pipeline option `pools`) this op shares with the ops of every run in the process. */
+  pool?: string;
 }
 
 /** What an op sees while it runs (shared with the notebook `context`). */
@@ -80,6 +85,8 @@ interface OpCommon {
   readonly collect: string | undefined;
   readonly dynamic: boolean;
   readonly resources: Record<string, number> | undefined;
+  readonly partitionMappings: Record<string, PartitionMapping>;
+  readonly pool: string | undefined;
 }
 
 export interface FnOp extends OpCommon {
@@ -112,10 +119,12 @@ function common(options: OpOptions, dynamic: boolean): OpCommon {
     collect: options.collect,
     dynamic,
     resources: options.resources === undefined ? undefined : checkResources(options.name, options.resources),
+    partitionMappings: { ...(options.partitionMappings ?? {}) },
+    pool: options.pool,
   };
 }
 
-const COMMON_KEYS = { name: true, inputs: true, outputs: true, params: true, partitions: true, retries: true, priority: true, tags: true, map: true, collect: true, resources: true } satisfies Record<keyof OpOptions, true>;
+const COMMON_KEYS = { name: true, inputs: true, outputs: true, params: true, partitions: true, retries: true, priority: true, tags: true, map: true, collect: true, resources: true, partitionMappings: true, pool: true } satisfies Record<keyof OpOptions, true>;
 
 function checkResources(op: string, resources: unknown): Record<string, number> {
   const ok = typeof resources === "object" && resources !== null && !Array.isArray(resources) && Object.values(resources).every((v) => typeof v === "number" && Number.isFinite(v) && v >= 0);

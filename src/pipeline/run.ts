@@ -11,7 +11,9 @@ import { checkOptionNames } from "../plan/errors.js";
 import { buildGraph, type OpGraph, type Pipeline } from "./graph.js";
 import type { Op } from "./ops.js";
 import { compareNodes, mappingKeys, nodeId, storePartition, type RunNode } from "./nodes.js";
-import { parseBackfill } from "./partitions.js";
+import { mappedInputPartitions, resolveRunPartitions } from "./runplan.js";
+import { blockingFailure, checkOutputs, failedBlockingChecks, type CheckRunResult } from "./checks.js";
+import { acquirePool, configurePools } from "./pools.js";
 import { consoleReporter, ganttSpec, summarize, type PipelineEvent, type RunSummary } from "./report.js";
 import { codeVersionOf, notebookChecker, type NotebookRunner } from "./notebook.js";
 import { Scheduler, type DoneState } from "./scheduler.js";
@@ -54,6 +56,8 @@ export interface RunResult extends RunSummary {
   nodes: RunNode[];
   runDir: string;
   ganttPath: string;
+  /** Every asset check run in this run, in the order they ran. */
+  checks: CheckRunResult[];
 }
 
 const DONE = new Set(["succeeded", "skipped", "reused"]);
@@ -95,7 +99,11 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
   for (const name of options.only ?? []) {
     if (!graph.byName.has(name)) throw new PipelineUsageError(`--only ${name}: no op of that name; ops are ${[...graph.byName.keys()].join(", ")}.`);
   }
-  const partitions = resolvePartitions(p, graph, options, previous?.args.partitions as string[] | undefined);
+  // Each op's partitions: the keys asked for, carried through partition mappings; dynamic sets read now.
+  const plan = resolveRunPartitions(p, graph, store, options, previous?.args.partitions as string[] | undefined);
+  const partitions = plan.requested;
+  configurePools(p.options.pools);
+  const checkResults: CheckRunResult[] = [];
   const maxConcurrency = Math.max(1, options.maxConcurrency ?? p.options.maxConcurrency);
   const runId = options.runId ?? newRunId();
   // Log lines, retries and failures are also kept in <store>/runs/<runId>/log.ndjson.
@@ -153,13 +161,19 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
   };
   for (const op of graph.order) {
     if (op.map || !needed.has(op.name)) continue;
-    if (op.partitions) partitions.forEach((part, i) => addNode(op, part, i, undefined, -1, undefined));
+    if (op.partitions) (plan.byOp.get(op.name) ?? []).forEach((part, i) => addNode(op, part, i, undefined, -1, undefined));
     else addNode(op, undefined, -1, undefined, -1, undefined);
   }
 
   const mappedNodes = (source: string, partition: string | undefined) =>
     [...nodes.values()].filter((n) => n.op.map === source && n.partition === partitionOf(n.op, partition)).sort((a, b) => a.itemIndex - b.itemIndex);
-  const steps: RunSteps = { graph, store, get: (id) => nodes.get(id), mapped: mappedNodes };
+  const steps: RunSteps = {
+    graph,
+    store,
+    get: (id) => nodes.get(id),
+    mapped: mappedNodes,
+    partitionsOf: (op, alias, from, partition) => mappedInputPartitions(op, alias, from, partition, plan.defs),
+  };
 
   /** The nodes a node waits for, or undefined while they are not known yet (items of a dynamic op). */
   const depsOf = (node: RunNode): RunNode[] | undefined => {
@@ -171,9 +185,18 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
       deps.push(s);
       if (!DONE.has(s.status)) return BROKEN.has(s.status) ? deps : undefined;
     }
-    for (const raw of Object.values(node.op.inputs)) {
+    for (const [alias, raw] of Object.entries(node.op.inputs)) {
       const from = graph.producer.get(normalizeAssetKey(raw));
       if (!from) continue;
+      const mapped = steps.partitionsOf!(node.op, alias, from, node.partition);
+      if (mapped) {
+        // A partition-mapped input waits for the upstream partitions in this run; the others come from the store.
+        for (const key of mapped.keys) {
+          const n = nodes.get(nodeId(from.name, key, undefined));
+          if (n) deps.push(n);
+        }
+        continue;
+      }
       if (from.map && node.op.collect === from.map) deps.push(...mappedNodes(from.map, node.partition).filter((n) => n.op === from));
       else if (from.map) {
         const n = nodes.get(nodeId(from.name, partitionOf(from, node.partition), node.mappingKey));
@@ -347,7 +370,9 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
         return { done: "reused" };
       }
       const stale = options.force ? undefined : staleness(store, node, inputs, codeVersion);
-      if (stale?.upToDate) {
+      // Outputs whose blocking check failed are not taken as up to date: the step runs again.
+      const blocked = stale?.upToDate && p.options.checks.length ? await failedBlockingChecks(p.options.checks, stale.outputs, store) : undefined;
+      if (stale?.upToDate && !blocked) {
         for (const m of stale.outputs) node.outputs.set(m.key, { key: m.key, dataVersion: m.dataVersion!, materialization: m, hasValue: false });
         if (stale.items) node.items = stale.items;
         node.status = "skipped";
@@ -355,7 +380,7 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
         node.endedAt = Date.now();
         return { done: "skipped" };
       }
-      node.reason = options.force ? "--force" : (stale?.reason ?? "run");
+      node.reason = options.force ? "--force" : (blocked ?? stale?.reason ?? "run");
       step = { inputs, inputRefs: inputRefsOf(inputs), codeVersion };
       prepared.set(node.id, step);
       report({ type: "node.start", runId, node, counts: counts() });
@@ -393,10 +418,11 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
       load: (input, index) => loadRef(step!.inputs.find((i) => i.alias === input.alias)!.refs[index]!),
       keep: (key, value, m) => node.outputs.set(key, { key, dataVersion: node.dataVersion!, materialization: m, value, hasValue: true }),
     };
-    const result = await executor.run(
-      { spec, local: executor.inProcess ? local : undefined },
-      { signal: cancelled, log: (text) => report({ type: "node.log", runId, node, text }), wrote: commit },
-    );
+    // A pool slot (op option `pool`) is held while the step runs; pools are shared by every run in this process.
+    const release = await acquirePool(op.pool, cancelled);
+    const result = await executor
+      .run({ spec, local: executor.inProcess ? local : undefined }, { signal: cancelled, log: (text) => report({ type: "node.log", runId, node, text }), wrote: commit })
+      .finally(release);
     for (const event of result.events) if (event.type === "log") report({ type: "node.log", runId, node, text: event.text });
     await Promise.all(commits);
     let error = result.ok ? undefined : (result.error?.message ?? "the step failed");
@@ -418,6 +444,19 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
     if (error !== undefined) {
       node.error = error;
       return { retryable: result.error?.retryable ?? true };
+    }
+    if (p.options.checks.length) {
+      // Checks of what the step materialized; a failing blocking check fails the step (its partition's downstream does not run).
+      const results = await checkOutputs(p.options.checks, [...node.outputs.values()].flatMap((o) => (o.materialization ? [o.materialization] : [])), store, runId);
+      checkResults.push(...results);
+      for (const r of results) {
+        if (!r.passed) report({ type: "node.log", runId, node, text: `check ${r.check} of ${r.asset}${r.partition ? ` (${r.partition})` : ""} failed${r.blocking ? " (blocking)" : ""}: ${r.description ?? "no details"}` });
+      }
+      const blockedBy = blockingFailure(results);
+      if (blockedBy) {
+        node.error = blockedBy;
+        return { retryable: false };
+      }
     }
     if (op.dynamic) node.items = result.items;
     node.status = "succeeded";
@@ -496,7 +535,7 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
   writeFileSync(ganttPath, JSON.stringify(ganttSpec(p.name, runId, [...nodes.values()]), null, 1));
   writeFileSync(join(runDir, "summary.json"), JSON.stringify({ runId, pipeline: p.name, status, ...summary }, null, 1));
   store.endRun(runId, status, { summary, error: status !== "succeeded" ? failures || status : undefined });
-  const result: RunResult = { runId, status, jobId: job.jobId, nodes: [...nodes.values()], runDir, ganttPath, ...summary };
+  const result: RunResult = { runId, status, jobId: job.jobId, nodes: [...nodes.values()], runDir, ganttPath, checks: checkResults, ...summary };
   report({ type: "run.end", runId, result });
   return result;
 }
@@ -512,19 +551,3 @@ interface PreparedStep {
 
 /** How an attempt ended: done (the scheduler's done state) or failed (node.error says why). */
 type AttemptOutcome = { done: DoneState; retryable?: undefined } | { done?: undefined; retryable: boolean };
-
-function resolvePartitions(p: Pipeline, graph: OpGraph, options: RunOptions, previous: string[] | undefined): string[] {
-  const def = p.ops.find((op) => op.partitions)?.partitions;
-  if (!def) {
-    if (options.partition !== undefined || options.backfill !== undefined) throw new PipelineUsageError(`pipeline ${p.name} has no partitioned ops; drop --partition/--backfill.`);
-    return [];
-  }
-  if (options.partition !== undefined && options.backfill !== undefined) throw new PipelineUsageError("give either --partition or --backfill, not both.");
-  if (options.partition !== undefined) return [def.check(options.partition)];
-  if (options.backfill !== undefined) return parseBackfill(def, options.backfill);
-  if (previous?.length) return previous;
-  const names = [...graph.byName.values()].filter((op) => op.partitions).map((op) => op.name);
-  throw new PipelineUsageError(
-    `pipeline ${p.name} has partitioned ops (${names.join(", ")}); pass --partition KEY or --backfill FROM..TO (e.g. --partition ${def.example}).`,
-  );
-}
