@@ -158,7 +158,13 @@ export interface PlanOp {
  * touches); ops upstream that got none yet get the partitions the others read (a daily run runs its 24 hours).
  * `ops` are in dependency order. Unpartitioned ops are absent from the result.
  */
-export function planPartitions(ops: readonly PlanOp[], requested: PartitionsDef, keys: readonly string[]): Map<string, string[]> {
+export function planPartitions(
+  ops: readonly PlanOp[],
+  requested: PartitionsDef,
+  keys: readonly string[],
+  /** Whether an op's partition is already materialized (a downstream partition is planned only when all it reads is there or in the run). */
+  materialized: (op: string, key: string) => boolean = () => true,
+): Map<string, string[]> {
   const byName = new Map(ops.map((op) => [op.name, op]));
   const plan = new Map<string, Set<string>>();
   const add = (op: string, ks: Iterable<string | undefined>) => {
@@ -174,7 +180,13 @@ export function planPartitions(ops: readonly PlanOp[], requested: PartitionsDef,
         const from = byName.get(input.from);
         const mapping = mappingFor(input.mapping, from?.partitions, op.partitions);
         if (!from?.partitions || !mapping) continue;
-        for (const k of plan.get(from.name) ?? []) add(op.name, mapping.downstream(k, from.partitions, op.partitions));
+        const mine = plan.get(from.name) ?? new Set<string>();
+        const identity = !input.mapping && from.partitions.id === op.partitions.id;
+        for (const k of mine) {
+          const candidates = mapping.downstream(k, from.partitions, op.partitions);
+          // A mapped partition runs only when everything it reads is in this run or already stored (a day once its 24 hours are).
+          add(op.name, identity ? candidates : candidates.filter((d) => mapping.upstream(d, from.partitions!, op.partitions).every((u) => mine.has(u) || materialized(from.name, u))));
+        }
       }
     }
   };

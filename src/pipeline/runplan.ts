@@ -92,7 +92,11 @@ export function resolveRunPartitions(p: Pipeline, graph: OpGraph, store: AssetSt
       );
     }
   }
-  const byOp = planPartitions(planOps(graph, defs), chosen.def, chosen.keys);
+  const materialized = (opName: string, key: string) => {
+    const out = graph.byName.get(opName)?.outputs.find((o) => o.materialize);
+    return out !== undefined && store?.latest(out.key, { partition: key }) !== undefined;
+  };
+  const byOp = planPartitions(planOps(graph, defs), chosen.def, chosen.keys, materialized);
   return { requested: chosen.keys, byOp, defs };
 }
 

@@ -73,6 +73,9 @@ describe("partition mappings in a run", () => {
     const seen = { daily: [] as number[] };
     const p = hourlyDaily(seen);
     for (const h of hours.range("2024-03-01T00", "2024-03-02T23")) await store.materialize("raw/corrections", [{ late: 0 }], { partition: h });
+    // One hour alone: its day is not complete yet, so the day is left out of the run.
+    const hourOnly = await runPipeline(p, quiet({ partition: "2024-03-01T05" }));
+    expect(hourOnly.nodes.map((n) => n.id)).toEqual(["hourly[2024-03-01T05]"]);
     const first = await runPipeline(p, quiet({ backfill: "2024-03-01T00..2024-03-02T23" }));
     expect(first.status).toBe("succeeded");
     expect(first.nodes.filter((n) => n.op.name === "daily").map((n) => n.id)).toEqual(["daily[2024-03-01]", "daily[2024-03-02]"]);

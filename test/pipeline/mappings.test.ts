@@ -85,6 +85,10 @@ describe("partition mappings", () => {
     expect(a.get("hourly")).toEqual(["2024-03-01T23", "2024-03-02T00"]);
     expect(a.get("daily")).toEqual(["2024-03-01", "2024-03-02"]);
     expect(a.has("report")).toBe(false);
+    // Nothing stored yet: a day runs only when the run holds all its 24 hours.
+    const none = () => false;
+    expect(planPartitions(ops, hours, ["2024-03-01T23", "2024-03-02T00"], none).has("daily")).toBe(false);
+    expect(planPartitions(ops, hours, hours.range("2024-03-01T00", "2024-03-02T00"), none).get("daily")).toEqual(["2024-03-01"]);
     // A daily run runs its 24 hours.
     const b = planPartitions(ops, days, ["2024-03-02"]);
     expect(b.get("daily")).toEqual(["2024-03-02"]);
