@@ -245,7 +245,7 @@ describe("the example notebooks in JupyterLab", () => {
       for (const cell of cells) {
         if (cell.tags.includes("raises-exception")) expect(cell.errors.length, `cell ${cell.index} is tagged raises-exception`).toBeGreaterThan(0);
         else expect(cell.errors, `cell ${cell.index} of ${path}:\n${cell.source}`).toEqual([]);
-        const outputs = domCells.nth(cell.index).locator(".jp-OutputArea");
+        const outputs = domCells.nth(cell.index).locator(".jp-Cell-outputArea");
         const text = (await outputs.count()) ? await outputs.innerText() : "";
         expect(text, `cell ${cell.index} of ${path} shows the chart fallback text`).not.toMatch(/open in JupyterLab to see the chart|points; open in/);
         // A cell that plots must have left a chart in the notebook.
