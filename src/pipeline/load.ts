@@ -156,8 +156,9 @@ export async function loadPipelineFile(file: string): Promise<Pipeline> {
     const ops = found.ops.map((op) => (op.kind === "notebook" && !isAbsolute(op.notebook) ? { ...op, notebook: resolve(dirname(path), op.notebook) } : op));
     const loaded = pipeline(found.name, ops, found.options);
     // The hash leaves out where this library lives (sources or dist/ of the same version: the Sluice
-    // version counts separately) and the inline source map (paths relative to a temp folder).
-    const hashed = code.split(LIBRARY_ENTRY).join("sluice").replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n");
+    // version counts separately), the inline source map (paths relative to a temp folder) and esbuild's
+    // "// path/of/module.ts" comments (relative to the working directory, which differs between processes).
+    const hashed = code.split(LIBRARY_ENTRY).join("sluice").replace(/^\/\/[#@ ].*$/gm, "");
     sources.set(loaded, { file: path, bundleHash: sha256(hashed) });
     return loaded;
   } finally {
