@@ -1,13 +1,23 @@
 // Clickstream: page-view events land as hive-partitioned Parquet (day=/hour=/customer=); a notebook
 // aggregates each hour per customer, url and hour into page views, distinct visitors and referrer
-// counts; a function op exports the result as NDJSON records. Every op is partitioned by hour, so a
-// backfill over a day runs 24 partitions, several at a time:
+// counts; a function op exports the result as NDJSON records. These ops are partitioned by hour, so a
+// backfill over a day runs 24 partitions, several at a time; a daily rollup reads the day's 24 hourly
+// partitions (an hourly → daily partition mapping) once they are all there:
 //
 //   sluice pipeline run notebooks/clickstream/pipeline.ts --backfill 2024-03-01T00..2024-03-01T23
 //   sluice pipeline run notebooks/clickstream/pipeline.ts --partition 2024-03-01T05
+//
+// Checks on the hourly stats (not empty; no negative counts, which blocks the hour's export), a freshness
+// target for the rollup, an hourly schedule and a sensor on the raw landing folder run with:
+//
+//   sluice daemon notebooks/clickstream/pipeline.ts     # sluice daemon status: what it ran and skipped
+//   sluice assets stale notebooks/clickstream/pipeline.ts
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { col, count, fnOp, fromColumns, lit, hourlyPartitions, notebookOp, pipeline, type LazyFrame } from "sluice";
+import {
+  col, count, fnOp, fromColumns, lit, hourlyPartitions, dailyPartitions, hourlyToDaily, notebookOp, pipeline,
+  rowCountCheck, rangeCheck, freshness, schedule, fileSensor, type LazyFrame,
+} from "sluice";
 import { random } from "../random.js";
 
 const FULL = process.env.SLUICE_EXAMPLE_SIZE === "full";
@@ -17,6 +27,9 @@ const eventsDir = (storeRoot: string) => join(storeRoot, "raw", "clickstream", "
 const exportDir = (storeRoot: string) => join(storeRoot, "exports", "clickstream");
 
 const hours = hourlyPartitions({ start: "2024-03-01T00" });
+const days = dailyPartitions({ start: "2024-03-01" });
+/** Where a collector drops an hour's file (`2024-03-01T05.parquet`); the sensor runs that hour. */
+const landingDir = (storeRoot: string) => join(storeRoot, "raw", "clickstream", "landing");
 
 /** A stable seed per partition key, so an hour always gets the same events. */
 function seedOf(key: string): number {
@@ -96,6 +109,34 @@ export default pipeline(
         return [{ path, records }];
       },
     }),
+    fnOp({
+      name: "daily_rollup",
+      partitions: days,
+      inputs: { hours: "clickstream/page_stats" },
+      // A day reads its 24 hourly partitions, one lazy frame each; a late hour makes its day stale.
+      partitionMappings: { hours: hourlyToDaily() },
+      outputs: ["clickstream/daily_rollup"],
+      run: (ctx, inputs) => {
+        const [first, ...rest] = (inputs.hours as LazyFrame[]).map((h) => h.select("customer", "url", "page_views", "visitors"));
+        return first!
+          .union(...rest)
+          .groupBy("customer", "url")
+          .agg(col("page_views").sum().as("page_views"), col("visitors").sum().as("visitor_hours"))
+          .withColumns(lit(ctx.partitionKey!).as("day"))
+          .sort(["customer", "page_views"], { descending: [false, true] });
+      },
+    }),
   ],
-  { maxConcurrency: 4 },
+  {
+    maxConcurrency: 4,
+    checks: [
+      rowCountCheck("clickstream/page_stats", { name: "not_empty" }),
+      // Blocking: an hour with a negative count is not exported, and its day is not rolled up.
+      rangeCheck("clickstream/page_stats", "page_views", { min: 0 }, { name: "no_negative_counts", blocking: true }),
+    ],
+    freshness: [freshness("clickstream/daily_rollup", "26h"), freshness("clickstream/page_stats", "2h")],
+    // At ten past each hour, the hour that just ended.
+    schedules: [schedule({ name: "hourly", cron: "10 * * * *" })],
+    sensors: [fileSensor({ name: "landing", path: ({ storeRoot }) => landingDir(storeRoot), pattern: /^\d{4}-\d{2}-\d{2}T\d{2}\.parquet$/, partition: (f) => f.name.slice(0, 13) })],
+  },
 );
