@@ -6,6 +6,7 @@ import Database from "better-sqlite3";
 import { existsSync } from "node:fs";
 import type { AssetStore } from "../store/index.js";
 import type { Step } from "../store/queries.js";
+import { openCatalogReadOnly } from "../store/catalog.js";
 import { PipelineUsageError } from "./errors.js";
 
 export const STATE_SCHEMA = `
@@ -195,6 +196,7 @@ export type StateQueryName = keyof StateQueries;
 export class PipelineState {
   private readonly db: Database.Database | undefined;
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly cleanup: (() => void) | undefined;
 
   constructor(readonly store: AssetStore) {
     if (store.backend !== "sqlite") {
@@ -204,7 +206,10 @@ export class PipelineState {
     }
     if (store.readOnly) {
       // A read-only view (status, show): no tables created; a catalog without them reads as empty.
-      this.db = existsSync(store.catalogPath) ? new Database(store.catalogPath, { readonly: true, fileMustExist: true }) : undefined;
+      // Opened as the store opens its catalog then: a snapshot when the folder cannot hold SQLite's -shm file.
+      const opened = existsSync(store.catalogPath) ? openCatalogReadOnly(store.catalogPath) : undefined;
+      this.db = opened?.db;
+      this.cleanup = opened?.cleanup;
     } else {
       this.db = new Database(store.catalogPath, { timeout: 30_000 });
       this.db.pragma("journal_mode = WAL");
@@ -243,6 +248,7 @@ export class PipelineState {
 
   close(): void {
     if (this.db?.open) this.db.close();
+    this.cleanup?.();
   }
 }
 
