@@ -1,13 +1,13 @@
 // Partition-wise fragments as local child processes (no Ray): the results equal the driver's own query,
 // explain() says where each part runs, the job shows one stage per fragment with rows, a cancel stops
 // every fragment's process, and scratch folders are removed (also a dead driver's, by the next one).
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CancelledError, applyEvent, configureEngine, onProgress, progressText, requestCancel, type JobSnapshot, type ProgressEvent } from "../../src/index.js";
+import { CancelledError, SourceError, applyEvent, configureEngine, onProgress, progressText, requestCancel, type JobSnapshot, type ProgressEvent } from "../../src/index.js";
 import { clusterConfig, gcScratch } from "../../src/engine/fragments/index.js";
 import { findFragmentedUnions, fragmentSql } from "../../src/engine/fragments/plan.js";
 import { bytesBelow, queries, rowsOf, writeEvents } from "./data.js";
@@ -127,6 +127,28 @@ describe("fragments as local processes", () => {
     }
     expect(stages).toHaveLength(4);
     expect(workerChildren()).toEqual([]); // no fragment process is left running
+    expect(existsSync(scratch) ? readdirSync(scratch) : []).toEqual([]);
+  }, 120_000);
+
+  it("a fragment reading a broken file fails the query with a SourceError naming the fragment and the file; nothing is left", async () => {
+    await local();
+    const { byDay } = await queries(dir);
+    const victim = readdirSync(dir, { recursive: true, withFileTypes: true }).find((e) => e.isFile() && e.name.endsWith(".parquet"))!;
+    const path = join(victim.parentPath, victim.name);
+    const original = readFileSync(path);
+    writeFileSync(path, "this is not parquet");
+    try {
+      const err = await byDay.collect().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(SourceError);
+      expect((err as Error).message).toMatch(new RegExp(`^fragment \\d of 3 \\(on ${hostname().replaceAll(".", "\\.")}\\) failed: `));
+      expect((err as Error).message).toContain(victim.name);
+    } finally {
+      writeFileSync(path, original);
+    }
+    expect(workerChildren()).toEqual([]);
     expect(existsSync(scratch) ? readdirSync(scratch) : []).toEqual([]);
   }, 120_000);
 

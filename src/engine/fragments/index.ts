@@ -8,6 +8,8 @@ import type { Plan } from "../../plan/nodes.js";
 import { emitProgress, newJobId, onCancelRequest, onProgress, requestCancel, withinJob } from "../../progress/index.js";
 import { getHost } from "../../host/index.js";
 import { CancelledError, EngineError } from "../errors.js";
+import { toEngineError } from "../jobs.js";
+import { SluiceError } from "../../errors.js";
 import { connect, engineConfig } from "../instance.js";
 import { literalPath } from "../paths.js";
 import { quoteString } from "../sql/quote.js";
@@ -185,7 +187,12 @@ async function runAsJob<T>(
           const memoryLimit = engineConfig().memoryLimit;
           try {
             const result = await runner.run({ sql, ...(params ? { params } : {}), out: parts[i]!, threads: 1, ...(memoryLimit ? { memoryLimit } : {}) }, abort.signal);
-            if (!result.ok) throw new EngineError(`fragment ${i + 1} of ${u.fragments.length} failed: ${result.error}`);
+            if (!result.ok) {
+              // The worker's DuckDB error, classed as the driver's would be (a bad file is a SourceError).
+              const e = toEngineError(new Error(result.error));
+              e.message = `fragment ${i + 1} of ${u.fragments.length}${result.host ? ` (on ${result.host})` : ""} failed: ${e.message}`;
+              throw e;
+            }
             const bytes = (await stat(parts[i]!)).size;
             emitProgress({ type: "stage.end", ...stage(k, i, f, result.rows ?? 0, bytes, true, result.host) });
             done += 1;
@@ -200,7 +207,7 @@ async function runAsJob<T>(
       );
       if (cancelled) throw new CancelledError(jobId);
       if (firstError !== undefined)
-        throw firstError instanceof EngineError ? firstError : new EngineError(`fragments on ${runner.where}: ${String((firstError as Error)?.message ?? firstError)}`);
+        throw firstError instanceof SluiceError ? firstError : new EngineError(`fragments on ${runner.where}: ${String((firstError as Error)?.message ?? firstError)}`);
       replaced.set(u.union, partsScan(u.union, parts, `fragments of ${info.description}`));
     }
     if (cancelled) throw new CancelledError(jobId);
