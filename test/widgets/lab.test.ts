@@ -171,4 +171,22 @@ describe("widgets in JupyterLab's standard widget manager", () => {
     expect(f.first.customer).toBe("c7");
     await screenshot(page, "widgets-grid-filtered");
   });
+
+  it("after a page reload the widgets come back from the kernel (jupyter.widget.control)", { timeout: 300_000 }, async () => {
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Control+s");
+    await page.waitForFunction(() => !document.querySelector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-mod-dirty, .lm-TabBar-tab.jp-mod-dirty"), undefined, { timeout: 30_000 });
+    await page.reload();
+    await page.locator(cells).first().waitFor({ timeout: 60_000 });
+    await kernelIdle();
+    // The saved view names a model the kernel still holds: the manager asks for every state at once.
+    const out = output(1);
+    await out.locator(".widget-slider .noUi-handle").first().waitFor({ timeout: 60_000 });
+    await out.getByText("rows below 8: 8").waitFor({ timeout: 60_000 });
+    expect(await out.locator(".widget-readout").first().innerText()).toBe("8");
+    await out.locator(".noUi-handle").first().focus();
+    await page.keyboard.press("ArrowLeft");
+    await out.getByText("rows below 7: 7").waitFor({ timeout: 60_000 });
+    await screenshot(page, "widgets-after-reload");
+  });
 });
