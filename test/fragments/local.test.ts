@@ -1,8 +1,9 @@
 // Partition-wise fragments as local child processes (no Ray): the results equal the driver's own query,
 // explain() says where each part runs, the job shows one stage per fragment with rows, a cancel stops
-// every fragment's process, and scratch folders are removed (also a dead driver's, by the next one).
+// every fragment's process, a killed fragment process is run again, and scratch folders are removed (also a
+// driver's killed mid-query, by the next one).
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -14,10 +15,13 @@ import { bytesBelow, queries, rowsOf, writeEvents } from "./data.js";
 
 let dir = "";
 let scratch = "";
+let expectedByDay: string[] = [];
 
 beforeAll(async () => {
   dir = await writeEvents(400_000);
   scratch = join(dir, "..", "scratch");
+  await configureEngine({ cluster: null });
+  expectedByDay = await rowsOf((await queries(dir)).byDay); // the driver's own answer
 }, 120_000);
 
 afterAll(async () => {
@@ -25,21 +29,35 @@ afterAll(async () => {
   rmSync(join(dir, ".."), { recursive: true, force: true });
 });
 
-/** Pids of this process's children that run the fragment worker. */
-function workerChildren(): number[] {
+/** Pids of `parent`'s children (default: this process's) that run the fragment worker, zombies left out. */
+function workerChildren(parent = process.pid): number[] {
   return readdirSync("/proc")
     .filter((d) => /^\d+$/.test(d))
     .filter((pid) => {
       try {
         const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-        return ppid === process.pid && readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("fragments/worker.js");
+        const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        return state !== "Z" && Number(ppid) === parent && readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("fragments/worker.js");
       } catch {
         return false; // ended while we looked
       }
     })
     .map(Number);
 }
+
+/** Every fragment worker process on this machine, whoever its parent is now (an orphan's is 1 or a subreaper). */
+function anyWorkers(pids: readonly number[]): number[] {
+  return pids.filter((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0] !== "Z";
+    } catch {
+      return false;
+    }
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const local = () => configureEngine({ cluster: { address: "local", minBytes: 0, maxFragments: 3, scratch } });
 
@@ -60,7 +78,7 @@ describe("fragments as local processes", () => {
   it("gives the same rows as one query in the driver: distinct counts, histograms, quantiles, sums, sorts, a filter", async () => {
     await configureEngine({ cluster: null });
     const q = await queries(dir);
-    const expected = { byDay: await rowsOf(q.byDay), sortedTop: await rowsOf(q.sortedTop, true), filtered: await rowsOf(q.filtered, true) };
+    const expected = { byDay: expectedByDay, sortedTop: await rowsOf(q.sortedTop, true), filtered: await rowsOf(q.filtered, true) };
     expect(expected.byDay.some((r) => r.includes('"tag":"x0"'))).toBe(true); // the text-valued partition is there
     await local();
     const events: ProgressEvent[] = [];
@@ -151,6 +169,59 @@ describe("fragments as local processes", () => {
     expect(workerChildren()).toEqual([]);
     expect(existsSync(scratch) ? readdirSync(scratch) : []).toEqual([]);
   }, 120_000);
+
+  it("a fragment process killed mid-run is run again: same result", async () => {
+    await local();
+    const { byDay } = await queries(dir);
+    const killed: number[] = [];
+    let running = false;
+    const stop = onProgress((e) => {
+      if (e.type === "job.start" && /fragments on local processes/.test(e.description)) running = true;
+    });
+    const hunt = setInterval(() => {
+      if (!running || killed.length > 0) return;
+      const victim = workerChildren()[0];
+      if (victim !== undefined) {
+        process.kill(victim, "SIGKILL");
+        killed.push(victim);
+      }
+    }, 20);
+    try {
+      expect(await rowsOf(byDay)).toEqual(expectedByDay);
+    } finally {
+      clearInterval(hunt);
+      stop();
+    }
+    expect(killed).toHaveLength(1);
+    expect(existsSync(scratch) ? readdirSync(scratch) : []).toEqual([]);
+  }, 120_000);
+
+  it("a driver killed mid-query: its fragment processes stop, and the next driver removes its scratch folder", async () => {
+    const index = pathToFileURL(join(process.cwd(), "dist", "src", "index.js")).href;
+    const script =
+      `const { configureEngine, scan, col } = await import(${JSON.stringify(index)});\n` +
+      `await configureEngine({ cluster: { address: "local", minBytes: 0, maxFragments: 3, scratch: ${JSON.stringify(scratch)} } });\n` +
+      `const events = await scan.parquet(${JSON.stringify(dir)}, { hive: true });\n` +
+      `await events.groupBy("day", "tag").agg(col("session_id").nUnique().as("visitors")).collect();\n`;
+    const driver = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: "ignore" });
+    const exited = new Promise((r) => driver.once("exit", r));
+    const folder = join(scratch, `fragments-${hostname()}-${driver.pid}-1`);
+    let workers: number[] = [];
+    for (let i = 0; i < 1200 && workers.length < 3 && driver.exitCode === null; i++) {
+      await sleep(50);
+      workers = workerChildren(driver.pid!);
+    }
+    expect(workers).toHaveLength(3); // its three fragments are running
+    expect(existsSync(folder)).toBe(true);
+    driver.kill("SIGKILL");
+    await exited; // reaped: its pid is no longer running
+    // Orphaned fragment processes notice that their driver is gone and stop.
+    for (let i = 0; i < 300 && anyWorkers(workers).length > 0; i++) await sleep(100);
+    expect(anyWorkers(workers)).toEqual([]);
+    expect(existsSync(folder)).toBe(true); // left behind by the crash
+    expect(await gcScratch(scratch)).toEqual([folder]);
+    expect(existsSync(scratch) ? readdirSync(scratch) : []).toEqual([]);
+  }, 180_000);
 
   it("a dead driver's scratch folder is removed by the next one; a live one's is kept", async () => {
     mkdirSync(scratch, { recursive: true });
