@@ -208,6 +208,16 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
     return deps;
   };
 
+  // Refused before the run is recorded: steps that other processes cannot run.
+  if (!executor.inProcess) {
+    const inMemory = p.ops.filter((op) => needed.has(op.name) && op.outputs.some((o) => !o.materialize));
+    if (inMemory.length) {
+      throw new PipelineUsageError(
+        `the ${executor.name} executor runs steps in other processes, but ${inMemory.map((op) => op.name).join(", ")} ${inMemory.length === 1 ? "has" : "have"} in-memory outputs (materialize: false); materialize them or use the in-process executor.`,
+      );
+    }
+  }
+  const pipelineVersion = executor.inProcess ? "in-process" : await pipelineCodeVersion(p);
   store.startRun({
     runId,
     pipeline: p.name,
@@ -295,19 +305,8 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
     onDone(node);
   };
 
-  let opened = false;
   try {
-    if (!executor.inProcess) {
-      const inMemory = p.ops.filter((op) => needed.has(op.name) && op.outputs.some((o) => !o.materialize));
-      if (inMemory.length) {
-        throw new PipelineUsageError(
-          `the ${executor.name} executor runs steps in other processes, but ${inMemory.map((op) => op.name).join(", ")} ${inMemory.length === 1 ? "has" : "have"} in-memory outputs (materialize: false); materialize them or use the in-process executor.`,
-        );
-      }
-    }
-    const pipelineVersion = executor.inProcess ? "in-process" : await pipelineCodeVersion(p);
     await executor.open?.({ runId, pipeline: p.name, pipelineFile: pipelineSource(p)?.file, storeRoot: store.root, codeVersion: pipelineVersion, maxConcurrency });
-    opened = true;
     const pipelineFile = pipelineSource(p)?.file ?? "";
     for (;;) {
       const { start, upstreamFailed } = scheduler.next(Date.now());
@@ -345,7 +344,7 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
   } catch (error) {
     // Something outside an op broke (a reporter, the catalog, the executor): let running steps finish, record the run as failed.
     await Promise.allSettled(running.values());
-    if (opened) await executor.close?.().catch(() => {});
+    await executor.close?.().catch(() => {}); // also after a failed open: it may have started something
     clearInterval(flusher);
     flush();
     store.endRun(runId, "failed", { error: error instanceof Error ? error.message : String(error) });
@@ -354,7 +353,8 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
   } finally {
     cancelled.removeEventListener("abort", onCancel);
   }
-  await executor.close?.();
+  // Every step has ended; a close that fails (a helper already gone) does not change the run's outcome.
+  await executor.close?.().catch(() => {});
 
   /** One attempt of a step: on the first, resolve inputs and decide reuse/skip; then run it on the executor. */
   async function runAttempt(node: RunNode, attempt: number, pipelineFile: string, pipelineVersion: string): Promise<AttemptOutcome> {
