@@ -23,11 +23,6 @@ export function helperScript(): string {
   return join(packageRoot(), "src", "cluster", "python", "sluice_ray.py");
 }
 
-/** The sluice CLI entry point a Ray task runs (`node <this> step exec`): the same path on every node. */
-export function sluiceCli(): string {
-  return join(packageRoot(), "bin", "sluice.js");
-}
-
 export function pythonPath(): string {
   if (process.env.SLUICE_PYTHON) return process.env.SLUICE_PYTHON;
   const venv = join(packageRoot(), ".venv", "bin", "python");
