@@ -1,14 +1,30 @@
 // Executors for real: the subprocess executor runs every step as a `sluice step exec -` child (the
 // built CLI), so only what the step spec says crosses over; the results must equal an in-process run.
 // `sluice step exec` itself refuses a malformed spec and another code version with typed errors (exit 2).
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AssetStore } from "../../src/store/index.js";
 import type { StepResult, StepSpec } from "../../src/pipeline/index.js";
 import { installSluiceKernel } from "../run/helpers.js";
+import { isRunning } from "../helpers/processes.js";
+
+/** Pids of the running `sluice step exec` processes whose parent is `parent`. */
+function stepChildren(parent: number): number[] {
+  return readdirSync("/proc")
+    .filter((p) => /^\d+$/.test(p))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        const ppid = Number(readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").split(" ")[1]);
+        return ppid === parent && readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("step\0exec") && isRunning(pid);
+      } catch {
+        return false;
+      }
+    });
+}
 
 const repo = resolve(import.meta.dirname, "..", "..");
 const bin = join(repo, "bin", "sluice.js");
@@ -107,6 +123,25 @@ describe("subprocess executor", () => {
     const again = (JSON.parse(c.stdout) as { nodes: Array<{ id: string; status: string }> }).nodes;
     expect(again.filter((n) => n.id !== "groups").every((n) => n.status === "skipped")).toBe(true);
   }, 600_000);
+
+  it("SIGTERM to the runner stops its running step processes, records the run cancelled and exits 143", async () => {
+    writeFileSync(join(dir, "slow.ts"), `import { fnOp, pipeline } from "sluice";\nexport default pipeline("slow", [fnOp({ name: "wait", outputs: ["slow/x"], run: async () => { await new Promise((r) => setTimeout(r, 600_000)); return [{ x: 1 }]; } })]);\n`);
+    const store = join(dir, "slow-store");
+    const runner = spawn(process.execPath, [bin, "pipeline", "run", "slow.ts", "--store", store, "--executor", "subprocess", "--json"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    runner.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+    const exited = new Promise<number | null>((resolve) => runner.on("close", (code) => resolve(code)));
+    let children: number[] = [];
+    for (let i = 0; i < 1200 && children.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      children = stepChildren(runner.pid!);
+    }
+    expect(children).toHaveLength(1);
+    runner.kill("SIGTERM");
+    expect(await exited).toBe(143);
+    expect(children.filter(isRunning)).toEqual([]);
+    expect((JSON.parse(stdout) as { status: string }).status).toBe("cancelled");
+  }, 300_000);
 
   it("the clickstream example (function and notebook ops, one hour) records the same assets and values as in-process", () => {
     const file = join(repo, "notebooks/clickstream/pipeline.ts");
