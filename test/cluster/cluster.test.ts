@@ -1,7 +1,7 @@
 // `sluice cluster` and the Ray helper on a real 2-node Ray cluster (127.0.0.2 head, 127.0.0.3 worker),
 // started once for this file and stopped by pid. Commands here are trivial `node -e` programs: the
 // pipeline steps on Ray are in pipeline.test.ts.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -64,6 +64,15 @@ describe("sluice cluster: bad input, before any cluster", () => {
       expect(noRay.code).toBe(2);
       expect(noRay.stderr).toMatch(/Ray is not installed for \/usr\/bin\/python3/);
       expect(noRay.stderr).toContain("PIP_RETRIES=0 .venv/bin/pip install ray==2.58.0");
+      // A pipeline run on Ray without Ray: refused before the run is recorded, saying how to get it.
+      writeFileSync(join(state, "p.ts"), `import { fnOp, pipeline } from "sluice";\nexport default pipeline("p", [fnOp({ name: "a", outputs: ["p/a"], run: () => [{ x: 1 }] })]);\n`);
+      const store = join(state, "store");
+      const noRayRun = await sluice(["pipeline", "run", join(state, "p.ts"), "--store", store, "--executor", "ray", "--address", "127.0.0.2:6399"], { ...env, SLUICE_PYTHON: "/usr/bin/python3" });
+      expect(noRayRun.code).toBe(2);
+      expect(noRayRun.stderr).toMatch(/Ray is not installed for \/usr\/bin\/python3/);
+      expect(noRayRun.stderr).toContain("Without Ray, pipelines run with the local executor (the default).");
+      const runs = await sluice(["pipeline", "runs", "--store", store], env);
+      expect(runs.stdout.trim()).toBe("");
       const noAddress = await sluice(["cluster", "status"], { ...env, SLUICE_RAY_ADDRESS: "" });
       expect(noAddress.code).toBe(2);
       expect(noAddress.stderr).toMatch(/no cluster address: pass --address HOST:PORT or set SLUICE_RAY_ADDRESS/);

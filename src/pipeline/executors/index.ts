@@ -32,14 +32,7 @@ export async function createExecutor(name: string, options: ExecutorChoice = {})
 }
 
 async function createRay(options: ExecutorChoice): Promise<Executor> {
-  // The Ray executor lives in its own module (src/pipeline/executors/ray.ts), loaded only when chosen.
-  const path = "./ray.js";
-  let mod: { createRayExecutor?: (o: { address?: string; cwd: string }) => Executor | Promise<Executor> };
-  try {
-    mod = (await import(path)) as typeof mod;
-  } catch (error) {
-    throw new PipelineUsageError(`--executor ray is not available in this build (${(error as Error).message}).`);
-  }
-  if (!mod.createRayExecutor) throw new PipelineUsageError("--executor ray is not available in this build (no createRayExecutor).");
-  return mod.createRayExecutor({ address: options.address ?? process.env.SLUICE_RAY_ADDRESS, cwd: process.cwd() });
+  // Loaded only when chosen: the local executors never load the cluster modules.
+  const { createRayExecutor } = await import("./ray.js");
+  return createRayExecutor({ address: options.address ?? process.env.SLUICE_RAY_ADDRESS, cwd: process.cwd() });
 }

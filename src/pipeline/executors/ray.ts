@@ -6,6 +6,7 @@
 import { RayHelper, TaskFailedError } from "../../cluster/helper.js";
 import { ClusterUsageError } from "../../cluster/errors.js";
 import { defaultAddress, parseAddress } from "../../cluster/nodes.js";
+import { requireRay } from "../../cluster/python.js";
 import { stepExecCommand } from "./subprocess.js";
 import { toJson } from "./result.js";
 import { STEP_SPEC_VERSION, type Executor, type ExecutorRunInfo, type StepHooks, type StepResult, type StepTask } from "./types.js";
@@ -37,6 +38,8 @@ export class RayExecutor implements Executor {
       });
     }
     parseAddress(address);
+    // Refused before the run is recorded, saying how to get Ray (cached: the helper does not check again).
+    requireRay();
     this.address = address;
   }
 
