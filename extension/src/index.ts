@@ -2,6 +2,7 @@ import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyte
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { LabIcon } from '@jupyterlab/ui-components';
+import { anywidgetPlugin } from './anywidget';
 import { NotebookCells } from './cells';
 import { JobsPanel } from './panel';
 import { storeViews } from './storeplugin';
@@ -74,4 +75,4 @@ const jobsPanel: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [jobsService, jobsPanel, storeViews];
+export default [jobsService, jobsPanel, storeViews, anywidgetPlugin];

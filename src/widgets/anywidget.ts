@@ -1,7 +1,8 @@
 // Custom widgets from an ES module, in the anywidget style: the module's `render({ model, el })` (and
 // optional `initialize({ model })`) runs in the browser; `model.get/set/save_changes/on/send` talk to
 // this kernel-side model through the ordinary widget protocol. The model is anywidget's own AnyModel,
-// so the frontend is anywidget's JupyterLab extension (docs/widgets.md: installing it).
+// drawn by anywidget's front end, which the Sluice JupyterLab extension registers with the standard
+// widget manager (extension/src/anywidget.ts; docs/widgets.md).
 import { Widget, WidgetError } from "./widget.js";
 import { Layout, type LayoutOptions } from "./controls.js";
 

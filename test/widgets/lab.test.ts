@@ -1,8 +1,10 @@
 /// <reference lib="dom" />
 // Widgets in a real JupyterLab with its standard widget manager (the jupyterlab_widgets package, no
-// Sluice front end involved): a slider moved by the test re-runs an interact function and its lazy
+// Sluice widget views involved): a slider moved by the test re-runs an interact function and its lazy
 // query; the data grid scrolls to row 5,000,000 of a 10M-row lazy frame and sorts it, showing the rows
 // DuckDB itself puts there, while the kernel's memory stays flat (it fetched pages, not the frame).
+// After a reload the widgets come back from the kernel; a custom ES-module widget (anywidget style) is
+// drawn by anywidget's own front end, which the Sluice extension registers with that manager.
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +15,22 @@ let browser: Browser;
 let page: Page;
 
 const cells = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell";
+// A custom widget in the anywidget style: a button counting clicks into the model; a custom message
+// from the kernel is shown and answered.
+const COUNTER_ESM = [
+  "export default {",
+  "  render({ model, el }) {",
+  "    const button = document.createElement('button');",
+  "    button.className = 'sluice-counter';",
+  "    const show = () => { button.textContent = 'clicked ' + model.get('count') + ' times'; };",
+  "    button.onclick = () => { model.set('count', model.get('count') + 1); model.save_changes(); };",
+  "    model.on('change:count', show);",
+  "    model.on('msg:custom', (msg) => { button.dataset.said = msg.text; model.send({ echo: msg.text.toUpperCase() }); });",
+  "    show();",
+  "    el.append(button);",
+  "  },",
+  "};",
+].join("\n");
 const FRAME_SQL = "select range as id, 'c' || (range % 97) as customer, (range * 7919) % 10000019 as amount from range(10000000)";
 
 async function kernelIdle(): Promise<void> {
@@ -68,6 +86,12 @@ beforeAll(async () => {
       `const sorted = process.memoryUsage();\nJSON.stringify({ before, sorted, stats: g.stats, state: g.gridState, total: g.totalRows, page: g.page.slice(0, 3) })`,
       `const after = process.memoryUsage();\nJSON.stringify({ sorted, after, stats: g.stats })`,
       `JSON.stringify({ state: g.gridState, total: g.totalRows, readBack: await g.frame().count(), first: g.page[0] })`,
+      `import { AnyWidget } from "sluice";\n` +
+        `const counter = new AnyWidget({ esm: ${JSON.stringify(COUNTER_ESM)}, css: ".sluice-counter { font-weight: 700 }", state: { count: 0 } });\n` +
+        `const seen: number[] = [];\nconst echoes: unknown[] = [];\n` +
+        `counter.observe("count", ({ new: count }) => seen.push(count));\ncounter.onMessage((content) => echoes.push(content));\ncounter`,
+      `const clicked = JSON.stringify({ count: counter.get("count"), seen });\ncounter.set({ count: 10 });\ncounter.send({ text: "hello" });\nclicked`,
+      `JSON.stringify({ echoes, seen })`,
     ]),
   });
   browser = await launchBrowser();
@@ -188,5 +212,27 @@ describe("widgets in JupyterLab's standard widget manager", () => {
     await page.keyboard.press("ArrowLeft");
     await out.getByText("rows below 7: 7").waitFor({ timeout: 60_000 });
     await screenshot(page, "widgets-after-reload");
+  });
+
+  it("a custom widget from an ES module (render({ model, el })) is drawn by anywidget's front end and syncs both ways", { timeout: 200_000 }, async () => {
+    await runCell(6);
+    const out = output(6);
+    const button = out.locator("button.sluice-counter");
+    await button.waitFor({ timeout: 60_000 });
+    expect(await button.innerText()).toBe("clicked 0 times");
+    expect(await out.innerText()).not.toContain("AnyWidget(");
+    // The widget's _css is on the page.
+    expect(await button.evaluate((el) => getComputedStyle(el).fontWeight)).toBe("700");
+    await button.click();
+    await button.click();
+    await out.getByText("clicked 2 times").waitFor({ timeout: 30_000 });
+    await runCell(7);
+    expect(await jsonResult(7)).toEqual({ count: 2, seen: [1, 2] });
+    // The kernel's set and custom message reach the view; its answer comes back to onMessage.
+    await out.getByText("clicked 10 times").waitFor({ timeout: 30_000 });
+    await page.waitForFunction((el) => (el as HTMLElement).dataset.said === "hello", await button.elementHandle(), { timeout: 30_000 });
+    await runCell(8);
+    expect(await jsonResult(8)).toEqual({ echoes: [{ echo: "HELLO" }], seen: [1, 2, 10] });
+    await screenshot(page, "widgets-anywidget");
   });
 });
