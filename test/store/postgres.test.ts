@@ -2,6 +2,7 @@
 // live updates by LISTEN/NOTIFY, the server restarted (and stopped for good) mid-run, a writer killed with
 // kill -9 mid-commit. One private PostgreSQL 15 server for this file (test/helpers/postgres.ts).
 import { spawn } from "node:child_process";
+import { createServer, type Server } from "node:net";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -153,13 +154,32 @@ describe("one PostgreSQL catalog, several processes", () => {
   }, 240_000);
 
   it("the server restarted mid-run: the runner reconnects, says so, and finishes; no record is half-written", async () => {
-    const run = sluice(["pipeline", "run", "shared.ts", "--backfill", "2024-01-01..2024-01-20"]);
+    // A long lease: no heartbeat (which is not retried) is the call that meets the outage.
+    const run = sluice(["pipeline", "run", "shared.ts", "--backfill", "2024-01-01..2024-01-20"], { SLUICE_RUN_LEASE_MS: "600000" });
     while (sidecars() < 6) await new Promise((r) => setTimeout(r, 20));
     await server.stop();
     const downAt = sidecars();
-    server.start();
+    // While the server is down, its port answers by dropping the connection: the first one proves the runner met
+    // the outage. A runner that exits instead (it gave up) ends the wait too, and is caught below.
+    let probe: Server | undefined;
+    try {
+      await Promise.race([
+        new Promise<void>((resolve, reject) => {
+          probe = createServer((socket) => {
+            socket.destroy();
+            probe!.close(() => resolve());
+          });
+          probe.once("error", reject);
+          probe.listen(server.port, "127.0.0.1");
+        }),
+        run.done,
+      ]);
+    } finally {
+      if (probe?.listening) await new Promise((r) => probe!.close(r));
+      server.start();
+    }
     const result = await run.done;
-    expect(result.code, result.stderr).toBe(0);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stderr).toMatch(/sluice: catalog postgres:\/\/postgres@127\.0\.0\.1:\d+\/\S+: connection lost \(.+\); reconnected and retried after \d+\.\d s/);
     expect(downAt).toBeLessThan(60); // the restart happened while the run was committing
     const store = open();

@@ -44,6 +44,10 @@ function pool(url: string): pg.Pool {
   if (!p) {
     p = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000, keepAlive: true, application_name: "sluice" });
     p.on("error", () => {}); // an idle connection dropped by a restarting server: the next checkout reconnects
+    // A checked-out connection told of a shutdown between two queries emits "error" with no listener, which would
+    // kill this worker (and synckit then fails every later call). Heard here, it makes the next query fail as
+    // "not queryable", which transaction() retries like any lost connection.
+    p.on("connect", (client) => client.on("error", () => {}));
     pools.set(url, p);
   }
   return p;
