@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { installTempKernelspec, type TempKernelspec } from "../helpers/kernelspec.js";
 import { runPythonJson, repoRoot, run } from "../helpers/python.js";
+import { clickstreamStore, CUSTOMERS } from "./clickstream.js";
 
 let spec: TempKernelspec;
 let r: Record<string, any>;
@@ -14,6 +15,7 @@ let nb: Record<string, any>;
 let runDir: string;
 let executed: any;
 let runLog: string;
+let explorer: { code: number; log: string; nb?: any; expectedRows: number; dir: string } | undefined;
 
 const NOTEBOOK = {
   nbformat: 4,
@@ -34,17 +36,34 @@ async function sluiceRun(env: NodeJS.ProcessEnv): Promise<void> {
   if (result.code === 0) executed = JSON.parse(readFileSync(join(runDir, "out.ipynb"), "utf8"));
 }
 
+/** The example notebooks/widgets/explorer.ipynb executed headless by `sluice run`, on a small clickstream store. */
+async function explorerRun(env: NodeJS.ProcessEnv): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "sluice-widgets-explorer-"));
+  const store = await clickstreamStore(join(dir, "store"));
+  const expectedRows = await store.count(CUSTOMERS[0]!, 0, 23);
+  store.close();
+  const result = await run(
+    process.execPath,
+    [join(repoRoot, "bin", "sluice.js"), "run", join(repoRoot, "notebooks", "widgets", "explorer.ipynb"), join(dir, "out.ipynb"), "--no-progress"],
+    { env: { ...env, SLUICE_STORE: join(dir, "store") }, cwd: dir, timeoutMs: 200_000 },
+  );
+  explorer = { code: result.code, log: result.stderr + result.stdout, expectedRows, dir };
+  if (result.code === 0) explorer.nb = JSON.parse(readFileSync(join(dir, "out.ipynb"), "utf8"));
+}
+
 beforeAll(async () => {
   spec = installTempKernelspec();
   [r, nb] = await Promise.all([
     runPythonJson(join(repoRoot, "test/widgets/py/protocol.py"), [], { env: spec.env, timeoutMs: 200_000 }),
     runPythonJson(join(repoRoot, "test/widgets/py/notebook.py"), [], { env: spec.env, timeoutMs: 200_000 }),
     sluiceRun(spec.env),
+    explorerRun(spec.env),
   ]);
 }, 240_000);
 afterAll(() => {
   spec?.cleanup();
   if (runDir) rmSync(runDir, { recursive: true, force: true });
+  if (explorer) rmSync(explorer.dir, { recursive: true, force: true });
 });
 
 const VIEW = "application/vnd.jupyter.widget-view+json";
@@ -211,5 +230,29 @@ describe("sluice run keeps the widget state too", () => {
     expect(blob.buffers).toEqual([{ path: ["data"], encoding: "base64", data: Buffer.from([1, 2, 3]).toString("base64") }]);
     const view = executed.cells[0].outputs[0].data[VIEW];
     expect(saved.state[view.model_id].model_name).toBe("IntSliderModel");
+  });
+});
+
+describe("the explorer example (notebooks/widgets/explorer.ipynb) runs headless", () => {
+  it("sluice run executes every cell and saves the controls, the first chart and the first page of the grid", () => {
+    expect(explorer?.code, explorer?.log).toBe(0);
+    const cells = explorer!.nb.cells.filter((c: any) => c.cell_type === "code");
+    expect(cells.flatMap((c: any) => c.outputs.filter((o: any) => o.output_type === "error"))).toEqual([]);
+    const models = Object.values(explorer!.nb.metadata.widgets["application/vnd.jupyter.widget-state+json"].state) as any[];
+    const customer = models.find((m) => m.model_name === "DropdownModel" && m.state.description === "customer");
+    expect(customer.state).toMatchObject({ _options_labels: CUSTOMERS, index: 0 });
+    expect(models.find((m) => m.model_name === "IntRangeSliderModel").state).toMatchObject({ description: "hours", value: [0, 23], min: 0, max: 23 });
+    // interact's output holds the finished chart, not an empty area.
+    const outputs = models.filter((m) => m.model_name === "OutputModel").flatMap((m) => m.state.outputs);
+    const chart = outputs.find((o: any) => o.data?.["application/vnd.vegalite.v5+json"]);
+    expect(chart.data["application/vnd.vegalite.v5+json"].title).toBe(`${CUSTOMERS[0]}, hours 0–23: page views per url`);
+    // The grid's first page, not "loading…": the row count is DuckDB's own count of the files.
+    const labels = models.filter((m) => m.model_name === "LabelModel").map((m) => m.state.value);
+    expect(labels).toContain(`rows 1–12 of ${explorer!.expectedRows.toLocaleString("en-US")} · sorted by ts ascending`);
+    const table = models.find((m) => m.model_name === "HTMLModel" && String(m.state.value).includes("sluice-grid"));
+    expect(table.state.value.match(/<tr/g)).toHaveLength(13);
+    // The last cell reads the grid's state back as a lazy frame.
+    const last = cells[cells.length - 1].outputs.find((o: any) => o.output_type === "execute_result");
+    expect(last.data["text/plain"]).toContain(`rows: ${explorer!.expectedRows}`);
   });
 });
