@@ -53,7 +53,6 @@ function showText(m: Materialization, path: string, status: string): string {
 
 /** The latest result of each check of the materialization's asset and partition (none when no check ran). */
 async function checksOf(store: AssetStore, m: Materialization) {
-  if (store.backend !== "sqlite") return [];
   const { PipelineState } = await import("../pipeline/state.js");
   const { latestCheckResults } = await import("../pipeline/checks.js");
   const state = new PipelineState(store);

@@ -6,11 +6,12 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { CatalogSchemaError } from "./errors.js";
 import { queries, type CatalogBackend, type QueryArgs, type QueryName, type QueryResult, type Step } from "./queries.js";
+import { STATE_SCHEMA } from "./statequeries.js";
 
 export type CatalogDb = Database.Database;
 
 /** The schema version this code writes (sluice_catalog.schema_version); PostgreSQL's migrations use the same numbers. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS materializations (
@@ -94,7 +95,8 @@ CREATE TABLE IF NOT EXISTS op_runs (
   items        TEXT,
   PRIMARY KEY (run_id, node_id)
 );
-`;
+-- Version 3: the pipeline features' tables (dynamic partitions, check results, daemon ticks and cursors).
+${STATE_SCHEMA}`;
 
 /** Columns added after the first release: ALTER'd into older catalogs when they are opened for writing. */
 const ADDED_COLUMNS: Array<[table: string, column: string, type: string]> = [

@@ -6,7 +6,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { openCatalog, SqliteCatalog } from "./catalog.js";
 import { CatalogConfigError, StoreError } from "./errors.js";
 import { openPostgresCatalog, parseCatalogUrl } from "./postgres/catalog.js";
-import { firstDifference, type CatalogBackend, type CatalogDump } from "./queries.js";
+import { CATALOG_TABLES, firstDifference, type CatalogBackend, type CatalogDump } from "./queries.js";
 import { AssetStore, storeRoot } from "./store.js";
 
 export interface MigrateOptions {
@@ -28,7 +28,7 @@ export interface MigrateResult {
   movedAside: string[];
 }
 
-const TABLES = ["materializations", "assets", "asset_deps", "lineage", "runs", "op_runs"] as const;
+const TABLES = CATALOG_TABLES;
 
 function countsOf(dump: CatalogDump): Record<string, number> {
   return Object.fromEntries(TABLES.map((t) => [t, dump[t].length]));

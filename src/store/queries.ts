@@ -28,8 +28,10 @@ function* exec(sql: string, ...params: unknown[]): Generator<Step, number, unkno
   return ((yield { sql, params, mode: "run" }) as { changes: number }).changes;
 }
 
+// The pipeline features' tables (dynamic partitions, check results, daemon ticks) are operations of the catalog too.
+import { STATE_TABLES, stateQueries, WRITE_LOCK, type CheckResultRow, type CursorRow, type TickRow } from "./statequeries.js";
 /** Lock number of PostgreSQL's catalog write lock (pg_advisory_xact_lock): one writer of materializations at a time. */
-export const WRITE_LOCK = 7_264_115;
+export { WRITE_LOCK };
 /** The NOTIFY channel of live updates (docs/catalog.md). */
 export const NOTIFY_CHANNEL = "sluice_catalog";
 
@@ -109,7 +111,14 @@ export interface CatalogDump {
   lineage: Array<Record<string, unknown>>;
   runs: RunRow[];
   op_runs: OpRunRow[];
+  dynamic_partitions: Array<Record<string, unknown>>;
+  check_results: CheckResultRow[];
+  daemon_ticks: TickRow[];
+  daemon_cursors: CursorRow[];
 }
+
+/** Every table `sluice store migrate` copies, in load order. */
+export const CATALOG_TABLES = ["materializations", "assets", "asset_deps", "lineage", "runs", "op_runs", ...(Object.keys(STATE_TABLES) as Array<keyof typeof STATE_TABLES>)] as const;
 
 const MATERIALIZATION_COLUMNS = [
   "asset_key", "partition", "version", "data_version", "run_id", "op", "params", "code_version", "inputs",
@@ -138,12 +147,25 @@ interface QueryDef<A extends unknown[], R> {
 }
 const def = <A extends unknown[], R>(write: boolean, run: (...args: A) => Query<R>, retry = true): QueryDef<A, R> => ({ write, retry, run });
 
+/** Whether a table exists: a read-only look at a catalog written before the state tables has none of them. */
+function* hasTable(name: string): Generator<Step, boolean, unknown> {
+  const sqlite = yield { sql: `SELECT 1 AS yes FROM sqlite_master WHERE type = 'table' AND name = ?`, params: [name], mode: "get", only: "sqlite" };
+  const postgres = (yield { sql: `SELECT to_regclass(?) IS NOT NULL AS yes`, params: [name], mode: "get", only: "postgres" }) as { yes: boolean } | undefined;
+  return sqlite !== undefined || postgres?.yes === true;
+}
+
 function* countRows(): Query<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const table of ["materializations", "assets", "asset_deps", "lineage", "runs", "op_runs"]) {
-    out[table] = Number((yield* get<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))!.n);
+  for (const table of CATALOG_TABLES) {
+    out[table] = table in STATE_TABLES && !(yield* hasTable(table)) ? 0 : Number((yield* get<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))!.n);
   }
   return out;
+}
+
+function* stateRows<T>(table: keyof typeof STATE_TABLES): Query<T[]> {
+  if (!(yield* hasTable(table))) return [];
+  const { columns, order } = STATE_TABLES[table];
+  return yield* all<T>(`SELECT ${columns.join(", ")} FROM ${table} ORDER BY ${order}`);
 }
 
 function* dumpRows(): Query<CatalogDump> {
@@ -154,6 +176,10 @@ function* dumpRows(): Query<CatalogDump> {
     lineage: yield* all(`SELECT version, input_key, input_version FROM lineage ORDER BY version, input_key, input_version`),
     runs: yield* all<RunRow>(`SELECT ${RUN_COLUMNS.join(", ")} FROM runs ORDER BY run_id`),
     op_runs: yield* all<OpRunRow>(`SELECT ${OP_RUN_COLUMNS.join(", ")} FROM op_runs ORDER BY run_id, node_id`),
+    dynamic_partitions: yield* stateRows("dynamic_partitions"),
+    check_results: yield* stateRows<CheckResultRow>("check_results"),
+    daemon_ticks: yield* stateRows<TickRow>("daemon_ticks"),
+    daemon_cursors: yield* stateRows<CursorRow>("daemon_cursors"),
   };
 }
 
@@ -364,7 +390,7 @@ export const queries = {
     const before = yield* countRows();
     const held = Object.entries(before).filter(([, n]) => n > 0);
     if (held.length && !replace) return { loaded: false as const, held: Object.fromEntries(held) };
-    for (const table of ["materializations", "assets", "asset_deps", "lineage", "runs", "op_runs"]) yield* exec(`DELETE FROM ${table}`);
+    for (const table of CATALOG_TABLES) yield* exec(`DELETE FROM ${table}`);
     const insert = function* (table: string, columns: readonly string[], rows: ReadonlyArray<Record<string, unknown>>) {
       for (const row of rows) yield* exec(`INSERT INTO ${table} (${columns.join(", ")}) VALUES (${placeholders(columns.length)})`, ...columns.map((c) => row[c] ?? null));
     };
@@ -374,6 +400,9 @@ export const queries = {
     yield* insert("lineage", ["version", "input_key", "input_version"], dump.lineage);
     yield* insert("runs", RUN_COLUMNS, dump.runs as unknown as Array<Record<string, unknown>>);
     yield* insert("op_runs", OP_RUN_COLUMNS, dump.op_runs as unknown as Array<Record<string, unknown>>);
+    for (const [table, { columns }] of Object.entries(STATE_TABLES)) {
+      yield* insert(table, columns, (dump[table as keyof typeof STATE_TABLES] ?? []) as unknown as Array<Record<string, unknown>>);
+    }
     // PostgreSQL's identity does not move past ids given explicitly (SQLite's AUTOINCREMENT does).
     yield {
       sql: `SELECT setval(pg_get_serial_sequence('materializations', 'id'), GREATEST((SELECT max(id) FROM materializations), 1), (SELECT count(*) > 0 FROM materializations))`,
@@ -388,6 +417,9 @@ export const queries = {
     }
     return { loaded: true as const, held: {} as Record<string, number> };
   }),
+
+  // ---- pipeline state: dynamic partitions, check results, daemon ticks and cursors (statequeries.ts) ----
+  ...stateQueries,
 };
 
 export type Queries = typeof queries;

@@ -8,7 +8,8 @@ import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, ope
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { emptyCatalog, isCorruptionError, openCatalog, openCatalogReadOnly, SqliteCatalog, type CatalogDb } from "./catalog.js";
 import { openPostgresCatalog, parseCatalogUrl, type CatalogEvent } from "./postgres/catalog.js";
-import type { CatalogBackend, CatalogDump, MaterializationRow, NewMaterializationRow, OpRunRow, RunRow } from "./queries.js";
+import type { CatalogBackend, CatalogDump, MaterializationRow, NewMaterializationRow, OpRunRow, QueryArgs, QueryResult, RunRow } from "./queries.js";
+import type { StateQueryName } from "./statequeries.js";
 import { countDataFiles, sidecarPath, walkDataFiles, writeFileAtomic } from "./files.js";
 import type { LazyFrame } from "../frame/index.js";
 import {
@@ -743,6 +744,14 @@ export class AssetStore {
   async watch(listener: (event: CatalogEvent) => void, options: { pollMs?: number } = {}): Promise<CatalogWatch> {
     if (this.catalogUrl !== undefined) return (await import("./postgres/watch.js")).listen(this.catalogUrl, this.catalogPath, listener);
     return pollCatalog(this, listener, options.pollMs ?? 1_000);
+  }
+
+  /**
+   * Runs one operation on the pipeline features' tables (src/pipeline/state.ts is their API) in this store's
+   * catalog, SQLite or PostgreSQL, as one transaction. The caller refuses writes to a read-only store.
+   */
+  runStateQuery<K extends StateQueryName>(name: K, ...args: QueryArgs<K>): QueryResult<K> {
+    return this.catalog.run(name, ...args);
   }
 
   /** Every row of the catalog in one snapshot (what `sluice store migrate` copies and compares). */

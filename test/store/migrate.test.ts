@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import Database from "better-sqlite3";
 import { SqliteCatalog } from "../../src/store/catalog.js";
 import { AssetStore } from "../../src/store/index.js";
+import { PipelineState } from "../../src/pipeline/state.js";
 import { startPostgres, type PostgresServer } from "../helpers/postgres.js";
 
 const repo = resolve(import.meta.dirname, "..", "..");
@@ -50,6 +51,16 @@ async function fill(store: AssetStore): Promise<void> {
     { runId: "r1", nodeId: "load[2024-01-02]", op: "load", partition: "2024-01-02", item: undefined, status: "failed", reason: "boom", attempts: 2, startedAt: 3, endedAt: 4, error: "Error: boom", dataVersion: undefined, items: undefined },
   ]);
   store.endRun("r1", "failed", { error: "1 op failed", summary: { counts: { succeeded: 1, failed: 1 } } });
+  // The pipeline features' tables: a dynamic partition set, check results, a daemon tick and cursors.
+  const state = new PipelineState(store);
+  state.run("addPartitions", "customers", ["acme", "globex"], 1_700_000_000_000, "cli");
+  state.run("recordCheckResults", [
+    { run_id: "r2", asset_key: "mart/joined", partition: "", check_name: "not_empty", version: "v1", passed: 1, blocking: 1, description: "1 rows", metadata: '{"rows":1}', created_at: 5 },
+    { run_id: "r2", asset_key: "mart/joined", partition: "", check_name: "no_nulls", version: "v1", passed: 0, blocking: 0, description: null, metadata: "{}", created_at: 5 },
+  ]);
+  state.run("claimTick", { source: "schedule:daily/nightly", tick_key: "2024-01-02T00:00:00.000Z", tick_time: 1_704_153_600_000, status: "requested", run_id: "r1", partition: "2024-01-01", reason: null }, '{"after":1704153600000}', 6);
+  state.run("endTick", "schedule:daily/nightly", "2024-01-02T00:00:00.000Z", "failed", "r1", "1 op failed", 7);
+  state.run("noteEvaluation", "daemon", 8, 9, "1 schedule(s)/sensor(s) of daily");
 }
 
 describe("sluice store migrate", () => {
@@ -61,11 +72,15 @@ describe("sluice store migrate", () => {
     store.close();
     expect(original.materializations.length).toBe(5); // 6 written, 1 gc'd
     expect(original.runs.length).toBe(1);
+    expect([original.dynamic_partitions.length, original.check_results.length, original.daemon_ticks.length, original.daemon_cursors.length]).toEqual([2, 2, 1, 2]);
+    const stateBefore = ["partitions ls --json", "daemon status --json", "assets show mart/joined --json"].map((c) => sluice(c.split(" ")).stdout);
 
     const url = await server.createDatabase();
     const toPg = sluice(["store", "migrate", "--to", url]);
     expect(toPg.code, toPg.stderr).toBe(0);
-    expect(toPg.stdout).toContain("5 materializations, 3 assets, 2 asset_deps, 2 lineage, 1 runs, 2 op_runs; verified: every row equals its source");
+    expect(toPg.stdout).toContain(
+      "5 materializations, 3 assets, 2 asset_deps, 2 lineage, 1 runs, 2 op_runs, 2 dynamic_partitions, 2 check_results, 1 daemon_ticks, 2 daemon_cursors; verified: every row equals its source",
+    );
     expect(toPg.stdout).toContain(`Use it with SLUICE_CATALOG=${url}`);
 
     // Every command on the PostgreSQL copy answers as on the SQLite original.
@@ -73,6 +88,9 @@ describe("sluice store migrate", () => {
     expect(lsAfter.code, lsAfter.stderr).toBe(0);
     expect(lsAfter.stdout).toBe(lsBefore.stdout);
     expect(sluice(["assets", "lineage", "mart/joined", "--json"], { SLUICE_CATALOG: url }).stdout).toBe(sluice(["assets", "lineage", "mart/joined", "--json"]).stdout);
+    // So do the commands that read the pipeline features' tables (assets show lists the check results).
+    expect(["partitions ls --json", "daemon status --json", "assets show mart/joined --json"].map((c) => sluice(c.split(" "), { SLUICE_CATALOG: url }).stdout)).toEqual(stateBefore);
+    expect(JSON.parse(stateBefore[2]!).checks).toHaveLength(2);
     const pg = new AssetStore(root, { catalog: url, readOnly: true });
     try {
       expect(pg.backend).toBe("postgres");

@@ -1,6 +1,7 @@
 // A PostgreSQL catalog shared by separate processes: two pipeline runners at once, a third process reading,
 // live updates by LISTEN/NOTIFY, the server restarted (and stopped for good) mid-run, a writer killed with
-// kill -9 mid-commit. One private PostgreSQL 15 server for this file (test/helpers/postgres.ts).
+// kill -9 mid-commit; the pipeline features' tables (dynamic partitions, check results, daemon ticks) there too.
+// One private PostgreSQL 15 server for this file (test/helpers/postgres.ts).
 import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:net";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -311,4 +312,84 @@ describe("one PostgreSQL catalog, several processes", () => {
       store.close();
     }
   }, 180_000);
+});
+
+describe("the pipeline features' tables in the PostgreSQL catalog", () => {
+  it("dynamic partitions from the CLI drive a run; its check results show in assets show; nothing goes to a SQLite file", async () => {
+    writeFileSync(
+      join(dir, "customers.ts"),
+      `import { fnOp, pipeline, dynamicPartitions, rangeCheck } from "sluice";
+export default pipeline("customers", [
+  fnOp({ name: "orders", partitions: dynamicPartitions("customers"), outputs: ["cust/orders"], run: (ctx) => [{ customer: ctx.partitionKey, n: ctx.partitionKey === "globex" ? 0 : 1 }] }),
+], { checks: [rangeCheck("cust/orders", "n", { min: 1 }, { name: "has_orders" })] });
+`,
+    );
+    const run = async (...args: string[]) => {
+      const r = await sluice(args).done;
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout;
+    };
+    expect(await run("partitions", "add", "customers", "acme", "globex")).toBe("customers: added 2 key(s)\n");
+    expect(await run("partitions", "add", "customers", "acme", "initech")).toBe("customers: added 1 key(s), 1 already there\n");
+    expect(await run("partitions", "ls", "customers")).toBe("acme\nglobex\ninitech\n");
+    expect(JSON.parse(await run("partitions", "ls", "--json"))).toMatchObject([{ set: "customers", keys: 3 }]);
+
+    // A dynamic set without flags runs all its keys, read from the PostgreSQL catalog.
+    await run("pipeline", "run", "customers.ts");
+    const shown = (partition: string) => run("assets", "show", "cust/orders", "--partition", partition, "--json").then((out) => JSON.parse(out) as { partition: string; version: string; checks: Array<Record<string, unknown>> });
+    const acme = await shown("acme");
+    expect(acme.checks).toEqual([expect.objectContaining({ check: "has_orders", asset: "cust/orders", partition: "acme", version: acme.version, passed: true, blocking: false })]);
+    const globex = await shown("globex");
+    expect(globex.checks).toEqual([expect.objectContaining({ check: "has_orders", partition: "globex", version: globex.version, passed: false })]);
+    expect(existsSync(join(storeDir, "catalog.sqlite"))).toBe(false);
+  }, 120_000);
+
+  it("two processes claiming the same daemon ticks at once: each tick is claimed exactly once; daemon status reads them", async () => {
+    // Each claimer opens the catalog, waits for the other at a barrier, then claims ticks t000..t099 in the same order.
+    writeFileSync(
+      join(dir, "claim.mjs"),
+      `import { existsSync, writeFileSync } from "node:fs";
+import { AssetStore } from ${JSON.stringify(join(repo, "dist", "src", "store", "index.js"))};
+import { PipelineState } from ${JSON.stringify(join(repo, "dist", "src", "pipeline", "state.js"))};
+const [root, who, other] = process.argv.slice(2);
+const store = new AssetStore(root);
+const state = new PipelineState(store);
+state.run("cursors");
+writeFileSync(root + "/ready-" + who, "");
+while (!existsSync(root + "/ready-" + other)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+const claimed = [];
+for (let i = 0; i < 100; i++) {
+  const key = "t" + String(i).padStart(3, "0");
+  const tick = { source: "schedule:race/every", tick_key: key, tick_time: i, status: "requested", run_id: who + "-" + key, partition: null, reason: null };
+  if (state.run("claimTick", tick, JSON.stringify({ after: i }), Date.now())) claimed.push(key);
+}
+store.close();
+process.stdout.write(JSON.stringify(claimed));
+`,
+    );
+    open().close(); // the schema, before both claimers start
+    const claimer = (who: string, other: string) => {
+      const child = spawn(process.execPath, [join(dir, "claim.mjs"), storeDir, who, other], { env: { ...process.env, SLUICE_CATALOG: catalog }, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+      return new Promise<string[]>((resolve, reject) => child.on("close", (code) => (code === 0 ? resolve(JSON.parse(stdout) as string[]) : reject(new Error(`claimer ${who} exited ${code}: ${stderr}`)))));
+    };
+    const [a, b] = await Promise.all([claimer("a", "b"), claimer("b", "a")]);
+    expect([...a, ...b].sort()).toEqual(Array.from({ length: 100 }, (_, i) => "t" + String(i).padStart(3, "0")));
+
+    const store = open();
+    try {
+      const ticks = store.exportCatalog().daemon_ticks;
+      expect(ticks).toHaveLength(100);
+      // The run id in each row is its claimer's: what each process was told it claimed is what the catalog holds.
+      for (const t of ticks) expect(t.run_id).toBe(`${a.includes(t.tick_key) ? "a" : "b"}-${t.tick_key}`);
+    } finally {
+      store.close();
+    }
+    const status = await sluice(["daemon", "status", "--json", "--limit", "2"]).done;
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout).sources).toMatchObject([{ source: "schedule:race/every", ticks: [{ tick: "t099", status: "requested" }, { tick: "t098" }] }]);
+  }, 120_000);
 });

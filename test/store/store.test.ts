@@ -14,6 +14,7 @@ import {
   meta,
   normalizeAssetKey,
 } from "../../src/store/index.js";
+import { PipelineState } from "../../src/pipeline/state.js";
 import { startPostgres, type PostgresServer } from "../helpers/postgres.js";
 
 // The whole suite runs on each catalog backend: the SQLite file in the store, and a PostgreSQL database
@@ -228,6 +229,41 @@ describe.each(["sqlite", "postgres"] as const)("%s catalog", (backend) => {
     const done = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     return { child, done, committed: () => committed, stderr: () => stderr };
   }
+
+  describe("the pipeline features' tables (src/pipeline/state.ts)", () => {
+    it("keep dynamic partitions, check results, ticks and cursors in this catalog; a tick is claimed once; a read-only store refuses changes", () => {
+      const state = new PipelineState(store);
+      expect(state.run("addPartitions", "customers", ["b", "a"], 1, "test")).toBe(2);
+      expect(state.run("addPartitions", "customers", ["a", "c"], 2, null)).toBe(1);
+      expect(state.run("partitionKeys", "customers")).toEqual(["a", "b", "c"]);
+      expect(state.run("removePartitions", "customers", ["b"])).toBe(1);
+      expect(state.run("partitionSets")).toEqual([{ set_name: "customers", keys: 2, last_added_at: 2 }]);
+
+      const result = (runId: string, passed: number, at: number) => ({ run_id: runId, asset_key: "a/t", partition: "p1", check_name: "rows", version: runId, passed, blocking: 1, description: null, metadata: "{}", created_at: at });
+      state.run("recordCheckResults", [result("r1", 0, 10), result("r2", 1, 20)]);
+      expect(state.run("latestCheckResults", "a/t", null).map((r) => [r.run_id, r.passed])).toEqual([["r2", 1]]);
+      expect(state.run("latestCheckResults", "a/t", "p2")).toEqual([]);
+      expect(state.run("runCheckResults", "r1")).toEqual([result("r1", 0, 10)]);
+
+      const tick = { source: "schedule:p/s", tick_key: "t1", tick_time: 100, status: "requested" as const, run_id: "run-1", partition: null, reason: null };
+      expect(state.run("claimTick", tick, '{"after":100}', 101)).toBe(true);
+      expect(state.run("claimTick", { ...tick, run_id: "run-2" }, '{"after":100}', 102)).toBe(false); // another daemon's claim of the same tick
+      expect(state.run("openTicks", "schedule:p/s").map((t) => t.run_id)).toEqual(["run-1"]);
+      state.run("endTick", "schedule:p/s", "t1", "succeeded", null, null, 103);
+      expect(state.run("ticks", null, 10)).toEqual([{ ...tick, status: "succeeded", created_at: 101, updated_at: 103 }]);
+      state.run("noteEvaluation", "schedule:p/s", 104, 200, "no tick due");
+      expect(state.run("cursor", "schedule:p/s")).toEqual({ source: "schedule:p/s", cursor: '{"after":100}', next_at: 200, evaluated_at: 104, note: "no tick due", updated_at: 101 });
+
+      const reader = new AssetStore(root, { readOnly: true });
+      try {
+        const view = new PipelineState(reader);
+        expect(view.run("partitionKeys", "customers")).toEqual(["a", "c"]);
+        expect(() => view.run("addPartitions", "customers", ["d"], 3, null)).toThrow(/cannot change .*: the store is opened read-only/);
+      } finally {
+        reader.close();
+      }
+    });
+  });
 
   describe("crash safety and concurrency (separate processes)", () => {
     it("a writer killed with kill -9 mid-write leaves the previous version readable and no half record", async () => {

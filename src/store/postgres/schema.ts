@@ -87,6 +87,54 @@ CREATE INDEX op_runs_items ON op_runs (op, partition, ended_at);`,
     version: 2,
     sql: `ALTER TABLE runs ADD COLUMN heartbeat_at BIGINT; ALTER TABLE runs ADD COLUMN lease_ms BIGINT;`,
   },
+  {
+    // The pipeline features' tables (src/store/statequeries.ts): dynamic partition sets, asset check results,
+    // the daemon's ticks (claimed once, by primary key) and cursors.
+    version: 3,
+    sql: `
+CREATE TABLE dynamic_partitions (
+  set_name      TEXT COLLATE "C" NOT NULL,
+  partition_key TEXT COLLATE "C" NOT NULL,
+  added_at      BIGINT NOT NULL,
+  added_by      TEXT COLLATE "C",
+  PRIMARY KEY (set_name, partition_key)
+);
+CREATE TABLE check_results (
+  run_id      TEXT COLLATE "C" NOT NULL,
+  asset_key   TEXT COLLATE "C" NOT NULL,
+  partition   TEXT COLLATE "C" NOT NULL DEFAULT '',
+  check_name  TEXT COLLATE "C" NOT NULL,
+  version     TEXT COLLATE "C" NOT NULL DEFAULT '',
+  passed      INTEGER NOT NULL,
+  blocking    INTEGER NOT NULL,
+  description TEXT COLLATE "C",
+  metadata    TEXT COLLATE "C" NOT NULL DEFAULT '{}',
+  created_at  BIGINT NOT NULL,
+  PRIMARY KEY (run_id, asset_key, partition, check_name)
+);
+CREATE INDEX check_results_asset ON check_results (asset_key, partition, created_at);
+CREATE TABLE daemon_ticks (
+  source     TEXT COLLATE "C" NOT NULL,
+  tick_key   TEXT COLLATE "C" NOT NULL,
+  tick_time  BIGINT NOT NULL,
+  status     TEXT COLLATE "C" NOT NULL,
+  run_id     TEXT COLLATE "C",
+  partition  TEXT COLLATE "C",
+  reason     TEXT COLLATE "C",
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (source, tick_key)
+);
+CREATE INDEX daemon_ticks_time ON daemon_ticks (source, tick_time);
+CREATE TABLE daemon_cursors (
+  source       TEXT COLLATE "C" PRIMARY KEY,
+  cursor       TEXT COLLATE "C" NOT NULL,
+  next_at      BIGINT,
+  evaluated_at BIGINT,
+  note         TEXT COLLATE "C",
+  updated_at   BIGINT NOT NULL
+);`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;
