@@ -93,9 +93,20 @@ async function main(): Promise<void> {
     const { startHead, joinCluster, stopNodes } = await import("../../src/cluster/nodes.js");
     const stateDir = join(work, "ray");
     stopCluster = () => stopNodes(stateDir); // the pids this bench started, never `ray stop`
+    // A busy machine can make Ray's own start-up time out (its raylet waits 30 s for its agents): try again.
+    const retried = async <T>(start: () => Promise<T>): Promise<T> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await start();
+        } catch (err) {
+          if (attempt === 3 || !/did not start/.test((err as Error).message)) throw err;
+          console.log(`a Ray node did not start (attempt ${attempt}), trying again`);
+        }
+      }
+    };
     try {
-      const head = await startHead({ nodeIp: "127.0.0.2", port: 6400 + (process.pid % 500), numCpus: 1, stateDir });
-      await joinCluster(head.address, { nodeIp: "127.0.0.3", numCpus: 1, stateDir });
+      const head = await retried(() => startHead({ nodeIp: "127.0.0.2", port: 6400 + (process.pid % 500), numCpus: 1, stateDir }));
+      await retried(() => joinCluster(head.address, { nodeIp: "127.0.0.3", numCpus: 1, stateDir }));
       contenders.push({ name: "ray ×8 (2 nodes)", setup: () => configureEngine({ cluster: { address: head.address, minBytes: 0, maxFragments: 8, scratch } }), run: sluiceQuery });
     } catch (err) {
       console.log(`Ray cluster did not start, skipping the Ray contender: ${(err as Error).message.split("\n")[0]}`);
@@ -114,6 +125,7 @@ async function main(): Promise<void> {
         const start = performance.now();
         await c.run(out);
         times.get(c.name)!.push((performance.now() - start) / 1000);
+        console.log(`run ${r + 1}/${REPEATS} ${c.name}: ${times.get(c.name)!.at(-1)!.toFixed(2)} s`); // a long run shows where it is
       }
     }
     // Equal results: every contender's rows against the baseline's, both ways, duplicates counted.
