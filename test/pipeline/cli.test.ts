@@ -95,7 +95,7 @@ describe("sluice pipeline / sluice assets", () => {
     expect(sluice("pipeline", "run", "daily.ts", "--partition", "2024-01-02", "--force", "--only", "events").code).toBe(0);
     const gc = sluice("assets", "gc", "--keep-last", "1");
     expect(gc.stdout).toContain("deleted 1 versions");
-  });
+  }, 240_000); // a dozen CLI processes in a row: minutes on a loaded 2-core machine (60 s was cut in CI)
 
   it("two pipeline processes writing to one store at once lose nothing", async () => {
     writeFileSync(
