@@ -18,18 +18,9 @@ export interface Step {
 
 export type Query<R> = Generator<Step, R, unknown>;
 
-function* get<T>(sql: string, ...params: unknown[]): Generator<Step, T | undefined, unknown> {
-  return (yield { sql, params, mode: "get" }) as T | undefined;
-}
-function* all<T>(sql: string, ...params: unknown[]): Generator<Step, T[], unknown> {
-  return (yield { sql, params, mode: "all" }) as T[];
-}
-function* exec(sql: string, ...params: unknown[]): Generator<Step, number, unknown> {
-  return ((yield { sql, params, mode: "run" }) as { changes: number }).changes;
-}
 
 // The pipeline features' tables (dynamic partitions, check results, daemon ticks) are operations of the catalog too.
-import { STATE_TABLES, stateQueries, WRITE_LOCK, type CheckResultRow, type CursorRow, type TickRow } from "./statequeries.js";
+import { STATE_TABLES, all, exec, get, stateQueries, WRITE_LOCK, type CheckResultRow, type CursorRow, type TickRow } from "./statequeries.js";
 /** Lock number of PostgreSQL's catalog write lock (pg_advisory_xact_lock): one writer of materializations at a time. */
 export { WRITE_LOCK };
 /** The NOTIFY channel of live updates (docs/catalog.md). */

@@ -64,13 +64,14 @@ export const STATE_TABLES = {
 } as const;
 export type StateTable = keyof typeof STATE_TABLES;
 
-function* get<T>(sql: string, ...params: unknown[]): Generator<Step, T | undefined, unknown> {
+// The step builders of every catalog query (queries.ts imports them from here: this module must not import it at run time).
+export function* get<T>(sql: string, ...params: unknown[]): Generator<Step, T | undefined, unknown> {
   return (yield { sql, params, mode: "get" }) as T | undefined;
 }
-function* all<T>(sql: string, ...params: unknown[]): Generator<Step, T[], unknown> {
+export function* all<T>(sql: string, ...params: unknown[]): Generator<Step, T[], unknown> {
   return (yield { sql, params, mode: "all" }) as T[];
 }
-function* exec(sql: string, ...params: unknown[]): Generator<Step, number, unknown> {
+export function* exec(sql: string, ...params: unknown[]): Generator<Step, number, unknown> {
   return ((yield { sql, params, mode: "run" }) as { changes: number }).changes;
 }
 

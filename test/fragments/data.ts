@@ -5,7 +5,7 @@
 import { mkdtempSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { col, count, scan, type LazyFrame } from "../../src/index.js";
+import { col, count, onProgress, scan, type LazyFrame, type ProgressEvent } from "../../src/index.js";
 import { connect } from "../../src/engine/instance.js";
 
 export function bytesBelow(d: string): number {
@@ -67,4 +67,15 @@ export async function rowsOf(f: LazyFrame, ordered = false): Promise<string[]> {
   const df = await f.collect();
   const rows = df.toRecords().map((r) => JSON.stringify(r, (_, v) => (typeof v === "bigint" ? String(v) : v instanceof Map ? [...v].sort() : v)));
   return ordered ? rows : rows.sort();
+}
+
+/** The rows of each query (byDay, sortedTop, filtered), as `rowsOf` gives them, and the progress events they sent. */
+export async function rowsOfQueries(q: Record<string, LazyFrame>): Promise<{ rows: Record<string, string[]>; events: ProgressEvent[] }> {
+  const events: ProgressEvent[] = [];
+  const stop = onProgress((e) => events.push(e));
+  try {
+    return { rows: { byDay: await rowsOf(q.byDay!), sortedTop: await rowsOf(q.sortedTop!, true), filtered: await rowsOf(q.filtered!, true) }, events };
+  } finally {
+    stop();
+  }
 }

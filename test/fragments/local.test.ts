@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CancelledError, SourceError, applyEvent, configureEngine, onProgress, progressText, requestCancel, type JobSnapshot, type ProgressEvent } from "../../src/index.js";
 import { clusterConfig, gcScratch } from "../../src/engine/fragments/index.js";
 import { findFragmentedUnions, fragmentSql } from "../../src/engine/fragments/plan.js";
-import { bytesBelow, queries, rowsOf, writeEvents } from "./data.js";
+import { bytesBelow, queries, rowsOf, rowsOfQueries, writeEvents } from "./data.js";
 
 let dir = "";
 let scratch = "";
@@ -81,15 +81,8 @@ describe("fragments as local processes", () => {
     const expected = { byDay: expectedByDay, sortedTop: await rowsOf(q.sortedTop, true), filtered: await rowsOf(q.filtered, true) };
     expect(expected.byDay.some((r) => r.includes('"tag":"x0"'))).toBe(true); // the text-valued partition is there
     await local();
-    const events: ProgressEvent[] = [];
-    const stop = onProgress((e) => events.push(e));
-    try {
-      expect(await rowsOf(q.byDay)).toEqual(expected.byDay);
-      expect(await rowsOf(q.sortedTop, true)).toEqual(expected.sortedTop);
-      expect(await rowsOf(q.filtered, true)).toEqual(expected.filtered);
-    } finally {
-      stop();
-    }
+    const { rows, events } = await rowsOfQueries(q);
+    expect(rows).toEqual(expected);
     // One fragments job per query, each with one stage per fragment, and the driver's query as its child.
     const jobs = events.filter((e) => e.type === "job.start" && /fragments on local processes/.test(e.description));
     expect(jobs.length).toBe(3);

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CancelledError, configureEngine, onProgress, requestCancel, type ProgressEvent, type StageEvent } from "../../src/index.js";
 import { startTestCluster, type TestCluster } from "../cluster/cluster.js";
-import { queries, rowsOf, writeEvents } from "./data.js";
+import { queries, rowsOf, rowsOfQueries, writeEvents } from "./data.js";
 
 let dir = "";
 let scratch = "";
@@ -64,15 +64,8 @@ describe("fragments as Ray tasks on two nodes", () => {
   it("give the same rows as one query in the driver, with the fragments spread over both nodes", async () => {
     await onCluster();
     const q = await queries(dir);
-    const events: ProgressEvent[] = [];
-    const stop = onProgress((e) => events.push(e));
-    try {
-      expect(await rowsOf(q.byDay)).toEqual(expected.byDay);
-      expect(await rowsOf(q.sortedTop, true)).toEqual(expected.sortedTop);
-      expect(await rowsOf(q.filtered, true)).toEqual(expected.filtered);
-    } finally {
-      stop();
-    }
+    const { rows, events } = await rowsOfQueries(q);
+    expect(rows).toEqual(expected);
     const jobs = events.filter((e) => e.type === "job.start" && e.description.includes(`fragments on Ray ${address}`));
     expect(jobs).toHaveLength(3);
     const ends = events.filter((e): e is StageEvent => e.type === "stage.end" && jobs.some((j) => j.jobId === e.jobId));
