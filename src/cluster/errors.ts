@@ -1,5 +1,5 @@
 // Errors of `sluice cluster` and of the Ray executor: each names the problem and the fix.
-import { EXIT, SluiceError, type SluiceErrorOptions } from "../errors.js";
+import { EXIT, SluiceError } from "../errors.js";
 
 /** Python or Ray is not there: the local executor still works. */
 export class RayMissingError extends SluiceError {
@@ -14,7 +14,4 @@ export class ClusterUsageError extends SluiceError {
 /** The cluster cannot be reached or a node would not start. */
 export class ClusterError extends SluiceError {
   static override readonly exitCode: number = EXIT.failed;
-  constructor(message: string, options: SluiceErrorOptions = {}) {
-    super(message, options);
-  }
 }
