@@ -4,15 +4,20 @@
 // query; the data grid scrolls to row 5,000,000 of a 10M-row lazy frame and sorts it, showing the rows
 // DuckDB itself puts there, while the kernel's memory stays flat (it fetched pages, not the frame).
 // After a reload the widgets come back from the kernel; a custom ES-module widget (anywidget style) is
-// drawn by anywidget's own front end, which the Sluice extension registers with that manager.
+// drawn by anywidget's own front end, which the Sluice extension registers with that manager; the
+// explorer example (notebooks/widgets/explorer.ipynb) follows a customer and an hour range picked in the page.
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, notebookJson, screenshot, screenshotFailures, startLab, type Lab } from "../extension/lab.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { launchBrowser, notebookJson, repo, screenshot, screenshotFailures, startLab, type Lab } from "../extension/lab.js";
+import { clickstreamStore, CUSTOMERS, type ClickstreamStore } from "./clickstream.js";
 
 let lab: Lab;
 let browser: Browser;
 let page: Page;
+let clicks: ClickstreamStore;
 
 const cells = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell";
 // A custom widget in the anywidget style: a button counting clicks into the model; a custom message
@@ -74,6 +79,20 @@ async function expectedRows(offset: number, n: number): Promise<Array<{ id: numb
   return rows;
 }
 
+/**
+ * The example explorer.ipynb with one more cell reading the kernel's side of what the page shows: the
+ * title of the chart in interact's output (JupyterLab draws Vega-Lite on a canvas, so the page has no
+ * title text to read).
+ */
+function explorerWithCheck(): string {
+  const nb = JSON.parse(readFileSync(join(repo, "notebooks", "widgets", "explorer.ipynb"), "utf8"));
+  nb.cells.push({
+    id: "test-check", cell_type: "code", metadata: {}, outputs: [], execution_count: null,
+    source: 'JSON.stringify(explorer.output.outputs.map((o: any) => o.data?.["application/vnd.vegalite.v5+json"]?.title))',
+  });
+  return JSON.stringify(nb);
+}
+
 beforeAll(async () => {
   lab = await startLab({
     "widgets.ipynb": notebookJson([
@@ -93,7 +112,10 @@ beforeAll(async () => {
       `const clicked = JSON.stringify({ count: counter.get("count"), seen });\ncounter.set({ count: 10 });\ncounter.send({ text: "hello" });\nclicked`,
       `JSON.stringify({ echoes, seen })`,
     ]),
+    "explorer.ipynb": explorerWithCheck(),
   });
+  // The explorer reads the default store (./.sluice beside the notebook, where its kernel runs).
+  clicks = await clickstreamStore(join(lab.root, ".sluice"));
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
 }, 180_000);
@@ -101,6 +123,7 @@ beforeAll(async () => {
 screenshotFailures(() => page, "widgets-");
 
 afterAll(async () => {
+  clicks?.close();
   await browser?.close();
   await lab?.stop();
 });
@@ -234,5 +257,64 @@ describe("widgets in JupyterLab's standard widget manager", () => {
     await runCell(8);
     expect(await jsonResult(8)).toEqual({ echoes: [{ echo: "HELLO" }], seen: [1, 2, 10] });
     await screenshot(page, "widgets-anywidget");
+  });
+
+  it("the explorer example: picking a customer and an hour range updates the chart and the grid", { timeout: 300_000 }, async () => {
+    await page.goto(lab.url("/lab/tree/explorer.ipynb"));
+    await page.locator(cells).nth(11).waitFor({ timeout: 60_000 });
+    await kernelIdle();
+    for (const index of [1, 3, 5, 7, 9]) await runCell(index);
+    const explore = output(9);
+    const grid = output(7);
+    // The chart as drawn on its canvas: a new chart draws other pixels.
+    const chartImage = () => explore.locator("canvas").first().evaluate((c) => (c as HTMLCanvasElement).toDataURL(), undefined, { timeout: 60_000 });
+    const chartTitles = async () => {
+      await runCell(12);
+      return jsonResult(12);
+    };
+    const status = grid.locator(".widget-label").filter({ hasText: /rows \d/ });
+    /** The grid's rows shown now: each row's customer and hour cells. */
+    const shownRows = () =>
+      grid.locator("table.sluice-grid").evaluate((table) => {
+        const heads = Array.from(table.querySelectorAll("th")).map((th) => (th as HTMLElement).innerText.replace(/[▲▼]/g, "").trim());
+        const [c, h] = [heads.indexOf("customer"), heads.indexOf("hour")];
+        return Array.from(table.querySelectorAll("tbody tr")).map((tr) => {
+          const tds = tr.querySelectorAll("td");
+          return { customer: (tds[c] as HTMLElement).innerText, hour: Number((tds[h] as HTMLElement).innerText) };
+        });
+      });
+    const [first] = CUSTOMERS as [string];
+    await status.getByText(`rows 1–12 of ${(await clicks.count(first, 0, 23)).toLocaleString("en-US")} · sorted by ts ascending`).waitFor({ timeout: 60_000 });
+    const firstChart = await chartImage();
+    expect(await chartTitles()).toEqual([`${first}, hours 0–23: page views per url`]);
+
+    // Another customer: the chart and the grid follow.
+    await explore.locator("select").first().selectOption("globex");
+    await status.getByText(`rows 1–12 of ${(await clicks.count("globex", 0, 23)).toLocaleString("en-US")} ·`).waitFor({ timeout: 60_000 });
+    await expect.poll(chartImage, { timeout: 60_000 }).not.toBe(firstChart);
+    const globexChart = await chartImage();
+    await expect.poll(chartTitles, { timeout: 60_000 }).toEqual(["globex, hours 0–23: page views per url"]);
+    expect(new Set((await shownRows()).map((r) => r.customer))).toEqual(new Set(["globex"]));
+
+    // An hour range, moved by the keyboard as a person can: hours 3–19.
+    await explore.locator(".noUi-handle-lower").focus();
+    for (let i = 0; i < 3; i++) await page.keyboard.press("ArrowRight");
+    await explore.locator(".noUi-handle-upper").focus();
+    for (let i = 0; i < 4; i++) await page.keyboard.press("ArrowLeft");
+    const expected = await clicks.count("globex", 3, 19);
+    await status.getByText(`rows 1–12 of ${expected.toLocaleString("en-US")} · sorted by ts ascending`).waitFor({ timeout: 60_000 });
+    const rows = await shownRows();
+    expect(rows).toHaveLength(12);
+    expect(rows.every((r) => r.customer === "globex" && r.hour === 3)).toBe(true); // sorted by ts: the range's first hour
+    await expect.poll(chartImage, { timeout: 60_000 }).not.toBe(globexChart);
+    // Each key press re-ran the function (cancelling the run before): the last range's chart stays.
+    await expect.poll(chartTitles, { timeout: 60_000 }).toEqual(["globex, hours 3–19: page views per url"]);
+    await screenshot(page, "widgets-explorer");
+    await grid.scrollIntoViewIfNeeded();
+    await screenshot(page, "widgets-explorer-grid");
+
+    // What the grid shows reads back as a lazy frame of the same rows.
+    await runCell(11);
+    expect(await output(11).innerText()).toContain(`rows: ${expected}`);
   });
 });
