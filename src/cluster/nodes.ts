@@ -97,7 +97,8 @@ export function checkReachable(address: string, timeoutMs = 5000): Promise<void>
   });
 }
 
-function freePort(host: string): Promise<number> {
+/** A TCP port free on `host` right now (the OS picks it). */
+export function freePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

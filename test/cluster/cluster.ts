@@ -3,10 +3,10 @@
 // into a private state folder and stopped by the pids recorded there (never `ray stop`). The head
 // declares a node dead after ~3 s (health checks every 500 ms) instead of Ray's ~15 s.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run, repoRoot } from "../helpers/python.js";
+import { freePort } from "../../src/cluster/nodes.js";
 
 export const HEAD_IP = "127.0.0.2";
 export const WORKER_IP = "127.0.0.3";
@@ -23,16 +23,6 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, host, () => {
-      const port = (server.address() as AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const NODE = ["--num-cpus", "1", "--object-store-memory", "300000000"];
 
