@@ -15,7 +15,7 @@ let nb: Record<string, any>;
 let runDir: string;
 let executed: any;
 let runLog: string;
-let explorer: { code: number; log: string; nb?: any; expectedRows: number; dir: string } | undefined;
+let explorer: { code: number | null; log: string; nb?: any; expectedRows: number; dir: string } | undefined;
 
 const NOTEBOOK = {
   nbformat: 4,
@@ -47,8 +47,8 @@ async function explorerRun(env: NodeJS.ProcessEnv): Promise<void> {
     [join(repoRoot, "bin", "sluice.js"), "run", join(repoRoot, "notebooks", "widgets", "explorer.ipynb"), join(dir, "out.ipynb"), "--no-progress"],
     { env: { ...env, SLUICE_STORE: join(dir, "store") }, cwd: dir, timeoutMs: 200_000 },
   );
-  explorer = { code: result.code, log: result.stderr + result.stdout, expectedRows, dir };
-  if (result.code === 0) explorer.nb = JSON.parse(readFileSync(join(dir, "out.ipynb"), "utf8"));
+  const nbOut = result.code === 0 ? JSON.parse(readFileSync(join(dir, "out.ipynb"), "utf8")) : undefined;
+  explorer = { code: result.code, log: result.stderr + result.stdout, nb: nbOut, expectedRows, dir };
 }
 
 beforeAll(async () => {
