@@ -3,6 +3,7 @@
 import { colRef, exprToString, literal, type Expr, type Literal, type Options } from "../plan/expr.js";
 import { InvalidArgumentError } from "../plan/errors.js";
 import { parseEvery } from "../plan/duration.js";
+import type { AggregateFn, ScalarFn } from "../plan/names.js";
 
 /** Anything accepted where an expression is expected: an Expression, or a plain value (a literal). */
 export type ExprInput = Expression | Literal;
@@ -10,10 +11,10 @@ export type ExprInput = Expression | Literal;
 export class Expression {
   constructor(readonly node: Expr) {}
 
-  private call(fn: string, args: readonly ExprInput[] = [], options?: Options): Expression {
+  private call(fn: ScalarFn, args: readonly ExprInput[] = [], options?: Options): Expression {
     return new Expression({ kind: "call", fn, args: [this.node, ...args.map(toExpr)], options });
   }
-  private agg(fn: string, options?: Options): Expression {
+  private agg(fn: AggregateFn, options?: Options): Expression {
     return new Expression({ kind: "agg", fn, args: [this.node], options });
   }
 

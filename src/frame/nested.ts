@@ -2,6 +2,7 @@
 // col("m").mapKeys(), col("m").mapValues(), col("m").mapGet("k") — including the map valueCounts() makes.
 import { InvalidArgumentError } from "../plan/errors.js";
 import { Expression, toExpr, type ExprInput } from "./expr.js";
+import type { ScalarFn } from "../plan/names.js";
 
 declare module "./expr.js" {
   interface Expression {
@@ -18,7 +19,7 @@ declare module "./expr.js" {
   }
 }
 
-const call = (self: Expression, fn: string, args: ExprInput[] = [], options?: Record<string, string | number>) =>
+const call = (self: Expression, fn: ScalarFn, args: ExprInput[] = [], options?: Record<string, string | number>) =>
   new Expression({ kind: "call", fn, args: [self.node, ...args.map(toExpr)], options });
 
 Expression.prototype.field = function (this: Expression, name: string) {

@@ -42,7 +42,7 @@ declare module "./expr.js" {
 
 const many = <T>(v: Many<T> | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? [...(v as T[])] : [v as T]);
 
-function pending(fn: string, args: Expr[], options?: WindowExpr["options"], frame?: WindowFrame): Expression {
+function pending(fn: WindowExpr["fn"], args: Expr[], options?: WindowExpr["options"], frame?: WindowFrame): Expression {
   return new Expression({ kind: "window", fn, args, partitionBy: [], orderBy: [], frame, options });
 }
 
@@ -95,7 +95,7 @@ Expression.prototype.cumMean = function (this: Expression) { return pending("mea
 Expression.prototype.cumMin = function (this: Expression) { return pending("min", [this.node], undefined, CUMULATIVE); };
 Expression.prototype.cumMax = function (this: Expression) { return pending("max", [this.node], undefined, CUMULATIVE); };
 Expression.prototype.cumCount = function (this: Expression) { return pending("count", [this.node], undefined, CUMULATIVE); };
-const rolling = (fn: string) =>
+const rolling = (fn: "sum" | "mean" | "min" | "max") =>
   function (this: Expression, n: number) {
     checkN(n, `rolling${fn[0].toUpperCase()}${fn.slice(1)}`);
     return pending(fn, [this.node], undefined, { unit: "rows", start: -(n - 1), end: 0 });

@@ -1,6 +1,7 @@
 // The expression IR: plain data, so passes can rewrite it and tests can compare it. The builder API
 // users touch (col("a").gt(1)) lives in src/frame and produces these nodes.
 import type { DataType } from "./types.js";
+import type { AggregateFn, ScalarFn, WindowOnlyFn } from "./names.js";
 
 export type Literal = null | boolean | number | bigint | string | Date;
 export type OptionValue = string | number | boolean | null | readonly (string | number | boolean | null)[];
@@ -10,12 +11,12 @@ export type Expr =
   | { readonly kind: "col"; readonly name: string }
   | { readonly kind: "lit"; readonly value: Literal; readonly type: DataType }
   /** A scalar function from the table in ./functions.ts. */
-  | { readonly kind: "call"; readonly fn: string; readonly args: readonly Expr[]; readonly options?: Options }
+  | { readonly kind: "call"; readonly fn: ScalarFn; readonly args: readonly Expr[]; readonly options?: Options }
   /**
    * An aggregate function from the table in ./functions.ts. `orderBy` orders the rows it sees (first, last
    * and collectList after a sort: src/plan/aggregateOrder.ts).
    */
-  | { readonly kind: "agg"; readonly fn: string; readonly args: readonly Expr[]; readonly options?: Options; readonly orderBy?: readonly WindowOrder[] }
+  | { readonly kind: "agg"; readonly fn: AggregateFn; readonly args: readonly Expr[]; readonly options?: Options; readonly orderBy?: readonly WindowOrder[] }
   | { readonly kind: "case"; readonly branches: readonly { when: Expr; then: Expr }[]; readonly otherwise: Expr }
   | { readonly kind: "cast"; readonly expr: Expr; readonly to: DataType }
   | { readonly kind: "struct"; readonly fields: readonly { name: string; expr: Expr }[] }
@@ -38,7 +39,7 @@ export interface WindowFrame {
 
 export interface WindowExpr {
   readonly kind: "window";
-  readonly fn: string;
+  readonly fn: WindowOnlyFn | AggregateFn;
   readonly args: readonly Expr[];
   readonly partitionBy: readonly Expr[];
   readonly orderBy: readonly WindowOrder[];

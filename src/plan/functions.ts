@@ -3,6 +3,7 @@
 import { arithmeticType, commonType, comparable, decimalShape, isBoolean, isDecimal, isInteger, isNumeric, isString, isTemporal, type DataType } from "./types.js";
 import type { Options } from "./expr.js";
 import { nestedResult } from "./nested.js";
+import type { AggregateFn, ScalarFn } from "./names.js";
 
 export type ArgKind = "any" | "numeric" | "string" | "temporal" | "boolean";
 
@@ -24,7 +25,8 @@ const str2str: FunctionSpec = { args: ["string"], result: () => "VARCHAR" };
 const str2bool: FunctionSpec = { args: ["string"], result: bool };
 const datePart: FunctionSpec = { args: ["temporal"], result: () => "BIGINT" };
 
-export const SCALAR_FUNCTIONS: Record<string, FunctionSpec> = {
+// Typed by the name list (./names.ts): a name missing here, or one not in the list, is a compile error.
+export const SCALAR_FUNCTIONS: Readonly<Record<ScalarFn, FunctionSpec>> = {
   add: arith("add"),
   sub: arith("sub"),
   mul: arith("mul"),
@@ -94,7 +96,7 @@ export const SCALAR_FUNCTIONS: Record<string, FunctionSpec> = {
   mapGet: { args: ["any", "any"], result: (t, o) => nestedResult("mapGet", t[0], o) },
 };
 
-export const AGGREGATE_FUNCTIONS: Record<string, FunctionSpec> = {
+export const AGGREGATE_FUNCTIONS: Readonly<Record<AggregateFn, FunctionSpec>> = {
   count_star: { args: [], result: () => "BIGINT" },
   count: { args: ["any"], result: () => "BIGINT" },
   nUnique: { args: ["any"], result: () => "BIGINT" },

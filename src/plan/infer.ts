@@ -36,8 +36,10 @@ export function typeOf(e: Expr, schema: Schema): DataType {
     }
     case "call":
     case "agg": {
-      const table = e.kind === "call" ? SCALAR_FUNCTIONS : AGGREGATE_FUNCTIONS;
-      const spec = table[e.fn];
+      // Own properties only: a plan read back from JSON (a fragment's) could name "constructor".
+      const spec: FunctionSpec | undefined =
+        e.kind === "call" ? (Object.hasOwn(SCALAR_FUNCTIONS, e.fn) ? SCALAR_FUNCTIONS[e.fn] : undefined)
+        : Object.hasOwn(AGGREGATE_FUNCTIONS, e.fn) ? AGGREGATE_FUNCTIONS[e.fn] : undefined;
       if (!spec) throw new TypeMismatchError(`unknown function '${e.fn}' in ${exprToString(e)}`);
       const types = e.args.map((a) => typeOf(a, schema));
       checkArgs(e, spec, types);

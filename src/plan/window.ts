@@ -3,13 +3,14 @@
 import { InvalidArgumentError, TypeMismatchError } from "./errors.js";
 import { exprToString, type Expr, type WindowExpr } from "./expr.js";
 import { AGGREGATE_FUNCTIONS, argKindMatches, type FunctionSpec } from "./functions.js";
+import type { AggregateFn, WindowOnlyFn } from "./names.js";
 import { integerRange, isBoolean, isInteger, isNull, isNumeric, isString, isTemporal, type DataType, type Schema } from "./types.js";
 
 const bigint = () => "BIGINT";
 const same = (t: readonly DataType[]) => t[0];
 
 /** Functions that only exist over a window; aggregates from AGGREGATE_FUNCTIONS are allowed too. */
-export const WINDOW_FUNCTIONS: Record<string, FunctionSpec & { needsOrder?: boolean }> = {
+export const WINDOW_FUNCTIONS: Readonly<Record<WindowOnlyFn, FunctionSpec & { needsOrder?: boolean }>> = {
   rowNumber: { args: [], result: bigint },
   rank: { args: [], result: bigint, needsOrder: true },
   denseRank: { args: [], result: bigint, needsOrder: true },
@@ -18,10 +19,11 @@ export const WINDOW_FUNCTIONS: Record<string, FunctionSpec & { needsOrder?: bool
 };
 
 /** Aggregates usable over a window (cumulative and rolling forms). */
-export const WINDOW_AGGREGATES = ["sum", "mean", "min", "max", "count", "count_star", "first", "last", "std", "median"];
+export const WINDOW_AGGREGATES: readonly AggregateFn[] = ["sum", "mean", "min", "max", "count", "count_star", "first", "last", "std", "median"];
 
 export function windowSpec(fn: string): (FunctionSpec & { needsOrder?: boolean }) | undefined {
-  return WINDOW_FUNCTIONS[fn] ?? (WINDOW_AGGREGATES.includes(fn) ? AGGREGATE_FUNCTIONS[fn] : undefined);
+  if (Object.hasOwn(WINDOW_FUNCTIONS, fn)) return WINDOW_FUNCTIONS[fn as WindowOnlyFn];
+  return (WINDOW_AGGREGATES as readonly string[]).includes(fn) ? AGGREGATE_FUNCTIONS[fn as AggregateFn] : undefined;
 }
 
 export function windowType(e: WindowExpr, schema: Schema, typeOf: (e: Expr, s: Schema) => DataType): DataType {

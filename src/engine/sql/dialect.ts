@@ -5,12 +5,13 @@ import type { Expr, Options } from "../../plan/expr.js";
 import { quoteIdent, quoteLiteral, quoteString } from "./quote.js";
 import { jaccardSql, levenshteinSql } from "./tokens.js";
 import { parseEvery } from "../../plan/duration.js";
+import type { AggregateFn, ScalarFn } from "../../plan/names.js";
 
 type Render = string | ((args: string[], options: Options | undefined) => string);
 
 const infix = (op: string) => (a: string[]) => `(${a[0]} ${op} ${a[1]})`;
 
-export const SCALAR_SQL: Record<string, Render> = {
+export const SCALAR_SQL = {
   add: infix("+"),
   sub: infix("-"),
   mul: infix("*"),
@@ -68,9 +69,9 @@ export const SCALAR_SQL: Record<string, Render> = {
   mapKeys: "map_keys",
   mapValues: "map_values",
   mapGet: (a) => `map_extract_value(${a[0]}, ${a[1]})`,
-};
+} satisfies Record<ScalarFn, Render>;
 
-export const AGGREGATE_SQL: Record<string, Render> = {
+export const AGGREGATE_SQL = {
   count_star: () => "count(*)",
   count: "count",
   nUnique: (a) => `count(DISTINCT ${a[0]})`,
@@ -85,7 +86,7 @@ export const AGGREGATE_SQL: Record<string, Render> = {
   last: "last",
   collectList: "list",
   valueCounts: "histogram",
-};
+} satisfies Record<AggregateFn, Render>;
 
 /**
  * The arguments of an aggregate, with median/quantile of numbers computed on DOUBLE (the type the schema

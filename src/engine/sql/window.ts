@@ -4,6 +4,7 @@ import type { Literal, WindowExpr, WindowFrame } from "../../plan/expr.js";
 import type { DataType } from "../../plan/types.js";
 import { AGGREGATE_SQL, aggregateArgs, orderList, renderCall } from "./dialect.js";
 import { quoteLiteral, quoteType } from "./quote.js";
+import type { WindowOnlyFn } from "../../plan/names.js";
 
 type Render = (args: string[], e: WindowExpr, type: DataType) => string;
 
@@ -17,13 +18,13 @@ const offsetArgs = (a: string[], e: WindowExpr, type: DataType) => {
   return [`CAST(${a[0]} AS ${quoteType(type)})`, String(offset), `CAST(${quoteLiteral(dflt)} AS ${quoteType(type)})`].join(", ");
 };
 
-export const WINDOW_SQL: Record<string, Render> = {
+export const WINDOW_SQL = {
   rowNumber: () => "row_number()",
   rank: () => "rank()",
   denseRank: () => "dense_rank()",
   lag: (a, e, t) => `lag(${offsetArgs(a, e, t)})`,
   lead: (a, e, t) => `lead(${offsetArgs(a, e, t)})`,
-};
+} satisfies Record<WindowOnlyFn, Render>;
 
 function bound(n: number | null, side: "start" | "end"): string {
   if (n === null) return side === "start" ? "UNBOUNDED PRECEDING" : "UNBOUNDED FOLLOWING";
@@ -38,7 +39,7 @@ function frameSql(f: WindowFrame): string {
 /** `q` renders a child expression; `type` is the window's result type (integer sums stay BIGINT). */
 export function renderWindow(e: WindowExpr, q: (x: WindowExpr["args"][number]) => string, type: DataType): string {
   const args = e.args.map(q);
-  const special = WINDOW_SQL[e.fn];
+  const special = Object.hasOwn(WINDOW_SQL, e.fn) ? WINDOW_SQL[e.fn as WindowOnlyFn] : undefined;
   const call = special ? special(args, e, type) : renderCall(AGGREGATE_SQL, e.fn, aggregateArgs(e.fn, args, type), e.options);
   const partition = e.partitionBy.length ? `PARTITION BY ${e.partitionBy.map(q).join(", ")}` : "";
   const order = e.orderBy.length ? ` ORDER BY ${orderList(e.orderBy, q)}` : "";
