@@ -9,4 +9,4 @@ export { Chart, type PlotOptions, type HistogramOptions } from "./plot.js";
 export { FRAME_MIME, PLAN_MIME, VEGALITE_MIME } from "./display.js";
 export { configureEngine, engineConfig, type EngineConfig, CancelledError, EngineError, SourceError } from "../engine/index.js";
 export { SluiceError, ColumnNotFoundError, TypeMismatchError, InvalidArgumentError } from "../plan/errors.js";
-export { PASSES, optimize, type Pass, type OptimizerFlags } from "../plan/optimizer.js";
+export { PASSES, PASS_NAMES, optimize, type Pass, type PassName, type OptimizerFlags } from "../plan/optimizer.js";
