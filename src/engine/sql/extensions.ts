@@ -1,7 +1,8 @@
 // SQL for the operators of src/plan/extensions.ts, one function per operator (the Ibis visit_* shape).
 // Each gets its inputs as compiled SELECTs and returns one SELECT; identifiers and literals are quoted
 // here, user values from sql`...` templates are bound parameters ($n), never text.
-import { DuckDBTimestampValue, type DuckDBValue } from "@duckdb/node-api";
+import { createRequire } from "node:module";
+import type { DuckDBValue } from "@duckdb/node-api";
 import type { Expr } from "../../plan/expr.js";
 import {
   asofColumns,
@@ -182,10 +183,14 @@ function toleranceSql(tol: number | string): string {
   return `INTERVAL ${quoteString(`${n} ${unit}`)}`;
 }
 
+// Loaded on first use (a Date parameter), so the compiler — and its tests — never load the engine's native
+// module. The package is CommonJS: require returns the instance the engine's own import uses.
+const duckdbApi = () => createRequire(import.meta.url)("@duckdb/node-api") as typeof import("@duckdb/node-api");
+
 export function toDuckDBValue(v: unknown): DuckDBValue {
   if (v === null || v === undefined) return null;
   if (typeof v === "number" || typeof v === "string" || typeof v === "boolean" || typeof v === "bigint") return v;
-  if (v instanceof Date) return new DuckDBTimestampValue(BigInt(v.getTime()) * 1000n);
+  if (v instanceof Date) return new (duckdbApi().DuckDBTimestampValue)(BigInt(v.getTime()) * 1000n);
   throw new InvalidArgumentError(`sql\`...\`: cannot bind a ${Object.prototype.toString.call(v)} as a parameter; pass a number, string, boolean, bigint, Date or null`);
 }
 
