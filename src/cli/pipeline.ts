@@ -99,7 +99,7 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
       executor,
     });
     if (flags.json) {
-      process.stdout.write(JSON.stringify({ runId: result.runId, status: result.status, counts: result.counts, durationMs: result.durationMs, ganttPath: result.ganttPath, nodes: result.summaries }, null, 1) + "\n");
+      process.stdout.write(JSON.stringify({ runId: result.runId, status: result.status, counts: result.counts, durationMs: result.durationMs, ganttPath: result.ganttPath, nodes: result.summaries, checks: result.checks }, null, 1) + "\n");
     }
     return stop.exitCode ?? (result.status === "succeeded" ? 0 : 1);
   } catch (error) {

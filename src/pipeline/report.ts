@@ -10,7 +10,7 @@ export type PipelineEvent =
   | { type: "node.end"; runId: string; node: RunNode; counts: Counts }
   | { type: "node.retry"; runId: string; node: RunNode; attempt: number; waitMs: number; error: string }
   | { type: "node.log"; runId: string; node: RunNode; text: string }
-  | { type: "run.end"; runId: string; result: RunSummary & { status: string; ganttPath: string } };
+  | { type: "run.end"; runId: string; result: RunSummary & { status: string; ganttPath: string; checks?: ReadonlyArray<{ check: string; asset: string; partition?: string; passed: boolean; blocking: boolean; description?: string }> } };
 
 export interface NodeSummary {
   id: string;
@@ -128,6 +128,12 @@ function lineReporter(write: (text: string) => void): (event: PipelineEvent) => 
         break;
       case "run.end":
         write(summaryTable(event.result.summaries));
+        if (event.result.checks?.length) {
+          // Asset checks: a count, and each failure (blocking ones failed their op above).
+          const failed = event.result.checks.filter((c) => !c.passed);
+          write(`checks: ${event.result.checks.length - failed.length} passed, ${failed.length} failed\n`);
+          for (const c of failed) write(`  ✗ ${c.check} of ${c.asset}${c.partition ? ` (${c.partition})` : ""}${c.blocking ? " [blocking]" : ""}: ${c.description ?? "no details"}\n`);
+        }
         write(`run ${event.runId} ${event.result.status} in ${event.result.durationMs} ms ${status(event.result.counts)}\nGantt chart: ${event.result.ganttPath}\n`);
         break;
     }

@@ -83,6 +83,43 @@ describe("sluice daemon", () => {
   });
 });
 
+describe("asset checks from the CLI", () => {
+  it("the run summary and pipeline run --json carry check results; assets show (and --json) lists them per partition", () => {
+    writeFileSync(
+      join(dir, "checked.ts"),
+      `import { fnOp, dailyPartitions, pipeline, rowCountCheck, rangeCheck } from "sluice";
+const days = dailyPartitions({ start: "2024-03-01" });
+export default pipeline("checked", [
+  fnOp({ name: "counts", partitions: days, outputs: ["shop/counts"],
+         run: (ctx) => [{ day: ctx.partitionKey, n: ctx.partitionKey === "2024-03-02" ? -5 : 3 }] }),
+  fnOp({ name: "report", partitions: days, inputs: { c: "shop/counts" }, outputs: ["shop/report"], run: (_ctx, i) => i.c }),
+], { checks: [rowCountCheck("shop/counts", { name: "not_empty" }), rangeCheck("shop/counts", "n", { min: 0 }, { name: "no_negative", blocking: true })] });
+`,
+    );
+    const text = sluice("pipeline", "run", "checked.ts", "--backfill", "2024-03-01..2024-03-02");
+    expect(text.code).toBe(1);
+    expect(text.stderr + text.stdout).toMatch(/checks: 3 passed, 1 failed\n  ✗ no_negative of shop\/counts \(2024-03-02\) \[blocking\]: 1 row\(s\) with n outside 0\.\.∞/);
+    const json = sluice("pipeline", "run", "checked.ts", "--backfill", "2024-03-01..2024-03-02", "--json");
+    const run = JSON.parse(json.stdout);
+    expect(run.status).toBe("failed");
+    // The good day is up to date (skipped, no checks ran); the bad day runs again and fails its blocking check again.
+    expect(run.checks.map((c: { check: string; partition: string; passed: boolean }) => [c.check, c.partition, c.passed])).toEqual([
+      ["not_empty", "2024-03-02", true],
+      ["no_negative", "2024-03-02", false],
+    ]);
+    expect(run.checks[1].metadata).toMatchObject({ violations: 1, sample: [{ day: "2024-03-02", n: -5 }] });
+    const statuses = Object.fromEntries(run.nodes.map((n: { id: string; status: string }) => [n.id, n.status]));
+    expect(statuses).toMatchObject({ "counts[2024-03-01]": "skipped", "report[2024-03-01]": "skipped", "counts[2024-03-02]": "failed", "report[2024-03-02]": "upstream_failed" });
+    const shown = JSON.parse(sluice("assets", "show", "shop/counts", "--partition", "2024-03-02", "--json").stdout);
+    expect(shown.checks.map((c: { check: string; passed: boolean; blocking: boolean }) => [c.check, c.passed, c.blocking])).toEqual([
+      ["no_negative", false, true],
+      ["not_empty", true, false],
+    ]);
+    const good = sluice("assets", "show", "shop/counts", "--partition", "2024-03-01").stdout;
+    expect(good).toMatch(/check      no_negative: passed \(blocking\) — no rows with n outside 0\.\.∞/);
+  });
+});
+
 describe("sluice assets stale", () => {
   it("lists overdue assets with reasons and exits 1; --all shows the fresh ones too", () => {
     const r = sluice("assets", "stale", "hourly.ts");
