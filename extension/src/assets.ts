@@ -1,4 +1,4 @@
-import type { AssetDetail, AssetListItem, MaterializationItem } from '../../src/browse/comm';
+import type { AssetDetail, AssetListItem, CheckItem, MaterializationItem } from '../../src/browse/comm';
 import { renderLineage } from './lineage';
 import type { StoreClient } from './storeclient';
 import type { StoreService } from './storeservice';
@@ -6,8 +6,8 @@ import { StoreView, type StoreViewActions } from './storeview';
 import { button, bytes, count, facts, h, table, valueText, when } from './storeui';
 
 // The Assets view: every asset key in the store beside the selected asset — its latest version,
-// metadata, schema and preview, partitions, lineage graph, history and the executed notebooks of the
-// op that made it. Everything comes from a Sluice kernel over comm `sluice.store`.
+// metadata, asset check results, schema and preview, partitions, lineage graph, history and the executed
+// notebooks of the op that made it. Everything comes from a Sluice kernel over comm `sluice.store`.
 
 export class AssetsView extends StoreView {
   private assets: AssetListItem[] = [];
@@ -53,7 +53,7 @@ export class AssetsView extends StoreView {
         h(
           'div',
           'sluice-browse-line sluice-muted',
-          h('span', undefined, when(latest.createdAt)),
+          h('span', undefined, when(latest.createdAt), asset.failingChecks ? h('span', 'sluice-check-failing', ` · ✗ ${asset.failingChecks} check${asset.failingChecks === 1 ? '' : 's'} failing`) : ''),
           h('span', undefined, [asset.partitions > 1 ? `${asset.partitions} partitions` : '', `${asset.materializations} version${asset.materializations === 1 ? '' : 's'}`].filter(Boolean).join(' · '))
         )
       );
@@ -109,6 +109,11 @@ export class AssetsView extends StoreView {
         )
       );
     }
+    if (a.checks?.length) {
+      const failed = a.checks.filter((c) => !c.passed).length;
+      box.append(h('h3', undefined, `Checks (${a.checks.length - failed} passed, ${failed} failed)`));
+      box.append(h('div', 'sluice-asset-scroll', this.checks(a.checks, a.partitions.length > 0, m.version)));
+    }
     if (m.schema?.length) {
       box.append(h('h3', undefined, 'Schema'), h('div', 'sluice-asset-schema', m.schema.map((c) => `${c.name}: ${c.type}`).join(' · ')));
     }
@@ -134,6 +139,23 @@ export class AssetsView extends StoreView {
       );
     }
     this.body.replaceChildren(box);
+  }
+
+  /** One row per check and partition: its latest result, what it found and its metadata. */
+  private checks(rows: CheckItem[], withPartition: boolean, latestVersion: string): HTMLTableElement {
+    const head = ['check', ...(withPartition ? ['partition'] : []), 'result', 'found', 'metadata'];
+    const t = table(
+      head,
+      rows.map((c) => {
+        const result = h('span', c.passed ? 'sluice-check-passed' : 'sluice-check-failed', `${c.passed ? '✓ passed' : '✗ failed'}${c.blocking ? ' · blocking' : ''}`);
+        // A result on another version than the newest one shown is named by its version.
+        const found = `${c.description ?? ''}${!withPartition && c.version !== latestVersion ? ` (version ${c.version})` : ''}`;
+        const meta = Object.keys(c.metadata).length ? h('code', 'sluice-check-meta', JSON.stringify(c.metadata)) : '';
+        return [c.check, ...(withPartition ? [c.partition ?? ''] : []), result, found, meta];
+      }),
+      'sluice-asset-checks'
+    );
+    return t;
   }
 
   private versions(rows: MaterializationItem[], withPartition: boolean, className: string): HTMLTableElement {

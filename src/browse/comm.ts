@@ -95,6 +95,20 @@ export interface AssetListItem {
   materializations: number;
   partitions: number;
   latest: MaterializationItem;
+  /** Checks whose latest result failed, over all partitions (absent: none failing). */
+  failingChecks?: number;
+}
+
+/** The latest result of one asset check on one partition (pipeline `checks` or a notebook's `context.check`). */
+export interface CheckItem {
+  check: string;
+  partition?: string;
+  /** The materialization version it checked. */
+  version: string;
+  passed: boolean;
+  blocking: boolean;
+  description?: string;
+  metadata: Record<string, unknown>;
 }
 
 export interface AssetDetail {
@@ -116,6 +130,8 @@ export interface AssetDetail {
   };
   /** Executed notebooks of the op that produced this asset (same run as its latest version). */
   notebooks: NotebookRef[];
+  /** The latest result of each check on each partition, failures first. */
+  checks: CheckItem[];
 }
 
 /** kernel → view */

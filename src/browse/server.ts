@@ -7,11 +7,14 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { getHost, type Comm, type Host } from "../host/index.js";
 import { readRunLog } from "../pipeline/runlog.js";
+import { latestCheckResults } from "../pipeline/checks.js";
+import { PipelineState } from "../pipeline/state.js";
 import { AssetStore, parseCatalogUrl, type Materialization, type RunRecord } from "../store/index.js";
 import {
   STORE_COMM_TARGET,
   type AssetDetail,
   type AssetListItem,
+  type CheckItem,
   type MaterializationItem,
   type NotebookRef,
   type RunListItem,
@@ -68,6 +71,14 @@ function notebookRef(m: Materialization): NotebookRef {
   return { key: m.key, op: m.op, partition: m.partition, version: m.version, status: typeof status === "string" ? status : undefined, byteSize: m.byteSize };
 }
 
+/** The latest result of each check of an asset on each partition, failing ones first. */
+function checkItems(store: AssetStore, key: string): CheckItem[] {
+  const items = latestCheckResults(new PipelineState(store), key).map(
+    (r): CheckItem => ({ check: r.check, partition: r.partition, version: r.version, passed: r.passed, blocking: r.blocking, description: r.description, metadata: r.metadata }),
+  );
+  return [...items.filter((c) => !c.passed), ...items.filter((c) => c.passed)];
+}
+
 /** Answers one request from the store at `root`. Exported for tests and for use without a kernel. */
 export function answer(root: string, request: StoreRequest): StoreReply {
   // A PostgreSQL catalog (SLUICE_CATALOG) exists on its server; opening it read-only creates nothing.
@@ -112,7 +123,10 @@ export function answer(root: string, request: StoreRequest): StoreReply {
       }
       case "assets": {
         // Named partitions only: a version written outside a pipeline (no partition) is not one more partition.
-        const assets: AssetListItem[] = store.list().map((a) => ({ key: a.key, materializations: a.materializations, partitions: store.partitions(a.key).length, latest: item(a.latest, store) }));
+        const assets: AssetListItem[] = store.list().map((a) => {
+          const failing = a.latest.format === "ipynb" ? 0 : checkItems(store, a.key).filter((c) => !c.passed).length;
+          return { key: a.key, materializations: a.materializations, partitions: store.partitions(a.key).length, latest: item(a.latest, store), ...(failing ? { failingChecks: failing } : {}) };
+        });
         return { id, type: "assets", store: info, assets };
       }
       case "asset": {
@@ -138,6 +152,7 @@ export function answer(root: string, request: StoreRequest): StoreReply {
           history: store.history(key, { limit: historyLimit }).map((m) => item(m, store)),
           lineage: { upstream: lineage.upstream, downstream: lineage.downstream, edges: lineage.edges },
           notebooks,
+          checks: checkItems(store, latest.key),
         };
         return { id, type: "asset", store: info, asset };
       }
