@@ -46,4 +46,6 @@ export type NotebookEvent =
   /** `context.yieldAsset`: a data file written under the store's data/ folder, not yet in the catalog. */
   | { type: "asset"; key: string; file: PreparedFile; metadata?: MetadataInput }
   /** `context.log` line. */
-  | { type: "log"; text: string };
+  | { type: "log"; text: string }
+  /** `context.check`: a notebook cell's check of one of the op's outputs (recorded against the version it yields). */
+  | { type: "check"; asset: string; name: string; passed: boolean; blocking: boolean; description?: string; metadata?: Record<string, unknown> };

@@ -45,6 +45,56 @@ export interface NotebookContext {
   input(assetKey: string): Promise<LazyFrame>;
   /** Writes an output asset; in a run the runner records it with lineage, else it is recorded directly. */
   yieldAsset(assetKey: string, data: TableData, options?: { metadata?: MetadataInput }): Promise<YieldedAsset>;
+  /**
+   * A check of one of this op's outputs, decided in a cell: `true`/`false` or { passed, description, metadata }.
+   * In a run the runner records it against the version the op yields; a failing `blocking` check fails the
+   * op for this partition, so its downstream does not run. Outside a run it is only shown.
+   */
+  check(assetKey: string, name: string, result: boolean | NotebookCheckOutcome, options?: { blocking?: boolean }): CheckReport;
+}
+
+/** What a notebook cell found (the same shape as a pipeline check's outcome). */
+export interface NotebookCheckOutcome {
+  passed: boolean;
+  description?: string;
+  metadata?: Record<string, unknown>;
+}
+
+/** What context.check returns: shown in a notebook as one line. */
+export class CheckReport {
+  constructor(
+    readonly asset: string,
+    readonly name: string,
+    readonly passed: boolean,
+    readonly blocking: boolean,
+    readonly description: string | undefined,
+    readonly metadata: Record<string, unknown>,
+    /** False outside a pipeline run (nothing is recorded). */
+    readonly recorded: boolean,
+  ) {}
+
+  toString(): string {
+    return `${this.passed ? "✓" : "✗"} check ${this.name} of ${this.asset} ${this.passed ? "passed" : "FAILED"}${this.blocking ? " (blocking)" : ""}${this.description ? ` — ${this.description}` : ""}${this.recorded ? "" : " [not recorded outside a pipeline run]"}`;
+  }
+
+  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
+    return { "text/plain": this.toString() };
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
+const CHECK_NAME = /^[A-Za-z0-9_.-]+$/;
+/** Validates a context.check call; metadata becomes plain JSON (big integers as numbers or strings). */
+function checkReport(assetKey: string, name: string, result: boolean | NotebookCheckOutcome, options: { blocking?: boolean } | undefined, recorded: boolean): CheckReport {
+  const key = normalizeAssetKey(assetKey);
+  if (typeof name !== "string" || !CHECK_NAME.test(name)) throw new ContextError(`context.check(${JSON.stringify(key)}, ${JSON.stringify(name)}): name the check with letters, digits and _ . - only.`);
+  const outcome = typeof result === "boolean" ? { passed: result } : result;
+  if (typeof outcome?.passed !== "boolean") throw new ContextError(`context.check(${JSON.stringify(key)}, ${JSON.stringify(name)}): give true/false or { passed: boolean, description?, metadata? }.`);
+  const metadata = JSON.parse(JSON.stringify(outcome.metadata ?? {}, (_k, v: unknown) => (typeof v === "bigint" ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v))) as Record<string, unknown>;
+  return new CheckReport(key, name, outcome.passed, options?.blocking === true, outcome.description, metadata, recorded);
 }
 
 /** What yieldAsset returns: the version written; shown in a notebook as one line. */
@@ -145,6 +195,17 @@ class PipelineContext implements NotebookContext {
     if (!sent) throw new ContextError("context.yieldAsset needs the Sluice kernel to report the asset to the pipeline runner.");
     return new YieldedAsset(key, file.version, join(this.storeRoot, file.path), knownRows(data), file.byteSize);
   }
+  check(assetKey: string, name: string, result: boolean | NotebookCheckOutcome, options?: { blocking?: boolean }): CheckReport {
+    const report = checkReport(assetKey, name, result, options, true);
+    const outputs = this.json.outputs ?? [];
+    if (!outputs.includes(report.asset)) {
+      throw new ContextError(`context.check(${JSON.stringify(report.asset)}): op ${this.op} does not declare that output, so there is nothing of it to check; its outputs are ${outputs.join(", ") || "none"}.`);
+    }
+    const { asset, passed, blocking, description, metadata } = report;
+    const sent = publish({ type: "check", asset, name, passed, blocking, ...(description !== undefined ? { description } : {}), metadata }, "");
+    if (!sent) throw new ContextError("context.check needs the Sluice kernel to report the check to the pipeline runner.");
+    return report;
+  }
 }
 
 class DevelopmentContext implements NotebookContext {
@@ -174,6 +235,9 @@ class DevelopmentContext implements NotebookContext {
   async yieldAsset(assetKey: string, data: TableData, options: { metadata?: MetadataInput } = {}): Promise<YieldedAsset> {
     const m = await this.store.materialize(assetKey, data, { runId: this.runId, op: "notebook", params: this.params, metadata: options.metadata });
     return new YieldedAsset(m.key, m.version, this.store.absolutePath(m), m.rowCount, m.byteSize, m);
+  }
+  check(assetKey: string, name: string, result: boolean | NotebookCheckOutcome, options?: { blocking?: boolean }): CheckReport {
+    return checkReport(assetKey, name, result, options, false);
   }
 }
 

@@ -5,6 +5,7 @@ import { LazyFrame, col, type Expression } from "../frame/index.js";
 import { normalizeAssetKey, type AssetStore, type Materialization } from "../store/index.js";
 import { PipelineUsageError } from "./errors.js";
 import type { CheckResultRow, PipelineState } from "./state.js";
+import type { ReportedCheck } from "./executors/types.js";
 
 export interface CheckOutcome {
   passed: boolean;
@@ -128,6 +129,11 @@ export async function runChecks(checks: readonly AssetCheck[], m: Materializatio
     }
     results.push({ check: check.name, asset: m.key, partition: m.partition, version: m.version, passed: outcome.passed, blocking: check.blocking, description: outcome.description, metadata: outcome.metadata ?? {} });
   }
+  record(state, results, runId);
+  return results;
+}
+
+function record(state: PipelineState, results: readonly CheckRunResult[], runId: string): void {
   const at = Date.now();
   state.run(
     "recordCheckResults",
@@ -136,6 +142,26 @@ export async function runChecks(checks: readonly AssetCheck[], m: Materializatio
       blocking: r.blocking ? 1 : 0, description: r.description ?? null, metadata: JSON.stringify(r.metadata), created_at: at,
     })),
   );
+}
+
+/**
+ * Records the checks a step reported itself (a notebook cell's `context.check`) against the versions the
+ * step materialized. A check of an output the step did not materialize fails, saying so.
+ */
+export async function recordReportedChecks(reported: readonly ReportedCheck[], outputs: readonly Materialization[], store: AssetStore, runId: string): Promise<CheckRunResult[]> {
+  if (!reported.length) return [];
+  const results = reported.map((c): CheckRunResult => {
+    const m = outputs.find((o) => o.key === c.asset);
+    if (!m) return { check: c.name, asset: c.asset, partition: undefined, version: "", passed: false, blocking: c.blocking, description: `the step reported this check but materialized no ${c.asset}`, metadata: c.metadata ?? {} };
+    return { check: c.name, asset: c.asset, partition: m.partition, version: m.version, passed: c.passed, blocking: c.blocking, description: c.description, metadata: c.metadata ?? {} };
+  });
+  const { PipelineState } = await import("./state.js");
+  const state = new PipelineState(store);
+  try {
+    record(state, results.filter((r) => r.version !== ""), runId);
+  } finally {
+    state.close();
+  }
   return results;
 }
 
@@ -182,9 +208,12 @@ export async function checkOutputs(checks: readonly AssetCheck[], outputs: reado
   }
 }
 
-/** Why stored outputs cannot be taken as up to date: a blocking check failed on that very version (undefined: none did). */
-export async function failedBlockingChecks(checks: readonly AssetCheck[], outputs: readonly Materialization[], store: AssetStore): Promise<string | undefined> {
-  const relevant = outputs.filter((m) => checks.some((c) => c.asset === m.key && c.blocking));
+/**
+ * Why stored outputs cannot be taken as up to date: a blocking check failed on that very version (undefined:
+ * none did). `anyCheck`: look at every output (a notebook's own checks are not declared on the pipeline).
+ */
+export async function failedBlockingChecks(checks: readonly AssetCheck[], outputs: readonly Materialization[], store: AssetStore, anyCheck = false): Promise<string | undefined> {
+  const relevant = outputs.filter((m) => anyCheck || checks.some((c) => c.asset === m.key && c.blocking));
   if (!relevant.length) return undefined;
   const { PipelineState } = await import("./state.js");
   const state = new PipelineState(store);

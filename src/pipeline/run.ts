@@ -12,7 +12,7 @@ import { buildGraph, type OpGraph, type Pipeline } from "./graph.js";
 import type { Op } from "./ops.js";
 import { compareNodes, mappingKeys, nodeId, storePartition, type RunNode } from "./nodes.js";
 import { mappedInputPartitions, resolveRunPartitions } from "./runplan.js";
-import { blockingFailure, checkOutputs, failedBlockingChecks, type CheckRunResult } from "./checks.js";
+import { blockingFailure, checkOutputs, failedBlockingChecks, recordReportedChecks, type CheckRunResult } from "./checks.js";
 import { acquirePool, configurePools } from "./pools.js";
 import { consoleReporter, ganttSpec, summarize, type PipelineEvent, type RunSummary } from "./report.js";
 import { codeVersionOf, notebookChecker, type NotebookRunner } from "./notebook.js";
@@ -371,7 +371,8 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
       }
       const stale = options.force ? undefined : staleness(store, node, inputs, codeVersion);
       // Outputs whose blocking check failed are not taken as up to date: the step runs again.
-      const blocked = stale?.upToDate && p.options.checks.length ? await failedBlockingChecks(p.options.checks, stale.outputs, store) : undefined;
+      // (A notebook's cells may report checks of their own, so a notebook op's outputs are always looked at.)
+      const blocked = stale?.upToDate && (p.options.checks.length || op.kind === "notebook") ? await failedBlockingChecks(p.options.checks, stale.outputs, store, op.kind === "notebook") : undefined;
       if (stale?.upToDate && !blocked) {
         for (const m of stale.outputs) node.outputs.set(m.key, { key: m.key, dataVersion: m.dataVersion!, materialization: m, hasValue: false });
         if (stale.items) node.items = stale.items;
@@ -445,9 +446,11 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
       node.error = error;
       return { retryable: result.error?.retryable ?? true };
     }
-    if (p.options.checks.length) {
-      // Checks of what the step materialized; a failing blocking check fails the step (its partition's downstream does not run).
-      const results = await checkOutputs(p.options.checks, [...node.outputs.values()].flatMap((o) => (o.materialization ? [o.materialization] : [])), store, runId);
+    if (p.options.checks.length || result.checks?.length) {
+      // Checks of what the step materialized (the pipeline's, then those its notebook cells reported); a failing
+      // blocking check fails the step (its partition's downstream does not run).
+      const made = [...node.outputs.values()].flatMap((o) => (o.materialization ? [o.materialization] : []));
+      const results = [...(await checkOutputs(p.options.checks, made, store, runId)), ...(await recordReportedChecks(result.checks ?? [], made, store, runId))];
       checkResults.push(...results);
       for (const r of results) {
         if (!r.passed) report({ type: "node.log", runId, node, text: `check ${r.check} of ${r.asset}${r.partition ? ` (${r.partition})` : ""} failed${r.blocking ? " (blocking)" : ""}: ${r.description ?? "no details"}` });

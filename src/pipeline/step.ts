@@ -7,7 +7,7 @@ import { join, resolve, sep } from "node:path";
 import { normalizeAssetKey, normalizeMetadata, writeAssetFile, type Materialization, type MetadataInput, type TableData } from "../store/index.js";
 import { OpOutputError } from "./errors.js";
 import type { FnOp, NotebookOp, Op, OpContext } from "./ops.js";
-import type { StepFile, StepInput, StepSpec } from "./executors/types.js";
+import type { ReportedCheck, StepFile, StepInput, StepSpec } from "./executors/types.js";
 import { defaultNotebookRunner, type NotebookOutcome, type NotebookRunner } from "./notebook.js";
 import type { PipelineContextFields, NotebookEvent } from "../context/contract.js";
 import { makeRunTempDir, removeRunTempDir } from "../run/temp.js";
@@ -30,6 +30,8 @@ export interface StepBodyEnv {
 export interface StepBodyOutcome {
   /** Dynamic ops: their items. */
   items?: unknown[];
+  /** Notebook ops: the checks their cells reported (`context.check`). */
+  checks?: ReportedCheck[];
 }
 
 export function runStepBody(env: StepBodyEnv): Promise<StepBodyOutcome> {
@@ -123,9 +125,16 @@ async function runNotebookBody(env: StepBodyEnv, op: NotebookOp): Promise<StepBo
   const writes: Promise<unknown>[] = [];
   const yielded = new Set<string>();
   const problems: string[] = [];
+  const checks: ReportedCheck[] = [];
   const onEvent = (raw: unknown) => {
     const event = raw as NotebookEvent;
     if (event?.type === "log") return env.log(String(event.text));
+    if (event?.type === "check") {
+      // The kernel side (context.check) validated it; keep only the fields of the contract.
+      if (!declared.includes(event.asset) || typeof event.name !== "string" || typeof event.passed !== "boolean") return void problems.push(`notebook op ${op.name}: bad check event for ${String(event.asset)}.`);
+      const { asset, name, passed, blocking, description, metadata } = event;
+      return void checks.push({ asset, name, passed, blocking: blocking === true, ...(description !== undefined ? { description: String(description) } : {}), ...(metadata ? { metadata } : {}) });
+    }
     if (event?.type !== "asset") return;
     let key: string;
     try {
@@ -169,7 +178,7 @@ async function runNotebookBody(env: StepBodyEnv, op: NotebookOp): Promise<StepBo
   if (problems.length) throw new OpOutputError(problems.join("\n"));
   const missing = declared.filter((k) => !yielded.has(k));
   if (missing.length) throw new OpOutputError(`notebook op ${op.name} finished without yielding ${missing.join(", ")}; call \`await context.yieldAsset("${missing[0]}", frame)\` in the notebook.`);
-  return {};
+  return checks.length ? { checks } : {};
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

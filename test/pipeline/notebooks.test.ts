@@ -5,7 +5,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AssetStore } from "../../src/store/index.js";
 import { LazyFrame } from "../../src/frame/index.js";
-import { fnOp, notebookOp, pipeline, runPipeline } from "../../src/pipeline/index.js";
+import { fnOp, notebookOp, pipeline, runPipeline, staticPartitions } from "../../src/pipeline/index.js";
+import { PipelineState } from "../../src/pipeline/state.js";
+import { latestCheckResults } from "../../src/pipeline/checks.js";
 import { installSluiceKernel, notebook, writeNotebook } from "../run/helpers.js";
 
 const TS = { name: "sluice", language: "typescript" };
@@ -13,6 +15,7 @@ let root: string;
 let store: AssetStore;
 let enrich: string;
 let broken: string;
+let checked: string;
 
 beforeAll(() => {
   process.env.JUPYTER_PATH = installSluiceKernel();
@@ -29,6 +32,24 @@ beforeAll(() => {
         'const enriched = raw.filter(col("n").gt(minimum)).withColumns(col("n").mul(factor).alias("scaled"));\n' +
           'await context.yieldAsset("e2e/enriched", enriched, { metadata: { factor, note: meta.markdown("**scaled** by factor"), source: meta.url("https://example.com/data") } });\n' +
           '"done"',
+      ],
+      TS,
+    ),
+  );
+  // Two outputs, each checked by a cell: "bad" has a negative amount, which a blocking check catches.
+  checked = writeNotebook(
+    root,
+    "checked.ipynb",
+    notebook(
+      [
+        'import { context, fromColumns, col } from "sluice";',
+        'const amounts = fromColumns({ amount: context.partitionKey === "bad" ? [5, -2, 7] : [5, 2, 7] });\n' +
+          'await context.yieldAsset("nb/amounts", amounts);\n' +
+          'const summary = amounts.filter(col("amount").gt(0));\n' +
+          'await context.yieldAsset("nb/summary", summary);',
+        'const negative = await amounts.filter(col("amount").lt(0)).count();\n' +
+          'context.check("nb/amounts", "no_negative", { passed: negative === 0, description: `${negative} negative amount(s)`, metadata: { negative } }, { blocking: true })',
+        'context.check("nb/summary", "not_empty", (await summary.count()) > 0)',
       ],
       TS,
     ),
@@ -94,6 +115,32 @@ describe("notebook ops", () => {
       ["total", "succeeded", "input e2e/enriched changed"],
     ]);
     expect(await store.readRows("e2e/total")).toEqual([{ rows: 3, sum: (2 + 3 + 4) * 4 }]);
+  });
+
+  it("notebook cells check the assets they yield: results recorded with metadata; a failing blocking check stops only that partition's downstream", async () => {
+    const parts = staticPartitions(["good", "bad"]);
+    const p = pipeline("nbchecks", [
+      notebookOp({ name: "amounts", notebook: checked, partitions: parts, outputs: ["nb/amounts", "nb/summary"] }),
+      fnOp({ name: "use", partitions: parts, inputs: { a: "nb/amounts" }, outputs: ["nb/used"], run: (_ctx, i) => i.a }),
+    ]);
+    const result = await runPipeline(p, { store, backfill: "good..bad", reporter: false });
+    const status = Object.fromEntries(result.nodes.map((n) => [n.id, n.status]));
+    expect(status).toEqual({ "amounts[good]": "succeeded", "amounts[bad]": "failed", "use[good]": "succeeded", "use[bad]": "upstream_failed" });
+    expect(result.nodes.find((n) => n.id === "amounts[bad]")!.error).toBe("blocking check no_negative of nb/amounts (bad) failed: 1 negative amount(s)");
+    expect(result.checks.map((c) => [c.check, c.asset, c.partition, c.passed, c.blocking]).sort()).toEqual([
+      ["no_negative", "nb/amounts", "bad", false, true],
+      ["no_negative", "nb/amounts", "good", true, true],
+      ["not_empty", "nb/summary", "bad", true, false],
+      ["not_empty", "nb/summary", "good", true, false],
+    ]);
+    const state = new PipelineState(store);
+    const recorded = latestCheckResults(state, "nb/amounts", "bad")[0]!;
+    expect(recorded).toMatchObject({ check: "no_negative", passed: false, blocking: true, description: "1 negative amount(s)", metadata: { negative: 1 } });
+    // Recorded against the very version the notebook yielded for that partition.
+    expect(recorded.version).toBe(store.latest("nb/amounts", { partition: "bad" })!.version);
+    // Run again: the good partition is up to date; the bad one's stored version failed a blocking check, so it runs (and fails) again.
+    const again = await runPipeline(p, { store, backfill: "good..bad", reporter: false });
+    expect(Object.fromEntries(again.nodes.map((n) => [n.id, n.status]))).toMatchObject({ "amounts[good]": "skipped", "amounts[bad]": "failed", "use[bad]": "upstream_failed" });
   });
 
   it("keeps the executed notebook of a failed op and stops only its downstream", async () => {

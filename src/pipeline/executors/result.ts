@@ -1,7 +1,7 @@
 // Helpers every executor uses to build a StepResult.
 import { hostname } from "node:os";
 import { CodeVersionMismatchError, PipelineLoadError, StepSpecError } from "../errors.js";
-import { STEP_SPEC_VERSION, type StepErrorInfo, type StepEvent, type StepFile, type StepResult, type StepSpec } from "./types.js";
+import { STEP_SPEC_VERSION, type ReportedCheck, type StepErrorInfo, type StepEvent, type StepFile, type StepResult, type StepSpec } from "./types.js";
 
 /** A typed error as the result carries it; a refused step (bad spec, other code) is not worth a retry. */
 export function errorInfo(error: unknown): StepErrorInfo {
@@ -10,7 +10,7 @@ export function errorInfo(error: unknown): StepErrorInfo {
   return { type: e.name || "Error", message: e.message, retryable: !refused };
 }
 
-export function stepResult(spec: Pick<StepSpec, "stepId" | "attempt">, parts: { files: StepFile[]; events?: StepEvent[]; items?: unknown[]; error?: unknown }): StepResult {
+export function stepResult(spec: Pick<StepSpec, "stepId" | "attempt">, parts: { files: StepFile[]; events?: StepEvent[]; items?: unknown[]; checks?: ReportedCheck[]; error?: unknown }): StepResult {
   return {
     specVersion: STEP_SPEC_VERSION,
     stepId: spec.stepId,
@@ -18,6 +18,7 @@ export function stepResult(spec: Pick<StepSpec, "stepId" | "attempt">, parts: { 
     ok: parts.error === undefined,
     files: parts.files,
     ...(parts.items !== undefined ? { items: parts.items } : {}),
+    ...(parts.checks?.length ? { checks: parts.checks } : {}),
     events: parts.events ?? [],
     ...(parts.error !== undefined ? { error: errorInfo(parts.error) } : {}),
     host: hostname(),

@@ -66,6 +66,16 @@ export interface StepFile extends PreparedFile {
   notebook?: { status: "succeeded" | "failed" };
 }
 
+/** One check result a step reported itself (a notebook cell's `context.check`). */
+export interface ReportedCheck {
+  asset: string;
+  name: string;
+  passed: boolean;
+  blocking: boolean;
+  description?: string;
+  metadata?: Record<string, unknown>;
+}
+
 export type StepEvent = { type: "log"; text: string; at: number };
 
 export interface StepErrorInfo {
@@ -86,6 +96,8 @@ export interface StepResult {
   files: StepFile[];
   /** Items of a dynamic op (JSON). */
   items?: unknown[];
+  /** Checks a notebook's cells reported (`context.check`); the runner records them against the step's outputs. */
+  checks?: ReportedCheck[];
   /** Log lines, for executors that could not stream them through `hooks.log`. */
   events: StepEvent[];
   error?: StepErrorInfo;
