@@ -14,7 +14,7 @@ import { connect } from "./instance.js";
 import { ensureLoaded } from "./memory.js";
 import { currentWriteDestination } from "../progress/bus.js";
 import { fragmentsExplanation, withFragments } from "./fragments/index.js";
-import { copySlices, writeSlices, type ConcatenableFormat } from "./slices.js";
+import { copySlices, slicesWorthWriting, type ConcatenableFormat } from "./slices.js";
 import type { Field } from "../plan/types.js";
 import type { DuckDBValue } from "@duckdb/node-api";
 
@@ -111,8 +111,9 @@ async function copyTo(plan: Plan, path: string, format: WriteFormat, options: Wr
 async function copyToHere(plan: Plan, path: string, format: WriteFormat, options: WriteOptions, info: ActionInfo): Promise<void> {
   const { sql, memorySources, params } = compile(plan);
   // A partition-wise aggregation written to a format that concatenates runs slice by slice (engine/slices.ts).
-  const slices = (format === "ndjson" || format === "csv") && !options.partitionBy?.length && !COMPRESSED.test(path) && !params && memorySources.length === 0 ? writeSlices(plan) : undefined;
-  if (slices) return runJob({ ...jobOf(info, plan, sql, params), memorySources }, ({ jobId }) => copySlices(slices, path, format as ConcatenableFormat, jobId));
+  const slices = (format === "ndjson" || format === "csv") && !options.partitionBy?.length && !COMPRESSED.test(path) && !params && memorySources.length === 0 ? slicesWorthWriting(plan) : undefined;
+  // No EXPLAIN of the whole union (sql undefined): it never runs as one query, and binding it reads every file's footer.
+  if (slices) return runJob({ ...jobOf(info, plan, sql, params), sql: undefined, memorySources }, ({ jobId }) => copySlices(slices, path, format as ConcatenableFormat, jobId));
   const opts = [{ parquet: "FORMAT parquet", csv: "FORMAT csv, HEADER true", ndjson: "FORMAT json", arrow: "" }[format]];
   if (options.partitionBy?.length) opts.push(`PARTITION_BY (${options.partitionBy.map(quoteIdent).join(", ")})`);
   return runJob({ ...jobOf(info, plan, sql, params), memorySources }, async ({ conn }) => {

@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { col, count, scan, type LazyFrame } from "../../src/frame/index.js";
+import { col, configureEngine, count, scan, type LazyFrame } from "../../src/frame/index.js";
 import { connect } from "../../src/engine/instance.js";
-import { writeSlices } from "../../src/engine/slices.js";
+import { MIN_SLICES_PER_ENGINE, writeSlices } from "../../src/engine/slices.js";
 import { onProgress, requestCancel, type ProgressEvent } from "../../src/progress/index.js";
 import { CancelledError } from "../../src/engine/errors.js";
 
@@ -26,6 +26,8 @@ beforeAll(async () => {
   } finally {
     conn.closeSync();
   }
+  // One engine: this data makes 4 slices, enough for one engine (MIN_SLICES_PER_ENGINE) but not for two.
+  await configureEngine({ threads: 1 });
 }, 120_000);
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -81,6 +83,27 @@ describe("writes slice by slice", () => {
     expect(stage).toMatchObject({ tasksDone: writeSlices(frame.optimizedPlan())!.length });
     // No part file is left next to the output.
     expect(readdirSync(root).filter((f) => f.includes(".part"))).toEqual([]);
+  }, 120_000);
+
+  it("with fewer slices than MIN_SLICES_PER_ENGINE per engine, the write is one query, with the same records", async () => {
+    const frame = await visits();
+    const slices = writeSlices(frame.optimizedPlan())!.length;
+    await configureEngine({ threads: Math.floor(slices / MIN_SLICES_PER_ENGINE) + 1 });
+    const events: ProgressEvent[] = [];
+    const stop = onProgress((e) => void events.push(e));
+    const out = join(root, "one-query.ndjson");
+    try {
+      await frame.write.ndjson(out);
+    } finally {
+      stop();
+      await configureEngine({ threads: 1 });
+    }
+    expect(events.some((e) => "stageId" in e && e.stageId === "slices")).toBe(false);
+    const unsplit = await visits();
+    unsplit.optimizerFlags = { partitionWiseAggregation: false };
+    const reference = join(root, "one-query-reference.ndjson");
+    await unsplit.write.ndjson(reference);
+    expect([...lines(out)].sort()).toEqual([...lines(reference)].sort());
   }, 120_000);
 
   it("a cancelled write stops every slice, leaves no file and no part", async () => {
