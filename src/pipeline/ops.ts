@@ -57,6 +57,11 @@ export interface OpContext {
   input(key: string): Promise<unknown>;
   /** Materializes (or, for in-memory outputs, hands over) one declared output now. */
   yieldAsset(key: string, data: unknown, options?: { metadata?: MetadataInput }): Promise<Materialization | undefined>;
+  /**
+   * Grows a dynamic partition set (`dynamicPartitions(set)`): the runner adds the keys to the catalog when the
+   * step succeeds; runs that start afterwards (and the next daemon tick) see them.
+   */
+  addPartitions(set: string, keys: readonly string[]): void;
 }
 
 export interface FnOpOptions extends OpOptions {

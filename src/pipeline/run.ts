@@ -25,6 +25,7 @@ import { InProcessExecutor, type InProcessStep } from "./executors/inprocess.js"
 import { STEP_SPEC_VERSION, type Executor, type StepFile, type StepSpec } from "./executors/types.js";
 import { PipelineJob } from "./progress.js";
 import { withRunLog } from "./runlog.js";
+import { PipelineState } from "./state.js";
 
 export interface RunOptions {
   store?: AssetStore;
@@ -460,6 +461,11 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
         node.error = blockedBy;
         return { retryable: false };
       }
+    }
+    if (result.partitionsAdded?.length) {
+      // Dynamic partition keys the op added: in the catalog now, bound by the runs that start after this one.
+      const state = new PipelineState(store);
+      for (const { set, keys } of result.partitionsAdded) state.run("addPartitions", set, keys, Date.now(), `op ${op.name} run ${runId}`);
     }
     if (op.dynamic) node.items = result.items;
     node.status = "succeeded";

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
 import { normalizeAssetKey, normalizeMetadata, writeAssetFile, type Materialization, type MetadataInput, type TableData } from "../store/index.js";
 import { OpOutputError } from "./errors.js";
+import { dynamicPartitions, staticPartitions } from "./partitions.js";
 import type { FnOp, NotebookOp, Op, OpContext } from "./ops.js";
 import type { ReportedCheck, StepFile, StepInput, StepSpec } from "./executors/types.js";
 import { defaultNotebookRunner, type NotebookOutcome, type NotebookRunner } from "./notebook.js";
@@ -32,6 +33,8 @@ export interface StepBodyOutcome {
   items?: unknown[];
   /** Notebook ops: the checks their cells reported (`context.check`). */
   checks?: ReportedCheck[];
+  /** Function ops: keys added to dynamic partition sets (`ctx.addPartitions`). */
+  partitionsAdded?: Array<{ set: string; keys: string[] }>;
 }
 
 export function runStepBody(env: StepBodyEnv): Promise<StepBodyOutcome> {
@@ -66,6 +69,11 @@ async function runFnBody(env: StepBodyEnv, op: FnOp): Promise<StepBodyOutcome> {
     env.keep?.(key, data, m);
     return m;
   };
+  const added: Array<{ set: string; keys: string[] }> = [];
+  const addPartitions = (set: string, keys: readonly string[]) => {
+    dynamicPartitions(set); // checks the set's name
+    if (keys.length) added.push({ set, keys: staticPartitions(keys).keys() }); // checks each key
+  };
   const values: Record<string, unknown> = {};
   const valueOf = (input: StepInput) => (input.many ? Promise.all(input.refs.map((_, i) => env.load(input, i))) : env.load(input, 0));
   for (const input of spec.inputs) values[input.alias] = await valueOf(input);
@@ -86,18 +94,20 @@ async function runFnBody(env: StepBodyEnv, op: FnOp): Promise<StepBodyOutcome> {
       return valueOf(input);
     },
     yieldAsset,
+    addPartitions,
   };
   const result = await op.run(ctx, values);
+  const grown = added.length ? { partitionsAdded: added } : {};
   if (op.dynamic) {
     if (!Array.isArray(result)) throw new OpOutputError(`dynamic op ${op.name} must return an array of items, got ${typeof result}.`);
-    return { items: result };
+    return { items: result, ...grown };
   }
   const missing = [...declared.keys()].filter((k) => !produced.has(k));
   if (missing.length === 1 && result !== undefined && !(isPlainObject(result) && missing[0]! in result)) await yieldAsset(missing[0]!, result);
   else if (missing.length && isPlainObject(result)) for (const k of missing) if (k in result) await yieldAsset(k, result[k]);
   const still = [...declared.keys()].filter((k) => !produced.has(k));
   if (still.length) throw new OpOutputError(`op ${op.name} finished without producing ${still.join(", ")}; return it (or {"${still[0]}": data}) or call ctx.yieldAsset("${still[0]}", data).`);
-  return {};
+  return grown;
 }
 
 async function runNotebookBody(env: StepBodyEnv, op: NotebookOp): Promise<StepBodyOutcome> {

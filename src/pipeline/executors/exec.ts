@@ -78,7 +78,7 @@ export async function execStep(spec: StepSpec, options: { signal?: AbortSignal; 
       wrote: async (file) => void files.push(file),
       load: async (input, index) => scan.parquet(join(spec.storeRoot, input.refs[index]!.path)),
     });
-    return stepResult(spec, { files, events, items: outcome.items, checks: outcome.checks });
+    return stepResult(spec, { files, events, items: outcome.items, checks: outcome.checks, partitionsAdded: outcome.partitionsAdded });
   } catch (error) {
     return stepResult(spec, { files, events, error });
   }

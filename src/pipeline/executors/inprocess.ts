@@ -38,7 +38,7 @@ export class InProcessExecutor implements Executor {
         keep: local.keep,
         notebookRunner: this.notebookRunner,
       });
-      return stepResult(task.spec, { files, items: outcome.items, checks: outcome.checks });
+      return stepResult(task.spec, { files, items: outcome.items, checks: outcome.checks, partitionsAdded: outcome.partitionsAdded });
     } catch (error) {
       return stepResult(task.spec, { files, error });
     }

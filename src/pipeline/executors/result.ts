@@ -10,7 +10,7 @@ export function errorInfo(error: unknown): StepErrorInfo {
   return { type: e.name || "Error", message: e.message, retryable: !refused };
 }
 
-export function stepResult(spec: Pick<StepSpec, "stepId" | "attempt">, parts: { files: StepFile[]; events?: StepEvent[]; items?: unknown[]; checks?: ReportedCheck[]; error?: unknown }): StepResult {
+export function stepResult(spec: Pick<StepSpec, "stepId" | "attempt">, parts: { files: StepFile[]; events?: StepEvent[]; items?: unknown[]; checks?: ReportedCheck[]; partitionsAdded?: StepResult["partitionsAdded"]; error?: unknown }): StepResult {
   return {
     specVersion: STEP_SPEC_VERSION,
     stepId: spec.stepId,
@@ -19,6 +19,7 @@ export function stepResult(spec: Pick<StepSpec, "stepId" | "attempt">, parts: { 
     files: parts.files,
     ...(parts.items !== undefined ? { items: parts.items } : {}),
     ...(parts.checks?.length ? { checks: parts.checks } : {}),
+    ...(parts.partitionsAdded?.length ? { partitionsAdded: parts.partitionsAdded } : {}),
     events: parts.events ?? [],
     ...(parts.error !== undefined ? { error: errorInfo(parts.error) } : {}),
     host: hostname(),

@@ -98,6 +98,8 @@ export interface StepResult {
   items?: unknown[];
   /** Checks a notebook's cells reported (`context.check`); the runner records them against the step's outputs. */
   checks?: ReportedCheck[];
+  /** Keys a function op added to dynamic partition sets (`ctx.addPartitions`); the runner records them when the step succeeded. */
+  partitionsAdded?: Array<{ set: string; keys: string[] }>;
   /** Log lines, for executors that could not stream them through `hooks.log`. */
   events: StepEvent[];
   error?: StepErrorInfo;
