@@ -4,6 +4,9 @@
 //
 //   sluice pipeline run notebooks/catalog/pipeline.ts
 //   SLUICE_EXAMPLE_SIZE=full sluice pipeline run notebooks/catalog/pipeline.ts
+//
+// decades.ts beside it scores the films per decade and per source, a multi-dimensional partition set
+// (keys such as "1990s|filmfan"): sluice pipeline run notebooks/catalog/decades.ts --backfill '1980s..2000s|cinedb,filmfan'
 import { fnOp, fromColumns, notebookOp, pipeline } from "sluice";
 import { random } from "../random.js";
 

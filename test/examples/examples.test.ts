@@ -200,6 +200,25 @@ print(json.dumps({"rows": df.height, "humans": humans.height, "hours": humans["h
     }
   });
 
+  it("catalog decades: a multi-dimensional backfill (a range of decades × a set of sources) runs exactly those keys, each equal to a direct computation", async () => {
+    const run = await sluice(["pipeline", "run", join(repo, "notebooks", "catalog", "decades.ts"), "--store", storeRoot, "--backfill", "1980s..2000s|cinedb,filmfan", "--json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const keys = ["1980s", "1990s", "2000s"].flatMap((d) => [`${d}|cinedb`, `${d}|filmfan`]);
+    expect(JSON.parse(run.stdout).nodes.map((n: { id: string }) => n.id).sort()).toEqual(keys.map((k) => `decade_ratings[${k}]`));
+    expect(store.partitions("catalog/decade_ratings").sort()).toEqual(keys);
+    const cinedb = await rows("catalog/cinedb");
+    const matches = await rows("catalog/matches");
+    for (const key of keys) {
+      const [decade, source] = key.split("|") as [string, string];
+      const from = Number(decade.slice(0, 4));
+      const films = cinedb.filter((r) => Number(r.year) >= from && Number(r.year) < from + 10);
+      const scores = source === "cinedb" ? films.map((r) => Number(r.rating)) : films.flatMap((f) => matches.filter((m) => Number(m.cinedb_id) === Number(f.cinedb_id)).map((m) => Number(m.stars) * 2));
+      const [got] = await rows("catalog/decade_ratings", key);
+      expect(Number(got!.films)).toBe(scores.length);
+      expect(Number(got!.mean_score_of_10)).toBeCloseTo(scores.reduce((a, b) => a + b, 0) / scores.length, 9);
+    }
+  }, 120_000);
+
   it("a second run skips everything that is up to date", async () => {
     const notebooksBefore = store.list().filter((a) => a.key.endsWith("/notebook")).map((a) => [a.key, a.materializations]);
     const again = await sluice(["examples", "--store", storeRoot]);
