@@ -56,9 +56,15 @@ describe("dynamic partitions in runs", () => {
   it("keys added with sluice partitions add, and by an op (ctx.addPartitions), are picked up by the next run", () => {
     writeFileSync(
       join(dir, "dyn.ts"),
-      `import { fnOp, dynamicPartitions, pipeline } from "sluice";
+      `import { existsSync, readFileSync } from "node:fs";
+import { fnOp, dynamicPartitions, pipeline } from "sluice";
 export default pipeline("dyn", [
-  fnOp({ name: "discover", outputs: ["dyn/found"], run: (ctx) => { ctx.addPartitions("shops", ["zeta"]); return [{ found: "zeta" }]; } }),
+  // Adds zeta, or the key in next-shop.txt when there is one.
+  fnOp({ name: "discover", outputs: ["dyn/found"], run: (ctx) => {
+    const key = existsSync("next-shop.txt") ? readFileSync("next-shop.txt", "utf8").trim() : "zeta";
+    ctx.addPartitions("shops", [key]);
+    return [{ found: key }];
+  } }),
   fnOp({ name: "per_shop", partitions: dynamicPartitions("shops"), outputs: ["dyn/per_shop"], run: (ctx) => [{ shop: ctx.partitionKey }] }),
 ]);
 `,
@@ -75,6 +81,10 @@ export default pipeline("dyn", [
     expect(ran(sluice("pipeline", "run", "dyn.ts", "--json"))).toEqual(["per_shop[zeta]"]);
     expect(sluice("partitions", "add", "shops", "omega").code).toBe(0);
     expect(ran(sluice("pipeline", "run", "dyn.ts", "--json"))).toEqual(["per_shop[omega]"]);
+    // The op in a step process (sluice step exec): its added keys travel back in the step's result.
+    writeFileSync(join(dir, "next-shop.txt"), "sigma\n");
+    expect(ran(sluice("pipeline", "run", "dyn.ts", "--only", "discover", "--force", "--executor", "subprocess", "--json"))).toEqual(["discover"]);
+    expect(sluice("partitions", "ls", "shops").stdout).toBe("acme\nglobex\nzeta\nomega\nsigma\n");
   });
 });
 
