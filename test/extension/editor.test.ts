@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installTempKernelspec, type TempKernelspec } from "../helpers/kernelspec.js";
-import { launchBrowser, notebookJson, screenshot, screenshotFailures, repo, startLab, type Lab } from "./lab.js";
+import { launchBrowser, notebookJson, runCell, screenshot, screenshotFailures, repo, startLab, type Lab } from "./lab.js";
 
 let lab: Lab;
 let browser: Browser;
@@ -42,27 +42,6 @@ async function kernelIdle(): Promise<void> {
   );
 }
 
-/**
- * Runs cell `index` (select it, Shift+Enter) and waits until its prompt shows an execution count. A cell
- * sent while a fresh notebook's kernel is still starting can fall back to "[ ]": it is sent again.
- */
-async function runCell(index: number): Promise<void> {
-  const cell = page.locator(cells).nth(index);
-  const prompt = cell.locator(".jp-InputPrompt");
-  for (let attempt = 0; ; attempt++) {
-    await cell.locator(".jp-InputArea-editor").click();
-    await page.keyboard.press("Shift+Enter");
-    const started = await page
-      .waitForFunction((el) => /\[(\*|\d+)\]/.test((el as HTMLElement).innerText), await prompt.elementHandle(), { timeout: 5000 })
-      .then(() => true, () => false);
-    if (started) {
-      await page.waitForFunction((el) => /\[(\d+| )\]/.test((el as HTMLElement).innerText), await prompt.elementHandle(), { timeout: 120_000 });
-      if (/\[\d+\]/.test(await prompt.innerText())) return;
-    }
-    if (attempt === 4) throw new Error(`cell ${index} did not run after Shift+Enter`);
-    await kernelIdle();
-  }
-}
 
 function output(index: number) {
   return page.locator(cells).nth(index).locator(".jp-OutputArea");
@@ -101,8 +80,8 @@ afterAll(async () => {
 describe("editing in JupyterLab", () => {
   it("draws a plot as a Vega chart with no fallback text", { timeout: 240_000 }, async () => {
     await openNotebook("chart.ipynb");
-    await runCell(0);
-    await runCell(1);
+    await runCell(page, 0, { idle: kernelIdle });
+    await runCell(page, 1, { idle: kernelIdle });
     const out = output(1);
     await out.locator(".jp-RenderedVegaLite svg, .jp-RenderedVegaLite canvas").first().waitFor({ timeout: 60_000 });
     const text = await out.innerText();
@@ -127,7 +106,7 @@ describe("editing in JupyterLab", () => {
 
   it("pops a completion list with groupBy on the first Tab of a fresh kernel, in JupyterLab's time limit", { timeout: 240_000 }, async () => {
     await openNotebook("complete.ipynb");
-    await runCell(0);
+    await runCell(page, 0, { idle: kernelIdle });
     const editor = page.locator(cells).nth(1).locator(".jp-InputArea-editor");
     await editor.click();
     await page.keyboard.type("df.");
@@ -143,8 +122,8 @@ describe("editing in JupyterLab", () => {
 
   it("shows a library error's traceback at In [n], without Sluice's internal frames", { timeout: 240_000 }, async () => {
     await openNotebook("complete.ipynb");
-    await runCell(0);
-    await runCell(2);
+    await runCell(page, 0, { idle: kernelIdle });
+    await runCell(page, 2, { idle: kernelIdle });
     const error = output(2).locator(".jp-OutputArea-output").first();
     await error.waitFor({ timeout: 60_000 });
     const text = await error.innerText();
@@ -157,7 +136,7 @@ describe("editing in JupyterLab", () => {
 
   it("shows DATE and TIMESTAMP cells as DuckDB prints them, on one line", { timeout: 240_000 }, async () => {
     await openNotebook("dates.ipynb");
-    await runCell(0);
+    await runCell(page, 0, { idle: kernelIdle });
     const table = output(0).locator("table.sluice-frame");
     await table.waitFor({ timeout: 60_000 });
     const temporal = table.locator("td.sluice-temporal");

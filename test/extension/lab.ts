@@ -193,3 +193,34 @@ export function screenshotFailures(page: () => Page | undefined, prefix = ""): v
     });
   });
 }
+
+/** The cells of the notebook shown in the main area. */
+export const visibleCells = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell";
+
+/** The status bar says the Sluice kernel is idle. */
+export async function kernelIdle(page: Page): Promise<void> {
+  await page.waitForFunction(() => /\(Sluice\) \| Idle/.test(document.querySelector("#jp-main-statusbar")?.textContent ?? ""), undefined, { timeout: 90_000 });
+}
+
+/**
+ * Runs cell `index` of the shown notebook from the keyboard (select it, Shift+Enter) and waits until its prompt
+ * shows an execution count. A cell sent while a fresh notebook's kernel is still starting can fall back to
+ * "[ ]": it is sent again once the kernel is idle.
+ */
+export async function runCell(page: Page, index: number, options: { timeoutMs?: number; idle?: (page: Page) => Promise<void> } = {}): Promise<void> {
+  const cell = page.locator(visibleCells).nth(index);
+  const prompt = cell.locator(".jp-InputPrompt");
+  for (let attempt = 0; ; attempt++) {
+    await cell.locator(".jp-InputArea-editor").click();
+    await page.keyboard.press("Shift+Enter");
+    const started = await page
+      .waitForFunction((el) => /\[(\*|\d+)\]/.test((el as HTMLElement).innerText), await prompt.elementHandle(), { timeout: 5000 })
+      .then(() => true, () => false);
+    if (started) {
+      await page.waitForFunction((el) => /\[(\d+| )\]/.test((el as HTMLElement).innerText), await prompt.elementHandle(), { timeout: options.timeoutMs ?? 180_000 });
+      if (/\[\d+\]/.test(await prompt.innerText())) return;
+    }
+    if (attempt === 4) throw new Error(`cell ${index} did not run after Shift+Enter`);
+    await (options.idle ?? kernelIdle)(page);
+  }
+}

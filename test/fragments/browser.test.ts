@@ -6,7 +6,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, notebookJson, screenshot, screenshotFailures, startLab, type Lab } from "../extension/lab.js";
+import { launchBrowser, notebookJson, runCell, screenshot, screenshotFailures, startLab, type Lab } from "../extension/lab.js";
 import { writeEvents } from "./data.js";
 
 let lab: Lab | undefined;
@@ -34,21 +34,6 @@ afterAll(async () => {
   if (dir) rmSync(join(dir, ".."), { recursive: true, force: true });
 });
 
-/** Runs cell `index` from the keyboard (select it, Shift+Enter; again if the kernel missed it) and waits until it finished. */
-async function runCell(index: number): Promise<void> {
-  const cell = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").nth(index);
-  const prompt = cell.locator(".jp-InputPrompt");
-  for (let attempt = 0; ; attempt++) {
-    await cell.locator(".jp-InputArea-editor").click();
-    await page.keyboard.press("Shift+Enter");
-    const started = await page
-      .waitForFunction((el) => /\[(\*|\d+)\]/.test((el as HTMLElement).innerText), await prompt.elementHandle(), { timeout: 5000 })
-      .then(() => true, () => false);
-    if (started) break;
-    if (attempt === 5) throw new Error(`cell ${index} did not start after Shift+Enter`);
-  }
-  await page.waitForFunction((el) => /\[\d+\]/.test((el as HTMLElement).innerText), await prompt.elementHandle(), { timeout: 180_000 });
-}
 
 describe("fragments in JupyterLab", () => {
   it("the inline progress lists each fragment with rows and time; the panel shows the job and its query", async () => {
@@ -58,8 +43,8 @@ describe("fragments in JupyterLab", () => {
     if (!(await panel.isVisible())) await page.locator('.jp-SideBar.jp-mod-right .lm-TabBar-tab[title="Sluice jobs"]').click();
     await panel.waitFor({ state: "visible", timeout: 30_000 });
     await page.waitForFunction(() => document.querySelector("#sluice-jobs")?.getAttribute("data-state") === "connected", undefined, { timeout: 120_000 });
-    await runCell(0);
-    await runCell(1);
+    await runCell(page, 0);
+    await runCell(page, 1);
     const output = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").nth(1).locator(".jp-OutputArea");
     await page.waitForFunction((el) => ((el as HTMLElement).innerText.match(/fragment \d\/3 .*1\/1 done, [\d,]+ rows in/g) ?? []).length === 3, await output.elementHandle(), { timeout: 60_000 });
     const text = await output.innerText();

@@ -11,7 +11,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { launchBrowser, notebookJson, repo, screenshot, screenshotFailures, startLab, type Lab } from "../extension/lab.js";
+import { kernelIdle, launchBrowser, notebookJson, repo, runCell, screenshot, screenshotFailures, startLab, visibleCells, type Lab } from "../extension/lab.js";
 import { clickstreamStore, CUSTOMERS, type ClickstreamStore } from "./clickstream.js";
 
 let lab: Lab;
@@ -19,7 +19,7 @@ let browser: Browser;
 let page: Page;
 let clicks: ClickstreamStore;
 
-const cells = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell";
+const cells = visibleCells;
 // A custom widget in the anywidget style: a button counting clicks into the model; a custom message
 // from the kernel is shown and answered.
 const COUNTER_ESM = [
@@ -38,28 +38,7 @@ const COUNTER_ESM = [
 ].join("\n");
 const FRAME_SQL = "select range as id, 'c' || (range % 97) as customer, (range * 7919) % 10000019 as amount from range(10000000)";
 
-async function kernelIdle(): Promise<void> {
-  await page.waitForFunction(() => /\(Sluice\) \| Idle/.test(document.querySelector("#jp-main-statusbar")?.textContent ?? ""), undefined, { timeout: 90_000 });
-}
 
-/** Runs cell `index` (Shift+Enter) and waits for its execution count; sent again if the kernel was still starting. */
-async function runCell(index: number): Promise<void> {
-  const cell = page.locator(cells).nth(index);
-  const prompt = cell.locator(".jp-InputPrompt");
-  for (let attempt = 0; ; attempt++) {
-    await cell.locator(".jp-InputArea-editor").click();
-    await page.keyboard.press("Shift+Enter");
-    const started = await page
-      .waitForFunction((el) => /\[(\*|\d+)\]/.test((el as HTMLElement).innerText), await prompt.elementHandle(), { timeout: 5000 })
-      .then(() => true, () => false);
-    if (started) {
-      await page.waitForFunction((el) => /\[(\d+| )\]/.test((el as HTMLElement).innerText), await prompt.elementHandle(), { timeout: 180_000 });
-      if (/\[\d+\]/.test(await prompt.innerText())) return;
-    }
-    if (attempt === 4) throw new Error(`cell ${index} did not run after Shift+Enter`);
-    await kernelIdle();
-  }
-}
 
 const output = (index: number) => page.locator(cells).nth(index).locator(".jp-Cell-outputArea");
 
@@ -132,9 +111,9 @@ describe("widgets in JupyterLab's standard widget manager", () => {
   it("a slider moved in the page re-runs the interact function and its query", { timeout: 300_000 }, async () => {
     await page.goto(lab.url("/lab/tree/widgets.ipynb?reset"));
     await page.locator(cells).first().waitFor({ timeout: 60_000 });
-    await kernelIdle();
-    await runCell(0);
-    await runCell(1);
+    await kernelIdle(page);
+    await runCell(page, 0);
+    await runCell(page, 1);
     const out = output(1);
     await out.locator(".widget-slider .noUi-handle").first().waitFor({ timeout: 60_000 });
     await out.getByText("rows below 3: 3").waitFor({ timeout: 60_000 });
@@ -149,7 +128,7 @@ describe("widgets in JupyterLab's standard widget manager", () => {
   });
 
   it("the grid scrolls to row 5,000,000 of 10M rows and sorts it, fetching pages only", { timeout: 400_000 }, async () => {
-    await runCell(2);
+    await runCell(page, 2);
     const out = output(2);
     const status = out.locator(".widget-label").filter({ hasText: /rows \d/ });
     await status.getByText("rows 1–20 of 10,000,000").waitFor({ timeout: 120_000 });
@@ -177,7 +156,7 @@ describe("widgets in JupyterLab's standard widget manager", () => {
     await screenshot(page, "widgets-grid-sorted");
 
     // The kernel fetched pages, not the frame: its JavaScript memory stayed flat.
-    await runCell(3);
+    await runCell(page, 3);
     const r = await jsonResult(3);
     expect(r.total).toBe(10_000_000);
     expect(r.state).toEqual({ offset: 5_000_000, sort: { column: "amount", descending: true } });
@@ -194,7 +173,7 @@ describe("widgets in JupyterLab's standard widget manager", () => {
       await rowBox.press("Enter");
       await status.getByText(`rows ${label} of 10,000,000`).waitFor({ timeout: 240_000 });
     }
-    await runCell(4);
+    await runCell(page, 4);
     const m = await jsonResult(4);
     const rss = m.after.rss - m.sorted.rss;
     const js = m.after.heapUsed + m.after.arrayBuffers - (m.sorted.heapUsed + m.sorted.arrayBuffers);
@@ -210,7 +189,7 @@ describe("widgets in JupyterLab's standard widget manager", () => {
     await out.getByPlaceholder("value, then Enter").fill("c7");
     await out.getByPlaceholder("value, then Enter").press("Enter");
     await status.getByText(/rows 1–20 of 103,093 · sorted by amount descending · where customer = c7/).waitFor({ timeout: 240_000 });
-    await runCell(5);
+    await runCell(page, 5);
     const f = await jsonResult(5);
     expect(f.state).toEqual({ offset: 0, sort: { column: "amount", descending: true }, filter: { column: "customer", op: "=", value: "c7" } });
     expect(f.total).toBe(103_093);
@@ -225,7 +204,7 @@ describe("widgets in JupyterLab's standard widget manager", () => {
     await page.waitForFunction(() => !document.querySelector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-mod-dirty, .lm-TabBar-tab.jp-mod-dirty"), undefined, { timeout: 30_000 });
     await page.reload();
     await page.locator(cells).first().waitFor({ timeout: 60_000 });
-    await kernelIdle();
+    await kernelIdle(page);
     // The saved view names a model the kernel still holds: the manager asks for every state at once.
     const out = output(1);
     await out.locator(".widget-slider .noUi-handle").first().waitFor({ timeout: 60_000 });
@@ -238,7 +217,7 @@ describe("widgets in JupyterLab's standard widget manager", () => {
   });
 
   it("a custom widget from an ES module (render({ model, el })) is drawn by anywidget's front end and syncs both ways", { timeout: 200_000 }, async () => {
-    await runCell(6);
+    await runCell(page, 6);
     const out = output(6);
     const button = out.locator("button.sluice-counter");
     await button.waitFor({ timeout: 60_000 });
@@ -249,12 +228,12 @@ describe("widgets in JupyterLab's standard widget manager", () => {
     await button.click();
     await button.click();
     await out.getByText("clicked 2 times").waitFor({ timeout: 30_000 });
-    await runCell(7);
+    await runCell(page, 7);
     expect(await jsonResult(7)).toEqual({ count: 2, seen: [1, 2] });
     // The kernel's set and custom message reach the view; its answer comes back to onMessage.
     await out.getByText("clicked 10 times").waitFor({ timeout: 30_000 });
     await page.waitForFunction((el) => (el as HTMLElement).dataset.said === "hello", await button.elementHandle(), { timeout: 30_000 });
-    await runCell(8);
+    await runCell(page, 8);
     expect(await jsonResult(8)).toEqual({ echoes: [{ echo: "HELLO" }], seen: [1, 2, 10] });
     await screenshot(page, "widgets-anywidget");
   });
@@ -262,14 +241,14 @@ describe("widgets in JupyterLab's standard widget manager", () => {
   it("the explorer example: picking a customer and an hour range updates the chart and the grid", { timeout: 300_000 }, async () => {
     await page.goto(lab.url("/lab/tree/explorer.ipynb"));
     await page.locator(cells).nth(11).waitFor({ timeout: 60_000 });
-    await kernelIdle();
-    for (const index of [1, 3, 5, 7, 9]) await runCell(index);
+    await kernelIdle(page);
+    for (const index of [1, 3, 5, 7, 9]) await runCell(page, index);
     const explore = output(9);
     const grid = output(7);
     // The chart as drawn on its canvas: a new chart draws other pixels.
     const chartImage = () => explore.locator("canvas").first().evaluate((c) => (c as HTMLCanvasElement).toDataURL(), undefined, { timeout: 60_000 });
     const chartTitles = async () => {
-      await runCell(12);
+      await runCell(page, 12);
       return jsonResult(12);
     };
     const status = grid.locator(".widget-label").filter({ hasText: /rows \d/ });
@@ -314,7 +293,7 @@ describe("widgets in JupyterLab's standard widget manager", () => {
     await screenshot(page, "widgets-explorer-grid");
 
     // What the grid shows reads back as a lazy frame of the same rows.
-    await runCell(11);
+    await runCell(page, 11);
     expect(await output(11).innerText()).toContain(`rows: ${expected}`);
   });
 });
