@@ -42,6 +42,69 @@ export function register(program: Command): void {
         signals.dispose();
       }
     });
+  cmd
+    .command("serve")
+    .description(
+      "A warm step process (what the Ray executor keeps on each Ray worker): reads one JSON step spec per line on stdin, " +
+        "runs the steps one after another like `sluice step exec`, and answers one JSON result line per spec on the file " +
+        "descriptor --result-fd (stdout and stderr stay the steps' own). The pipeline is loaded once per code version. " +
+        "Exits when stdin closes, on SIGTERM/SIGINT (the running step is stopped), or within a second of its parent's death.",
+    )
+    .option("--result-fd <fd>", "file descriptor the result lines are written to (inherited from the parent)", "1")
+    .action(async (opts: { resultFd: string }) => {
+      const fd = Number(opts.resultFd);
+      if (!Number.isInteger(fd) || fd < 1) throw new StepSpecError(`--result-fd must be a file descriptor number ≥ 1, got ${opts.resultFd}.`);
+      await serveSteps(fd);
+    });
+}
+
+/** `sluice step serve`: the loop of a warm step process (docs/scaling.md "Cost per step"). */
+async function serveSteps(fd: number): Promise<void> {
+  const { writeSync } = await import("node:fs");
+  const { createInterface } = await import("node:readline");
+  const { execStep, parseStepSpec } = await import("../pipeline/executors/exec.js");
+  const { stepResult, resultJson } = await import("../pipeline/executors/result.js");
+  const pipelines: import("../pipeline/executors/exec.js").PipelineCache = new Map();
+  let stop = new AbortController();
+  let stopping = false;
+  const onStop = (code: number) => () => {
+    if (stopping) process.exit(code);
+    stopping = true;
+    stop.abort();
+    setTimeout(() => process.exit(code), 5_000).unref();
+  };
+  process.on("SIGINT", onStop(130));
+  process.on("SIGTERM", onStop(143));
+  // A warm process must not outlive the one that started it (a Ray worker killed, a node lost): its
+  // steps would keep running with nobody to answer. Linux reparents orphans, which changes ppid.
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && process.exit(143), 250).unref();
+  const write = (line: string) => {
+    const buf = Buffer.from(line + "\n");
+    for (let off = 0; off < buf.length; ) {
+      try {
+        off += writeSync(fd, buf, off);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
+      }
+    }
+  };
+  for await (const text of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+    if (!text.trim()) continue;
+    let stepId = "";
+    let attempt = 0;
+    try {
+      const spec = parseStepSpec(text, "the spec on stdin");
+      ({ stepId, attempt } = spec);
+      // The log lines travel in the result's events (stderr is the node's, not the runner's).
+      write(resultJson(await execStep(spec, { signal: stop.signal, pipelines })));
+    } catch (error) {
+      write(resultJson(stepResult({ stepId, attempt }, { files: [], error })));
+    }
+    if (stopping) break;
+    stop = new AbortController();
+  }
+  process.exit(stopping ? 143 : 0);
 }
 
 function readSpec(path: string): string {

@@ -28,6 +28,12 @@ export interface TaskRequest {
   maxRetries?: number;
   /** Shown in Ray's task list. */
   name?: string;
+  /**
+   * Keep `cmd` running on the Ray worker between tasks (started on first use, again when it died or
+   * cmd/cwd/env changed): `stdin` is one line for it, and the task's stdout is the one line it answers
+   * on the file descriptor that replaces the argument "{resultFd}". Killed on cancel or a failure mid-task.
+   */
+  warm?: boolean;
 }
 
 export interface TaskResult {

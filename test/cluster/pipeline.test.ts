@@ -224,7 +224,7 @@ export default pipeline("orphans", [
     });
     await waitFor("both steps running", () => existsSync(napping) && existsSync(sleeping), 300_000);
     const kernels = sluiceKernelPids(mark);
-    const steps = processesWith("step\0exec");
+    const steps = processesWith("step\0serve");
     const tasks = processesWith("ray::orphans:");
     expect(kernels.length).toBe(1);
     expect(steps.length).toBe(2);
@@ -237,6 +237,52 @@ export default pipeline("orphans", [
     console.log(`runner killed -9: Ray tasks, steps and kernel gone after ${goneAfterMs} ms`);
     expect(leftovers()).toEqual([]);
     expect(goneAfterMs).toBeLessThanOrEqual(3000);
+  }, 600_000);
+
+  it("steps reuse their Ray worker's warm step process; Ctrl-C kills a running step's process", async () => {
+    writeFileSync(
+      join(dir, "warm.ts"),
+      `import { fnOp, pipeline, staticPartitions } from "sluice";
+export default pipeline("warm", [
+  fnOp({ name: "where", partitions: staticPartitions(["a", "b", "c", "d"]), resources: { worker1: 1 }, outputs: ["warm/where"],
+    run: (ctx) => [{ partition: ctx.partitionKey, pid: process.pid, node: process.env.SLUICE_RAY_NODE }] }),
+]);
+`,
+    );
+    const store = join(dir, "warm-store");
+    const r = await pipelineRun(["warm.ts", "--backfill", "a..d", "--store", store, "--executor", "ray", "--address", cluster.address]);
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    const rows = Object.values((await storeContents(store))["warm/where"]!).flat().map((x) => JSON.parse(x as string) as { pid: number; node: string });
+    expect(rows).toHaveLength(4);
+    expect(rows.every((x) => x.node === WORKER_IP)).toBe(true);
+    // One CPU on that node: the four steps ran one after another, in the worker's one warm process.
+    expect(new Set(rows.map((x) => x.pid)).size).toBeLessThan(4);
+
+    const pidFile = join(dir, "hanging-pid");
+    writeFileSync(
+      join(dir, "hang.ts"),
+      `import { fnOp, pipeline } from "sluice";
+import { writeFileSync } from "node:fs";
+export default pipeline("hang", [
+  fnOp({ name: "hang", resources: { worker1: 1 }, outputs: ["hang/x"], run: async () => {
+    writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));
+    await new Promise((r) => setTimeout(r, 600_000));
+  } }),
+]);
+`,
+    );
+    const runner = spawn(process.execPath, [join(repoRoot, "bin/sluice.js"), "pipeline", "run", "hang.ts", "--store", join(dir, "hang-store"), "--executor", "ray", "--address", cluster.address], {
+      cwd: dir,
+      env: { ...process.env, JUPYTER_PATH: jupyterPath },
+      stdio: "ignore",
+    });
+    const exited = new Promise<{ code: number | null; stderr: string }>((resolve) => runner.on("exit", (code) => resolve({ code, stderr: "" })));
+    const stepPid = Number(await waitFor("the step running", () => existsSync(pidFile) && readFileSync(pidFile, "utf8"), 300_000, exited));
+    expect(readFileSync(`/proc/${stepPid}/cmdline`, "utf8")).toContain("step\0serve");
+    runner.kill("SIGINT");
+    expect((await exited).code).toBe(130);
+    await waitFor("the step process to be gone", () => !isRunning(stepPid), 15_000).catch(() => undefined);
+    expect(isRunning(stepPid)).toBe(false);
   }, 600_000);
 
   it("a raylet killed: its step re-runs on the other node and the run succeeds", async () => {

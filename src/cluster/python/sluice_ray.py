@@ -77,6 +77,108 @@ def run_command(cmd, cwd, env, stdin_text):
     }
 
 
+# The warm step process of this Ray worker (run_warm), kept between tasks: Ray reuses a job's workers.
+_warm = {"key": None, "proc": None, "results": None, "buffer": b""}
+
+
+def _stop_warm():
+    proc = _warm["proc"]
+    if proc is not None and proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    if _warm["results"] is not None:
+        os.close(_warm["results"])
+    _warm.update(key=None, proc=None, results=None, buffer=b"")
+
+
+def _start_warm(cmd, cwd, env, key):
+    import subprocess
+
+    _stop_warm()
+    read_end, write_end = os.pipe()
+    try:
+        proc = subprocess.Popen(
+            [str(write_end) if a == "{resultFd}" else a for a in cmd],
+            cwd=cwd or None,
+            env=env,
+            stdin=subprocess.PIPE,
+            pass_fds=(write_end,),
+            preexec_fn=lambda: _die_with_parent(signal.SIGKILL),
+        )
+    finally:
+        os.close(write_end)  # the child's copy only: EOF or its death is how we learn it stopped
+    _warm.update(key=key, proc=proc, results=read_end, buffer=b"")
+    return proc
+
+
+def _read_result(proc):
+    """One line from the warm process's result pipe; None when the process died first."""
+    import select
+
+    while b"\n" not in _warm["buffer"]:
+        # Its children (a kernel) may hold the pipe open after it died: poll its exit as well.
+        ready, _, _ = select.select([_warm["results"]], [], [], 0.2)
+        if ready:
+            chunk = os.read(_warm["results"], 1 << 16)
+            if chunk:
+                _warm["buffer"] += chunk
+                continue
+        if proc.poll() is not None:
+            return None
+    line, _, rest = _warm["buffer"].partition(b"\n")
+    _warm["buffer"] = rest
+    return line.decode("utf-8")
+
+
+def run_warm(cmd, cwd, env, stdin_text):
+    """Runs inside a Ray worker: hands one request line to this worker's long-lived `cmd` (started on
+    first use, or again when it died or the command, folder or environment changed) and returns the line
+    it answers on the fd that replaces the "{resultFd}" argument. A cancel or a failure mid-request
+    kills it, so nothing keeps running; the next task starts a fresh one."""
+    import ray
+
+    node = ray.util.get_node_ip_address()
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    full_env["SLUICE_RAY_NODE"] = node
+    full_env["SLUICE_RAY_WORKER_PID"] = str(os.getpid())
+    key = json.dumps([cmd, cwd, full_env], sort_keys=True)
+    proc = _warm["proc"]
+    if _warm["key"] != key or proc is None or proc.poll() is not None:
+        proc = _start_warm(cmd, cwd, full_env, key)
+    try:
+        proc.stdin.write((stdin_text.strip() + "\n").encode("utf-8"))
+        proc.stdin.flush()
+        line = _read_result(proc)
+    except BrokenPipeError:
+        line = None
+    except BaseException:
+        # A gentle cancel (KeyboardInterrupt) or any failure here: the step must not outlive the task.
+        _stop_warm()
+        raise
+    if line is None:
+        code = proc.wait()
+        pid = proc.pid
+        _stop_warm()
+        if code < 0:
+            raise StepKilled(f"the step process {pid} on node {node} was killed by signal {-code}")
+        return _task_result(node, code if code else 1, "", f"the warm step process {pid} exited ({code}) without a result; its output is in the Ray worker's log on node {node}")
+    return _task_result(node, 0, line, "")
+
+
+def _task_result(node, code, out, err):
+    import ray
+
+    return {
+        "exit": code,
+        "stdout": out,
+        "stderr": err[-20000:],
+        "node": node,
+        "nodeId": ray.get_runtime_context().get_node_id(),
+        "workerPid": os.getpid(),
+    }
+
+
 def _import_ray():
     try:
         import ray  # noqa: F401
@@ -121,6 +223,7 @@ class Server:
         self.tasks = {}  # request id -> ObjectRef, while running
         self.closing = False
         self.remote = ray.remote(run_command)
+        self.remote_warm = ray.remote(run_warm)
         self.nodes = _nodes(ray)
 
     def fits(self, wanted):
@@ -158,7 +261,8 @@ class Server:
             "retry_exceptions": [StepKilled],
             "name": req.get("name") or task_id,
         }
-        ref = self.remote.options(**options).remote(req["cmd"], req.get("cwd"), req.get("env"), req.get("stdin", ""))
+        remote = self.remote_warm if req.get("warm") else self.remote
+        ref = remote.options(**options).remote(req["cmd"], req.get("cwd"), req.get("env"), req.get("stdin", ""))
         with self.lock:
             self.tasks[task_id] = ref
         ref.future().add_done_callback(lambda fut: self.finished(task_id, fut))

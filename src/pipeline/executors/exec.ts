@@ -6,10 +6,14 @@ import { isAbsolute, join } from "node:path";
 import { scan } from "../../frame/index.js";
 import { CodeVersionMismatchError, StepSpecError } from "../errors.js";
 import { loadPipelineFile } from "../load.js";
+import type { Pipeline } from "../graph.js";
 import { pipelineCodeVersion } from "../codeversion.js";
 import { runStepBody } from "../step.js";
 import { stepResult } from "./result.js";
 import { STEP_SPEC_VERSION, type StepEvent, type StepFile, type StepInput, type StepResult, type StepSpec } from "./types.js";
+
+/** Pipelines a warm step process loaded, by file, with their code version. */
+export type PipelineCache = Map<string, { pipeline: Pipeline; version: string }>;
 
 /** Parses and checks a spec's JSON; every problem named in one StepSpecError. */
 export function parseStepSpec(text: string, source = "the spec"): StepSpec {
@@ -48,15 +52,22 @@ export function parseStepSpec(text: string, source = "the spec"): StepSpec {
  * Runs the step and returns its result (never throws for a failing op: `ok: false`). Refusals throw:
  * StepSpecError (bad spec, missing store or input file), CodeVersionMismatchError, PipelineLoadError.
  */
-export async function execStep(spec: StepSpec, options: { signal?: AbortSignal; log?: (text: string) => void } = {}): Promise<StepResult> {
+export async function execStep(spec: StepSpec, options: { signal?: AbortSignal; log?: (text: string) => void; pipelines?: PipelineCache } = {}): Promise<StepResult> {
   if (!existsSync(spec.storeRoot) || !statSync(spec.storeRoot).isDirectory() || !existsSync(join(spec.storeRoot, "data"))) {
     throw new StepSpecError(`store ${spec.storeRoot} is not on this node (no such folder with a data/ folder); mount the runner's store at the same path on every node.`);
   }
-  const p = await loadPipelineFile(spec.pipelineFile);
+  // A warm step process (`sluice step serve`) keeps the pipeline it loaded while the runner's code
+  // version stays the same; another version loads the file again, and is refused if it still differs.
+  let loaded = options.pipelines?.get(spec.pipelineFile);
+  if (!loaded || loaded.version !== spec.codeVersion) {
+    const fresh = await loadPipelineFile(spec.pipelineFile);
+    loaded = { pipeline: fresh, version: await pipelineCodeVersion(fresh) };
+    options.pipelines?.set(spec.pipelineFile, loaded);
+  }
+  const { pipeline: p, version } = loaded;
   if (p.name !== spec.pipeline) throw new StepSpecError(`${spec.pipelineFile} exports pipeline ${p.name}, not ${spec.pipeline}; the node has other code at that path.`);
   const op = p.ops.find((o) => o.name === spec.op);
   if (!op) throw new StepSpecError(`pipeline ${p.name} has no op ${spec.op} (it has ${p.ops.map((o) => o.name).join(", ")}).`);
-  const version = await pipelineCodeVersion(p);
   if (version !== spec.codeVersion) throw new CodeVersionMismatchError(spec.pipelineFile, spec.codeVersion, version);
   for (const input of spec.inputs) {
     for (const ref of input.refs) {

@@ -1,5 +1,7 @@
-// The Ray executor: each step runs as `node <sluice> step exec -` inside a Ray task on whichever node has
-// the resources the op asks for (one CPU by default), through Sluice's Python helper (src/cluster/helper.ts).
+// The Ray executor: each step runs as a Ray task on whichever node has the resources the op asks for (one
+// CPU by default), through Sluice's Python helper (src/cluster/helper.ts). The task hands the step spec to
+// its Ray worker's warm `node <sluice> step serve` process (started on first use, kept while Ray reuses
+// the worker): loading Node, Sluice and DuckDB once per worker instead of once per step (docs/scaling.md).
 // Every node needs the same code and store at the same paths (docs/scaling.md). A lost worker or node
 // re-runs the task (Ray's max_retries, invisible to the runner); an op's own failure comes back as a
 // result with ok: false and is retried, or not, by the runner's policy.
@@ -7,7 +9,7 @@ import { RayHelper, TaskFailedError } from "../../cluster/helper.js";
 import { ClusterUsageError } from "../../cluster/errors.js";
 import { defaultAddress, parseAddress } from "../../cluster/nodes.js";
 import { requireRay } from "../../cluster/python.js";
-import { stepExecCommand } from "./subprocess.js";
+import { stepServeCommand } from "./subprocess.js";
 import { toJson } from "./result.js";
 import { STEP_SPEC_VERSION, type Executor, type ExecutorRunInfo, type StepHooks, type StepResult, type StepTask } from "./types.js";
 
@@ -51,7 +53,7 @@ export class RayExecutor implements Executor {
   async run(task: StepTask, hooks: StepHooks): Promise<StepResult> {
     await this.open();
     const spec = task.spec;
-    const { command, args } = stepExecCommand();
+    const { command, args } = stepServeCommand();
     let r;
     try {
       r = await this.helper!.run(
@@ -63,6 +65,7 @@ export class RayExecutor implements Executor {
           maxRetries: this.options.maxRetries ?? 3,
           name: `${spec.pipeline}:${spec.stepId}`,
           env: stepEnv(),
+          warm: true,
         },
         hooks.signal,
       );
@@ -71,18 +74,17 @@ export class RayExecutor implements Executor {
       const e = error as Error;
       return failed(task, error instanceof TaskFailedError ? `RayTask${capitalize(error.kind)}` : e.name, e.message, !(error instanceof TaskFailedError && error.kind === "unschedulable"));
     }
-    // The step's log lines are its stderr; a Ray task hands them over when it ends.
-    for (const line of r.stderr.split("\n")) if (line) hooks.log(line);
     const line = r.stdout.trim().split("\n").pop() ?? "";
     let result: StepResult;
     try {
       result = JSON.parse(line) as StepResult;
     } catch {
       const why = r.stderr.trim().split("\n").slice(-5).join("\n") || `exit ${r.exit}, no output`;
-      return { ...failed(task, "StepExecError", `sluice step exec on node ${r.node} printed no result (exit ${r.exit}): ${why}`, true), host: r.node };
+      return { ...failed(task, "StepExecError", `sluice step serve on node ${r.node} answered no result (exit ${r.exit}): ${why}`, true), host: r.node };
     }
+    // The step's log lines come in its result's events (the runner reports them when the step ends).
     // Where it ran, as the cluster names the node (the step's own host name is the same machine for every node here).
-    return { ...result, events: [], host: r.node, pid: result.pid };
+    return { ...result, host: r.node, pid: result.pid };
   }
 
   async close(): Promise<void> {

@@ -26,6 +26,11 @@ export function stepExecCommand(): { command: string; args: string[] } {
   return { command: process.execPath, args: [sluiceCliPath(), "step", "exec", "-"] };
 }
 
+/** argv of `sluice step serve`, the warm step process a Ray worker keeps (results on the fd "{resultFd}" stands for). */
+export function stepServeCommand(): { command: string; args: string[] } {
+  return { command: process.execPath, args: [sluiceCliPath(), "step", "serve", "--result-fd", "{resultFd}"] };
+}
+
 /** A child that broke (killed, crashed, printed no result) is reported as a failed attempt of the step. */
 function brokenResult(task: StepTask, why: string): StepResult {
   return stepResult(task.spec, { files: [], error: new PipelineError(`step ${task.spec.stepId}: sluice step exec ${why}`) });
