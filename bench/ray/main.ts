@@ -6,7 +6,7 @@
 //     spec to its worker's warm `sluice step serve` process); subprocess starts a `sluice step exec`
 //     process per step, the cost the warm processes avoid.
 //  2. Ray's task overhead alone: `node -e ""` as a Ray task against spawning it directly, 40 each at
-//     concurrency 2.
+//     concurrency 2; and a Ray task echoing a line through a warm process (the round trip a warm step pays).
 // BENCH_RAY_STEPS changes the fan-out size; BENCH_RAY_SUBPROCESS=0 skips the subprocess run (~1.5 s a step).
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -93,6 +93,13 @@ try {
     await pool(N, 2, async () => void (await helper.run({ cmd: [process.execPath, "-e", ""] })));
     const task = (performance.now() - t) / N;
     console.log(`\n\`node -e ""\` ×${N}, concurrency 2: spawned directly ${ms(direct)} each, as a Ray task ${ms(task)} each: Ray adds ${ms(task - direct)} per task (ratio ${(task / direct).toFixed(2)})`);
+    // The floor of a warm step: a Ray task handing one line to its worker's warm process, which echoes it.
+    const echo = { cmd: [process.execPath, "-e", "require('readline').createInterface({ input: process.stdin }).on('line', (l) => require('fs').writeSync(Number(process.argv[1]), l + '\\n'))", "{resultFd}"], warm: true, stdin: "ping" };
+    await pool(4, 2, async () => void (await helper.run(echo)));
+    t = performance.now();
+    await pool(N * 5, 2, async () => void (await helper.run(echo)));
+    const warm = (performance.now() - t) / (N * 5);
+    console.log(`a Ray task echoing one line through its worker's warm process ×${N * 5}, concurrency 2: ${ms(warm)} each (Ray's round trip: the floor of a warm step)`);
   } finally {
     await helper.close();
   }
