@@ -86,7 +86,7 @@ describe("sluice cluster: bad input, before any cluster", () => {
   });
 });
 
-describe("a 2-node Ray cluster", () => {
+describe("a 2-node Ray cluster", { timeout: 180_000 }, () => { // each test starts Ray tasks: minutes on a loaded machine
   let cluster: TestCluster;
   let helper: RayHelper;
   beforeAll(async () => {
@@ -185,5 +185,5 @@ describe("a 2-node Ray cluster", () => {
     const goneAfterMs = Date.now() - killedAt;
     console.log(`runner killed -9: helper and commands gone after ${goneAfterMs} ms`);
     expect(goneAfterMs).toBeLessThanOrEqual(3000);
-  });
+  }, 240_000); // it waits up to 120 s for both commands to start (a loaded machine: cut at the 60 s default in CI)
 });
