@@ -180,8 +180,10 @@ describe("widgets in JupyterLab's standard widget manager", () => {
     console.log(`three more deep pages: RSS ${(m.sorted.rss / 1e6).toFixed(0)} → ${(m.after.rss / 1e6).toFixed(0)} MB, JS heap + array buffers ${(js / 1e6).toFixed(1)} MB; ${m.stats.pageQueries} page queries, ${m.stats.rowsFetched} rows fetched in all`);
     expect(m.stats.rowsFetched).toBeLessThanOrEqual(20 * m.stats.pageQueries);
     expect(js).toBeLessThan(50e6);
-    // Paging from the top-N of the full rows grew it by over 500 MB here; boundaries on the key column keep it level.
-    expect(rss).toBeLessThan(250e6);
+    // RSS also holds DuckDB's buffer pool, which keeps the blocks of each boundary query's sort (60–330 MB seen over
+    // these three pages); paging from the top-N of the full rows grew it by over 500 MB. The JavaScript side above is
+    // the strict check that pages, not the frame, reach the kernel.
+    expect(rss).toBeLessThan(450e6);
     await screenshot(page, "widgets-grid-last");
 
     // Filter customer = c7: a count query, back to the top; the grid's state reads back as a lazy frame.
