@@ -214,14 +214,15 @@ describe("one PostgreSQL catalog, several processes", () => {
     } finally {
       server.start();
     }
-    expect(code).not.toBe(0);
+    expect(code, stderr).not.toBe(0);
     expect(stderr).toMatch(/catalog postgres:\/\/postgres@127\.0\.0\.1:\d+\/\S+ is unavailable \(.+\) after retrying for \d+\.\d s; /);
     const store = open();
     try {
       // Every version the writer saw committed is there (maybe one more, whose COMMIT's answer was lost), each whole.
       const history = store.history("down/t");
-      expect(history.length).toBeGreaterThanOrEqual(committed);
-      expect(history.length).toBeLessThanOrEqual(committed + 1);
+      const seen = `${history.length} versions stored, ${committed} seen committed; the writer said: ${stderr}`;
+      expect(history.length, seen).toBeGreaterThanOrEqual(committed);
+      expect(history.length, seen).toBeLessThanOrEqual(committed + 1);
       expectConsistent(store);
     } finally {
       store.close();
