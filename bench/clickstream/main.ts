@@ -67,12 +67,22 @@ async function overheadChild(input: string, out: string, rounds: number): Promis
   const { compile } = await import("../../src/engine/sql/compiler.js");
   const { connect } = await import("../../src/engine/instance.js");
   const { quoteString } = await import("../../src/engine/sql/quote.js");
+  const { onProgress } = await import("../../src/progress/index.js");
   const compiled = compile(clickstreamQuery(await scan.parquet(input, { hive: true })).optimizedPlan());
   const conn = await connect();
   const events = await scan.parquet(input, { hive: true });
   const contenders: Record<string, () => Promise<unknown>> = {
     scan: () => scan.parquet(input, { hive: true }),
     action: () => clickstreamQuery(events).write.ndjson(out),
+    // As in the kernel, where a listener always receives the job's events: the plan is explained, the profile read.
+    watched: async () => {
+      const stop = onProgress(() => {});
+      try {
+        await clickstreamQuery(events).write.ndjson(out);
+      } finally {
+        stop();
+      }
+    },
     sluice: () => sluiceWorkload(input, out),
     compiled: () => conn.run(`COPY (${compiled.sql}) TO ${quoteString(out)} (FORMAT json)`),
     hand: () => conn.run(handWrittenSql(input, out)),
@@ -86,7 +96,10 @@ async function overheadChild(input: string, out: string, rounds: number): Promis
       if (i >= 0) times[name].push(performance.now() - start);
     }
   conn.closeSync();
-  console.log(JSON.stringify(Object.fromEntries(names.map((n) => [n, median(times[n])]))));
+  // The action's cost over its SQL as the median of per-round differences: each round runs both back to back, so a
+  // slow stretch of the machine shifts both (the medians of each alone differ by more than the cost measured).
+  const added = (name: string) => median(times[name].map((t, i) => t - times.compiled[i]));
+  console.log(JSON.stringify({ ...Object.fromEntries(names.map((n) => [n, median(times[n])])), added: added("action"), addedWatched: added("watched") }));
 }
 
 function run(cmd: string, args: string[], timeoutMs?: number, env: Record<string, string> = {}): Measured {
@@ -184,17 +197,18 @@ async function highCardinality(base: string, rows: number, repeats: number, memo
 function fixedCost(data: string, out: string, rounds: number, label: string): void {
   const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--overhead", data, out, String(rounds)], { encoding: "utf8", cwd: root });
   if (r.status !== 0) throw new Error(`overhead run failed:\n${r.stderr}`);
-  const ms = JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<"scan" | "action" | "sluice" | "compiled" | "hand", number>;
+  const ms = JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<"scan" | "action" | "watched" | "sluice" | "compiled" | "hand" | "added" | "addedWatched", number>;
   console.log(`\nFixed cost per action, ${label}, warm, one process (median of ${rounds}):`);
   printTable([
     ["what runs", "ms", "vs Sluice's own SQL"],
     ["creating the scan (files unchanged)", ms.scan.toFixed(1), "—"],
-    ["Sluice action over an existing scan (plan, job, progress, profile)", ms.action.toFixed(1), `${(ms.action / ms.compiled).toFixed(2)}×`],
+    ["Sluice action over an existing scan (plan, job, progress)", ms.action.toFixed(1), `${(ms.action / ms.compiled).toFixed(2)}×`],
+    ["the same action watched, as in the kernel (+ EXPLAIN, profile)", ms.watched.toFixed(1), `${(ms.watched / ms.compiled).toFixed(2)}×`],
     ["Sluice scan + action", ms.sluice.toFixed(1), `${(ms.sluice / ms.compiled).toFixed(2)}×`],
     ["the SQL Sluice compiles to, run directly", ms.compiled.toFixed(1), "1.00×"],
     ["DuckDB SQL by hand", ms.hand.toFixed(1), `${(ms.hand / ms.compiled).toFixed(2)}×`],
   ]);
-  console.log(`creating the scan: ${ms.scan.toFixed(1)} ms (target ≤ 20); an action adds ${(ms.action - ms.compiled).toFixed(1)} ms to its SQL (target ≤ 10)`);
+  console.log(`creating the scan: ${ms.scan.toFixed(1)} ms (target ≤ 20); an action adds ${ms.added.toFixed(1)} ms to its SQL, ${ms.addedWatched.toFixed(1)} ms when watched (medians of per-round differences; target ≤ 10)`);
 }
 
 async function main(): Promise<void> {

@@ -1,13 +1,15 @@
 // Per-step overhead of the Ray executor, against in-process in the same run:
-//  1. A 200-step fan-out (a dynamic op with 200 items, each mapped to a small function op) run with
+//  1. A fan-out (a dynamic op with N items, each mapped to a small function op) run with
 //     `sluice pipeline run --executor in-process | subprocess | ray` at concurrency 2, on a 2-node Ray
-//     cluster started here (127.0.0.2 head, 127.0.0.3 worker, one CPU each). Time per step and the
-//     differences: ray − in-process is the whole cost of running a step remotely (a Ray task handing the
-//     spec to its worker's warm `sluice step serve` process); subprocess starts a `sluice step exec`
-//     process per step, the cost the warm processes avoid.
+//     cluster started here (127.0.0.2 head, 127.0.0.3 worker, one CPU each), at two sizes (BENCH_RAY_STEPS,
+//     default 200, and a quarter of it). Reported: the whole command's wall time per step (what a user waits,
+//     Node's start and the pipeline's load included), and its split into a fixed cost per run (the intercept:
+//     for Ray, connecting a driver and starting each worker's warm `sluice step serve` process) and a cost per
+//     step (the slope between the two sizes). ray − in-process is the cost of running a step remotely;
+//     subprocess starts a `sluice step exec` process per step, the cost the warm processes avoid.
 //  2. Ray's task overhead alone: `node -e ""` as a Ray task against spawning it directly, 40 each at
 //     concurrency 2; and a Ray task echoing a line through a warm process (the round trip a warm step pays).
-// BENCH_RAY_STEPS changes the fan-out size; BENCH_RAY_SUBPROCESS=0 skips the subprocess run (~1.5 s a step).
+// BENCH_RAY_SUBPROCESS=0 skips the subprocess run (~1.5 s a step).
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,6 +21,7 @@ import { requireRay } from "../../src/cluster/python.js";
 const root = resolve(import.meta.dirname, "..", "..", "..");
 const bin = join(root, "bin", "sluice.js");
 const STEPS = Number(process.env.BENCH_RAY_STEPS ?? 200);
+const SMALL = Math.max(1, Math.round(STEPS / 4));
 const work = mkdtempSync(join(tmpdir(), "sluice-bench-ray-"));
 const stateDir = join(work, "cluster");
 const ms = (x: number) => `${x.toFixed(1)} ms`;
@@ -30,25 +33,41 @@ try {
   process.exit(0);
 }
 
-writeFileSync(
-  join(work, "fanout.ts"),
-  `import { fnOp, pipeline } from "sluice";
-const items = Array.from({ length: ${STEPS} }, (_, i) => i);
+/** A fan-out pipeline file of `steps` mapped steps (one file per size: the code version differs). */
+function fanout(steps: number): string {
+  const file = join(work, `fanout-${steps}.ts`);
+  writeFileSync(
+    file,
+    `import { fnOp, pipeline } from "sluice";
+const items = Array.from({ length: ${steps} }, (_, i) => i);
 export default pipeline("fanout", [
   fnOp({ name: "items", dynamic: true, run: () => items }),
   fnOp({ name: "work", map: "items", outputs: ["bench/item"], run: (ctx) => Array.from({ length: 100 }, (_, i) => ({ item: ctx.item as number, i })) }),
 ], { maxConcurrency: 2 });
 `,
-);
+  );
+  return file;
+}
 
-function runPipeline(executor: string, address?: string): number {
-  const store = join(work, `store-${executor}`);
-  const args = [bin, "pipeline", "run", join(work, "fanout.ts"), "--store", store, "--json", "--executor", executor, ...(address ? ["--address", address] : [])];
+/** One `sluice pipeline run` into a fresh store: the command's wall time (ms). */
+function runPipeline(executor: string, steps: number, address?: string): number {
+  const store = join(work, `store-${executor}-${steps}`);
+  const args = [bin, "pipeline", "run", fanout(steps), "--store", store, "--json", "--executor", executor, ...(address ? ["--address", address] : [])];
+  const t = performance.now();
   const r = spawnSync(process.execPath, args, { cwd: work, encoding: "utf8", maxBuffer: 64 << 20 });
+  const wall = performance.now() - t;
   if (r.status !== 0) throw new Error(`--executor ${executor} failed (${r.status}): ${r.stderr.slice(-2000)}`);
-  const json = JSON.parse(r.stdout) as { durationMs: number; counts: { succeeded: number } };
-  if (json.counts.succeeded !== STEPS + 1) throw new Error(`--executor ${executor}: ${json.counts.succeeded} steps succeeded, expected ${STEPS + 1}`);
-  return json.durationMs;
+  const json = JSON.parse(r.stdout) as { counts: { succeeded: number } };
+  if (json.counts.succeeded !== steps + 1) throw new Error(`--executor ${executor}: ${json.counts.succeeded} steps succeeded, expected ${steps + 1}`);
+  return wall;
+}
+
+/** Both sizes: wall per step at the full size, and the fixed cost and cost per step between the sizes. */
+function measure(executor: string, address?: string) {
+  const small = runPipeline(executor, SMALL, address);
+  const full = runPipeline(executor, STEPS, address);
+  const perStep = (full - small) / (STEPS - SMALL);
+  return { full, wallPerStep: full / (STEPS + 1), perStep, fixed: full - perStep * (STEPS + 1) };
 }
 
 async function pool(n: number, concurrency: number, fn: () => Promise<void>) {
@@ -67,19 +86,25 @@ try {
   await joinCluster(head.address, { nodeIp: "127.0.0.3", numCpus: 1, objectStoreMemory: 300_000_000, stateDir });
   console.log(`2-node cluster started in ${ms(performance.now() - t0)}`);
 
-  const inProcess = runPipeline("in-process");
-  const subprocess = process.env.BENCH_RAY_SUBPROCESS === "0" ? undefined : runPipeline("subprocess");
-  const ray = runPipeline("ray", head.address);
-  const per = (t: number) => t / (STEPS + 1);
+  const inProcess = measure("in-process");
+  const subprocess = process.env.BENCH_RAY_SUBPROCESS === "0" ? undefined : measure("subprocess");
+  const ray = measure("ray", head.address);
   const rows = [
-    ["executor", "run", "per step", "per step − in-process"],
-    ["in-process", ms(inProcess), ms(per(inProcess)), "—"],
-    ...(subprocess === undefined ? [] : [["subprocess", ms(subprocess), ms(per(subprocess)), ms(per(subprocess) - per(inProcess))]]),
-    ["ray", ms(ray), ms(per(ray)), ms(per(ray) - per(inProcess))],
+    ["executor", "wall", "per step", "− in-process", "fixed per run", "per step beyond it", "− in-process"],
+    ...([["in-process", inProcess], ...(subprocess ? [["subprocess", subprocess] as const] : []), ["ray", ray]] as const).map(([name, m]) => [
+      name,
+      ms(m.full),
+      ms(m.wallPerStep),
+      name === "in-process" ? "—" : ms(m.wallPerStep - inProcess.wallPerStep),
+      ms(m.fixed),
+      ms(m.perStep),
+      name === "in-process" ? "—" : ms(m.perStep - inProcess.perStep),
+    ]),
   ];
-  console.log(`\n${STEPS}-step fan-out, concurrency 2 (2 Ray nodes × 1 CPU)`);
-  for (const r of rows) console.log(`  ${r[0]!.padEnd(11)} ${r[1]!.padStart(11)} ${r[2]!.padStart(10)} ${r[3]!.padStart(22)}`);
-  console.log(`  ray / in-process = ${(ray / inProcess).toFixed(1)}×`);
+  console.log(`\n${STEPS}-step fan-out (and ${SMALL} steps for the split), concurrency 2 (2 Ray nodes × 1 CPU); wall = the whole \`sluice pipeline run\``);
+  for (const r of rows) console.log(`  ${r[0]!.padEnd(11)} ${r.slice(1).map((c, i) => c.padStart([10, 9, 13, 14, 19, 13][i]!)).join("")}`);
+  console.log(`  ray / in-process = ${(ray.full / inProcess.full).toFixed(1)}× the wall time; ray adds ${ms(ray.wallPerStep - inProcess.wallPerStep)} per step over the whole run, ` +
+    `${ms(ray.perStep - inProcess.perStep)} per step beyond its fixed ${ms(ray.fixed - inProcess.fixed)} more per run (target ≤ 10 ms per step)`);
 
   // Ray's task overhead alone, warm (one task first so the workers exist).
   const helper = await RayHelper.connect(head.address);

@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import type { AssetStore } from "../store/index.js";
 import type { RunOptions } from "../pipeline/index.js";
+import type { Executor } from "../pipeline/executors/index.js";
 import { fail } from "./errors.js";
 import { positiveInt } from "./options.js";
 import { handleStopSignals } from "./signals.js";
@@ -77,11 +78,14 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
     process.stderr.write(`\nsluice pipeline: ${signal}: cancelling the run (running notebook ops are interrupted; ${signal} again to quit at once)\n`);
     cancel.abort();
   }, { graceMs: 15_000 });
+  let executor: Executor | undefined;
   try {
+    // Chosen first: a bad choice is refused before anything loads, and a cluster is connected to while the pipeline loads.
+    executor = flags.executor || flags.address ? await (await import("../pipeline/executors/index.js")).createExecutor(flags.executor ?? "ray", { address: flags.address }) : undefined;
+    executor?.prepare?.({ pipelineFile: file });
     const { loadPipelineFile } = await import("../pipeline/load.js");
     const p = await loadPipelineFile(file);
     const { runPipeline } = await import("../pipeline/run.js");
-    const executor = flags.executor || flags.address ? await (await import("../pipeline/executors/index.js")).createExecutor(flags.executor ?? "ray", { address: flags.address }) : undefined;
     const { AssetStore } = await import("../store/index.js");
     store = new AssetStore(flags.store);
     const { consoleReporter } = await import("../pipeline/report.js");
@@ -107,5 +111,6 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
   } finally {
     stop.dispose();
     store?.close();
+    await executor?.close?.().catch(() => {}); // the run closed it already, unless it never started
   }
 }

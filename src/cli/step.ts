@@ -5,6 +5,7 @@ import { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { fail } from "./errors.js";
 import { StepSpecError } from "../pipeline/errors.js";
+import type { StepServeWarmUp } from "../pipeline/executors/types.js";
 import { handleStopSignals } from "./signals.js";
 
 export function register(program: Command): void {
@@ -62,8 +63,9 @@ export function register(program: Command): void {
 async function serveSteps(fd: number): Promise<void> {
   const { writeSync } = await import("node:fs");
   const { createInterface } = await import("node:readline");
-  const { execStep, parseStepSpec } = await import("../pipeline/executors/exec.js");
+  const { execStep, loadPipeline, parseStepSpec } = await import("../pipeline/executors/exec.js");
   const { stepResult, resultJson } = await import("../pipeline/executors/result.js");
+  const { isAbsolute } = await import("node:path");
   const pipelines: import("../pipeline/executors/exec.js").PipelineCache = new Map();
   let stop = new AbortController();
   let stopping = false;
@@ -93,6 +95,15 @@ async function serveSteps(fd: number): Promise<void> {
     if (!text.trim()) continue;
     let stepId = "";
     let attempt = 0;
+    const warmUp = asWarmUp(text);
+    if (warmUp) {
+      // Sent by the Ray executor when it connects, before the run has steps: load what a step needs now.
+      await (await import("../store/parquet.js")).withDuckDB(async (c) => void (await c.run("SELECT 1")));
+      // A pipeline that does not load is reported by the first step that names it.
+      if (warmUp.pipelineFile && isAbsolute(warmUp.pipelineFile)) await loadPipeline(warmUp.pipelineFile, pipelines).catch(() => {});
+      write(JSON.stringify({ warm: true }));
+      continue;
+    }
     try {
       const spec = parseStepSpec(text, "the spec on stdin");
       ({ stepId, attempt } = spec);
@@ -105,6 +116,17 @@ async function serveSteps(fd: number): Promise<void> {
     stop = new AbortController();
   }
   process.exit(stopping ? 143 : 0);
+}
+
+/** A warm-up line (`StepServeWarmUp`), or undefined for anything else (a step spec). */
+function asWarmUp(text: string): StepServeWarmUp | undefined {
+  if (!text.includes('"warmUp"')) return undefined;
+  try {
+    const x = JSON.parse(text) as Partial<StepServeWarmUp> | null;
+    return x?.warmUp === true ? { warmUp: true, ...(typeof x.pipelineFile === "string" ? { pipelineFile: x.pipelineFile } : {}) } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function readSpec(path: string): string {

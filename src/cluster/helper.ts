@@ -125,7 +125,7 @@ export class RayHelper {
       const id = typeof msg.id === "string" ? msg.id : undefined;
       const waiter = id === undefined ? undefined : this.pending.get(id);
       if (!waiter) return;
-      if (msg.type === "done") {
+      if (msg.type === "done" || msg.type === "warmed") {
         this.pending.delete(id!);
         waiter.resolve(msg as unknown as TaskResult);
       } else if (msg.type === "failed" || msg.type === "error") {
@@ -154,6 +154,26 @@ export class RayHelper {
       this.send({ type: "submit", id, ...request });
       if (signal?.aborted) onAbort();
       else signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /**
+   * Starts `request.cmd` as the warm process of Ray workers on every node (one per CPU, at most `perNode`),
+   * handing each the line `request.stdin`; resolves when every one has answered or failed (best effort: `run`
+   * works without). Submit steps after it: Ray keeps a task queued behind a warm task on that node.
+   */
+  warm(request: Pick<TaskRequest, "cmd" | "cwd" | "env" | "stdin">, perNode: number): Promise<{ tasks: number; failed: number }> {
+    if (this.exited) return Promise.reject(this.exited);
+    const id = `w${++this.next}`;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, {
+        resolve: (r) => {
+          const { tasks, failed } = r as unknown as { tasks: number; failed: number };
+          resolve({ tasks, failed });
+        },
+        reject,
+      });
+      this.send({ type: "warm", id, ...request, perNode });
     });
   }
 

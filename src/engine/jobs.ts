@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
-import { emitProgress, newJobId, onCancelRequest, type JobKind, type JobProgressEvent, type OperatorMetric } from "../progress/index.js";
+import { emitProgress, hasProgressListeners, newJobId, onCancelRequest, type JobKind, type JobProgressEvent, type OperatorMetric } from "../progress/index.js";
 import { getHost } from "../host/index.js";
 import { connect } from "./instance.js";
 import { ensureLoaded } from "./memory.js";
@@ -122,12 +122,17 @@ export async function startJob(spec: JobSpec): Promise<RunningJob> {
   try {
     conn = await connect();
     for (const id of spec.memorySources) await ensureLoaded(conn, id);
-    profileDir ??= mkdtempSync(join(tmpdir(), "sluice-profile-"));
-    profilePath = join(profileDir, `${jobId}.json`);
+    // The profiler's per-operator metrics only serve someone who reads them (job.end's listeners,
+    // profile()): a script that nobody watches does not pay for them (a few percent of a long query).
+    const watched = hasProgressListeners() || spec.onOperators !== undefined;
+    if (watched) {
+      profileDir ??= mkdtempSync(join(tmpdir(), "sluice-profile-"));
+      profilePath = join(profileDir, `${jobId}.json`);
+    }
     // Progress is only tracked when the progress bar is on; printing it is off (we poll instead).
     await conn.run(
       `SET enable_progress_bar = true; SET enable_progress_bar_print = false; SET progress_bar_time = 0; ` +
-        `SET enable_profiling = 'json'; SET profiling_output = ${quoteString(profilePath)}`,
+        (profilePath ? `SET enable_profiling = 'json'; SET profiling_output = ${quoteString(profilePath)}` : ""), // a job's connection is new: profiling is off
     );
     if (cancelled) throw new CancelledError(jobId);
     const c = conn;
@@ -136,6 +141,8 @@ export async function startJob(spec: JobSpec): Promise<RunningJob> {
     // measured plan comes with job.end), a long one shows its plan at once.
     if (sql !== undefined)
       planTimer = setTimeout(() => {
+        // Nobody to show the plan to (EXPLAIN binds the query again: ~14 ms over 480 Parquet footers).
+        if (!hasProgressListeners()) return;
         void explainPlan(sql, spec.params).then((plan) => {
           if (ended || !plan) return;
           physical = plan;

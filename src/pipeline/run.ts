@@ -489,7 +489,7 @@ async function execute(p: Pipeline, store: AssetStore, options: RunOptions): Pro
     const partition = storePartition(node);
     try {
       const m = await store.commit(
-        { key, version: file.version, path: file.path, format: file.format, byteSize: file.byteSize },
+        { key, version: file.version, path: file.path, format: file.format, byteSize: file.byteSize, summary: file.summary },
         {
           partition,
           runId,

@@ -13,6 +13,11 @@ export function onProgress(listener: Listener): () => void {
   return () => listeners.delete(listener);
 }
 
+/** Whether anyone receives progress events (a kernel's publisher always does; a plain script usually not). */
+export function hasProgressListeners(): boolean {
+  return listeners.size > 0;
+}
+
 /** Jobs started and not yet ended, so an interrupt can cancel whatever is running. */
 const running = new Set<string>();
 

@@ -29,7 +29,7 @@ import {
 import { checkOptionNames } from "../plan/errors.js";
 import { normalizeAssetKey, type AssetKeyLike } from "./keys.js";
 import { normalizeMetadata, jsonSafe, type MetadataEntry, type MetadataInput } from "./metadata.js";
-import type { TableData } from "./parquet.js";
+import type { ParquetSummary, TableData } from "./parquet.js";
 import { writingTo } from "../progress/bus.js";
 
 // The Parquet side (DuckDB, Arrow, lazy frames) loads on first use, so commands that only read the
@@ -87,6 +87,9 @@ export interface PreparedFile {
   path: string;
   format: AssetFormat;
   byteSize: number;
+  /** A Parquet file's row count, schema and first rows, when the writer read them already (a step on another
+   *  node does, so that the runner, which commits every step's files, does not read each file again). */
+  summary?: ParquetSummary;
 }
 
 export interface AssetSummary {
@@ -273,6 +276,15 @@ export function insertMaterialization(catalog: CatalogBackend, record: Omit<Mate
   return catalog.run("insertMaterialization", toRow(record));
 }
 
+/** A summary a step reported from its own process: used only when well formed (else the file is read here). */
+function validSummary(x: ParquetSummary | undefined): x is ParquetSummary {
+  return (
+    x !== undefined && Number.isSafeInteger(x.rowCount) && x.rowCount >= 0 &&
+    Array.isArray(x.schema) && x.schema.every((c) => typeof c?.name === "string" && typeof c.type === "string") &&
+    Array.isArray(x.preview) && x.preview.every((r) => typeof r === "object" && r !== null && !Array.isArray(r))
+  );
+}
+
 /** The store folder a root argument means: the given one, else SLUICE_STORE, else ./.sluice (absolute). */
 export function storeRoot(root?: string): string {
   return resolve(root ?? process.env.SLUICE_STORE ?? "./.sluice");
@@ -431,7 +443,7 @@ export class AssetStore {
   async commit(file: PreparedFile, options: MaterializeOptions = {}): Promise<Materialization> {
     this.writable(`record asset ${file.key}`);
     const metadata = normalizeMetadata(options.metadata);
-    const summary = file.format === "parquet" ? await (await parquet()).inspectParquet(join(this.root, file.path)) : undefined;
+    const summary = file.format !== "parquet" ? undefined : validSummary(file.summary) ? file.summary : await (await parquet()).inspectParquet(join(this.root, file.path));
     const inputs = (options.inputs ?? []).map((i) => ({ ...i, key: normalizeAssetKey(i.key) }));
     const record: SidecarRecord = {
       sluiceSidecar: 1,

@@ -60,14 +60,14 @@ describe("sluice cluster: bad input, before any cluster", () => {
       const unreachable = await sluice(["cluster", "join", "127.0.0.4:9"], env);
       expect(unreachable.code).toBe(1);
       expect(unreachable.stderr).toMatch(/cannot reach the Ray head at 127\.0\.0\.4:9: ECONNREFUSED/);
-      const noRay = await sluice(["cluster", "start", "--head"], { ...env, SLUICE_PYTHON: "/usr/bin/python3" });
+      const noRay = await sluice(["cluster", "start", "--head"], { ...env, SLUICE_RAY_PYTHON: "/usr/bin/python3" });
       expect(noRay.code).toBe(2);
       expect(noRay.stderr).toMatch(/Ray is not installed for \/usr\/bin\/python3/);
-      expect(noRay.stderr).toContain("PIP_RETRIES=0 .venv/bin/pip install ray==2.58.0");
+      expect(noRay.stderr).toContain("PIP_RETRIES=0 .venv-ray/bin/pip install ray==2.58.0");
       // A pipeline run on Ray without Ray: refused before the run is recorded, saying how to get it.
       writeFileSync(join(state, "p.ts"), `import { fnOp, pipeline } from "sluice";\nexport default pipeline("p", [fnOp({ name: "a", outputs: ["p/a"], run: () => [{ x: 1 }] })]);\n`);
       const store = join(state, "store");
-      const noRayRun = await sluice(["pipeline", "run", join(state, "p.ts"), "--store", store, "--executor", "ray", "--address", "127.0.0.2:6399"], { ...env, SLUICE_PYTHON: "/usr/bin/python3" });
+      const noRayRun = await sluice(["pipeline", "run", join(state, "p.ts"), "--store", store, "--executor", "ray", "--address", "127.0.0.2:6399"], { ...env, SLUICE_RAY_PYTHON: "/usr/bin/python3" });
       expect(noRayRun.code).toBe(2);
       expect(noRayRun.stderr).toMatch(/Ray is not installed for \/usr\/bin\/python3/);
       expect(noRayRun.stderr).toContain("Without Ray, pipelines run with the local executor (the default).");
@@ -128,6 +128,19 @@ describe("a 2-node Ray cluster", { timeout: 180_000 }, () => { // each test star
     const failing = await helper.run({ cmd: [process.execPath, "-e", "console.error('bad row'); process.exit(3)"] });
     expect(failing.exit).toBe(3);
     expect(failing.stderr).toContain("bad row");
+  });
+
+  it("warm-up starts a warm process on every node, which the node's next warm task uses", async () => {
+    // Each warm process answers every line with its pid; the argument makes it findable among the processes.
+    const marker = `sluice-warm-up-${process.pid}-${Date.now()}`;
+    const cmd = [process.execPath, "-e", "require('readline').createInterface({ input: process.stdin }).on('line', () => require('fs').writeSync(Number(process.argv[1]), process.pid + '\\n'))", "{resultFd}", marker];
+    expect(await helper.warm({ cmd, stdin: "warm up" }, 4)).toEqual({ tasks: 2, failed: 0 }); // one CPU per node
+    const warmed = pidsWith(marker);
+    expect(warmed).toHaveLength(2);
+    for (const resources of [{ worker1: 1 }, { head: 1 }] as Array<Record<string, number>>) {
+      const r = await helper.run({ cmd, stdin: "step", resources, warm: true });
+      expect(warmed).toContain(Number(r.stdout.trim()));
+    }
   });
 
   it("refuses resources no node has, at once, naming the resources the nodes do have", async () => {

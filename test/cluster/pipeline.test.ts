@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { AssetStore } from "../../src/store/index.js";
 import { isRunning, sluiceKernelPids } from "../helpers/processes.js";
 import { repoRoot } from "../helpers/python.js";
@@ -222,6 +222,8 @@ export default pipeline("orphans", [
       env: { ...process.env, JUPYTER_PATH: jupyterPath, SLUICE_TEST_MARK: mark },
       stdio: "ignore",
     });
+    // A failure before the kill must not leave this runner holding the cluster's CPUs for the next tests.
+    onTestFinished(() => void runner.kill("SIGKILL"));
     await waitFor("both steps running", () => existsSync(napping) && existsSync(sleeping), 300_000);
     const kernels = sluiceKernelPids(mark);
     const steps = processesWith("step\0serve");
@@ -276,6 +278,7 @@ export default pipeline("hang", [
       env: { ...process.env, JUPYTER_PATH: jupyterPath },
       stdio: "ignore",
     });
+    onTestFinished(() => void runner.kill("SIGKILL"));
     const exited = new Promise<{ code: number | null; stderr: string }>((resolve) => runner.on("exit", (code) => resolve({ code, stderr: "" })));
     const stepPid = Number(await waitFor("the step running", () => existsSync(pidFile) && readFileSync(pidFile, "utf8"), 300_000, exited));
     expect(readFileSync(`/proc/${stepPid}/cmdline`, "utf8")).toContain("step\0serve");

@@ -143,6 +143,19 @@ describe.each(["sqlite", "postgres"] as const)("%s catalog", (backend) => {
       expect(store.latest("nope")).toBeUndefined();
       await expect(store.readRows("nope")).rejects.toBeInstanceOf(AssetNotFoundError);
     });
+
+    it("records the summary a step reported without reading its file again, and reads the file when that summary is malformed", async () => {
+      // A step on another node reads its file back there (src/pipeline/executors/exec.ts); the runner trusts
+      // a well-formed summary, so what it records is what the step reported.
+      const reported = { rowCount: 2, schema: [{ name: "a", type: "BIGINT" }], preview: [{ a: "as the step read it" }] };
+      const first = await store.commit({ ...(await store.writeFile("steps/out", [{ a: 1 }, { a: 2 }])), summary: reported });
+      expect(first).toMatchObject({ rowCount: 2, preview: reported.preview });
+      const malformed = { rowCount: -1, schema: "a", preview: [] } as unknown as typeof reported;
+      const second = await store.commit({ ...(await store.writeFile("steps/out", [{ a: 1 }, { a: 2 }])), summary: malformed });
+      expect(second.rowCount).toBe(2);
+      expect(second.preview).toEqual([{ a: 1 }, { a: 2 }]);
+      expect(second.schema?.map((c) => c.name)).toEqual(["a"]);
+    });
   });
 
   describe("lineage", () => {

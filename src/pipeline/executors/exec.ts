@@ -48,6 +48,14 @@ export function parseStepSpec(text: string, source = "the spec"): StepSpec {
   return s as unknown as StepSpec;
 }
 
+/** Loads a pipeline file and its code version (into a warm process's cache: a warm-up loads the run's file before its first step). */
+export async function loadPipeline(file: string, cache?: PipelineCache): Promise<{ pipeline: Pipeline; version: string }> {
+  const pipeline = await loadPipelineFile(file);
+  const loaded = { pipeline, version: await pipelineCodeVersion(pipeline) };
+  cache?.set(file, loaded);
+  return loaded;
+}
+
 /**
  * Runs the step and returns its result (never throws for a failing op: `ok: false`). Refusals throw:
  * StepSpecError (bad spec, missing store or input file), CodeVersionMismatchError, PipelineLoadError.
@@ -59,11 +67,7 @@ export async function execStep(spec: StepSpec, options: { signal?: AbortSignal; 
   // A warm step process (`sluice step serve`) keeps the pipeline it loaded while the runner's code
   // version stays the same; another version loads the file again, and is refused if it still differs.
   let loaded = options.pipelines?.get(spec.pipelineFile);
-  if (!loaded || loaded.version !== spec.codeVersion) {
-    const fresh = await loadPipelineFile(spec.pipelineFile);
-    loaded = { pipeline: fresh, version: await pipelineCodeVersion(fresh) };
-    options.pipelines?.set(spec.pipelineFile, loaded);
-  }
+  if (!loaded || loaded.version !== spec.codeVersion) loaded = await loadPipeline(spec.pipelineFile, options.pipelines);
   const { pipeline: p, version } = loaded;
   if (p.name !== spec.pipeline) throw new StepSpecError(`${spec.pipelineFile} exports pipeline ${p.name}, not ${spec.pipeline}; the node has other code at that path.`);
   const op = p.ops.find((o) => o.name === spec.op);
@@ -86,7 +90,8 @@ export async function execStep(spec: StepSpec, options: { signal?: AbortSignal; 
       op,
       signal: options.signal ?? new AbortController().signal,
       log,
-      wrote: async (file) => void files.push(file),
+      // Read back here, on the node: the runner records every step's files and would otherwise read each one.
+      wrote: async (file) => void files.push(file.format === "parquet" ? { ...file, summary: await (await import("../../store/parquet.js")).inspectParquet(join(spec.storeRoot, file.path)) } : file),
       load: async (input, index) => scan.parquet(join(spec.storeRoot, input.refs[index]!.path)),
     });
     return stepResult(spec, { files, events, items: outcome.items, checks: outcome.checks, partitionsAdded: outcome.partitionsAdded });

@@ -4,7 +4,7 @@ import { InProcessExecutor } from "./inprocess.js";
 import { SubprocessExecutor } from "./subprocess.js";
 import type { Executor } from "./types.js";
 
-export type { Executor, ExecutorRunInfo, StepErrorInfo, StepEvent, StepFile, StepHooks, StepInput, StepInputRef, StepResult, StepSpec, StepTask } from "./types.js";
+export type { Executor, ExecutorPrepareInfo, ExecutorRunInfo, StepErrorInfo, StepEvent, StepFile, StepHooks, StepInput, StepInputRef, StepResult, StepSpec, StepTask } from "./types.js";
 export { STEP_SPEC_VERSION } from "./types.js";
 export { InProcessExecutor } from "./inprocess.js";
 export { SubprocessExecutor, stepExecCommand, sluiceCliPath } from "./subprocess.js";

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 // The Ray executor: each step runs as a Ray task on whichever node has the resources the op asks for (one
 // CPU by default), through Sluice's Python helper (src/cluster/helper.ts). The task hands the step spec to
 // its Ray worker's warm `node <sluice> step serve` process (started on first use, kept while Ray reuses
@@ -11,7 +12,12 @@ import { defaultAddress, parseAddress } from "../../cluster/nodes.js";
 import { requireRay } from "../../cluster/python.js";
 import { stepServeCommand } from "./subprocess.js";
 import { toJson } from "./result.js";
-import { STEP_SPEC_VERSION, type Executor, type ExecutorRunInfo, type StepHooks, type StepResult, type StepTask } from "./types.js";
+import { STEP_SPEC_VERSION, type Executor, type ExecutorPrepareInfo, type StepServeWarmUp, type ExecutorRunInfo, type StepHooks, type StepResult, type StepTask } from "./types.js";
+
+/** Step processes warmed per node when connecting (one per CPU, up to this): each costs ~100 MB while idle. */
+const WARM_PER_NODE = 4;
+/** How long a run waits for its warm-up (a slow node's steps then start cold). */
+const WARM_UP_WAIT_MS = 30_000;
 
 export interface RayExecutorOptions {
   /** The head's HOST:PORT (default: $SLUICE_RAY_ADDRESS, else a head started here by `sluice cluster start`). */
@@ -30,6 +36,8 @@ export class RayExecutor implements Executor {
   readonly name = "ray";
   readonly inProcess = false;
   private helper: RayHelper | undefined;
+  private connecting: Promise<RayHelper> | undefined;
+  private warming: Promise<void> | undefined;
   private readonly address: string;
 
   constructor(private readonly options: RayExecutorOptions) {
@@ -45,26 +53,51 @@ export class RayExecutor implements Executor {
     this.address = address;
   }
 
+  /** Connecting costs about a second (Python, Ray's import, registering a driver): started ahead by `prepare`. */
+  prepare(ahead: ExecutorPrepareInfo = {}): void {
+    if (this.helper || this.connecting) return;
+    this.connecting = RayHelper.connect(this.address);
+    // Each node's step processes start loading Sluice, DuckDB and the pipeline (~0.8 s) while the run prepares.
+    const warmUp: StepServeWarmUp = { warmUp: true, ...(ahead.pipelineFile ? { pipelineFile: resolve(ahead.pipelineFile) } : {}) };
+    this.warming = this.connecting.then((helper) => helper.warm({ ...this.serveTask(), stdin: JSON.stringify(warmUp) }, WARM_PER_NODE)).then(
+      () => {},
+      () => {}, // a failed connect is reported by open(); a failed warm-up only costs the first steps their start
+    );
+  }
+
+  /** The warm process every step task hands its spec to: the same command, folder and environment, or Ray starts another. */
+  private serveTask() {
+    const { command, args } = stepServeCommand();
+    return { cmd: [command, ...args], cwd: this.options.cwd ?? process.cwd(), env: stepEnv() };
+  }
+
   /** Connects once per run (the helper is a Ray driver for the run's lifetime). */
-  async open(_run?: ExecutorRunInfo): Promise<void> {
-    this.helper ??= await RayHelper.connect(this.address);
+  async open(info?: ExecutorRunInfo): Promise<void> {
+    if (this.helper) return;
+    this.prepare({ pipelineFile: info?.pipelineFile });
+    try {
+      this.helper = await this.connecting;
+    } finally {
+      this.connecting = undefined;
+    }
+    // No step before the warm-up has ended: Ray would queue it behind a warm task on a busy node while another is free.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.warming, new Promise((resolve) => (timer = setTimeout(resolve, WARM_UP_WAIT_MS)))]);
+    clearTimeout(timer);
   }
 
   async run(task: StepTask, hooks: StepHooks): Promise<StepResult> {
     await this.open();
     const spec = task.spec;
-    const { command, args } = stepServeCommand();
     let r;
     try {
       r = await this.helper!.run(
         {
-          cmd: [command, ...args],
-          cwd: this.options.cwd ?? process.cwd(),
+          ...this.serveTask(),
           stdin: toJson(spec),
           resources: spec.resources,
           maxRetries: this.options.maxRetries ?? 3,
           name: `${spec.pipeline}:${spec.stepId}`,
-          env: stepEnv(),
           warm: true,
         },
         hooks.signal,
@@ -88,7 +121,9 @@ export class RayExecutor implements Executor {
   }
 
   async close(): Promise<void> {
-    const helper = this.helper;
+    const connecting = this.connecting;
+    this.connecting = undefined;
+    const helper = this.helper ?? (await connecting?.catch(() => undefined));
     this.helper = undefined;
     await helper?.close();
   }

@@ -131,6 +131,12 @@ export interface StepTask {
   local?: unknown;
 }
 
+/** What is known of a run before it starts (`Executor.prepare`). */
+export interface ExecutorPrepareInfo {
+  /** The pipeline file the run will load. */
+  pipelineFile?: string;
+}
+
 export interface ExecutorRunInfo {
   runId: string;
   pipeline: string;
@@ -140,11 +146,21 @@ export interface ExecutorRunInfo {
   maxConcurrency: number;
 }
 
+/** What asks a warm `sluice step serve` process to load Sluice, DuckDB and the run's pipeline file before its first step; it answers `{"warm":true}`. */
+export interface StepServeWarmUp {
+  warmUp: true;
+  /** Absolute path of the pipeline file the run's steps will name. */
+  pipelineFile?: string;
+}
+
 export interface Executor {
   /** "in-process", "subprocess", "ray". */
   readonly name: string;
   /** True when steps run in the runner's process (in-memory outputs and lazy hand-over work). */
   readonly inProcess: boolean;
+  /** Starts what a run will need while the caller still prepares it (the Ray executor connects to its cluster
+   * while the pipeline file loads); `open` then waits for it. Whoever calls it calls `close` in the end. */
+  prepare?(ahead?: ExecutorPrepareInfo): void;
   /** Called once before the first step (start a helper, connect to a cluster). */
   open?(run: ExecutorRunInfo): Promise<void>;
   /** Runs one attempt of one step. Resolves with the result also when the step failed; rejects only
