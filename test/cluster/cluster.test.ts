@@ -130,19 +130,6 @@ describe("a 2-node Ray cluster", { timeout: 180_000 }, () => { // each test star
     expect(failing.stderr).toContain("bad row");
   });
 
-  it("warm-up starts a warm process on every node, which the node's next warm task uses", async () => {
-    // Each warm process answers every line with its pid; the argument makes it findable among the processes.
-    const marker = `sluice-warm-up-${process.pid}-${Date.now()}`;
-    const cmd = [process.execPath, "-e", "require('readline').createInterface({ input: process.stdin }).on('line', () => require('fs').writeSync(Number(process.argv[1]), process.pid + '\\n'))", "{resultFd}", marker];
-    expect(await helper.warm({ cmd, stdin: "warm up" }, 4)).toEqual({ tasks: 2, failed: 0 }); // one CPU per node
-    const warmed = pidsWith(marker);
-    expect(warmed).toHaveLength(2);
-    for (const resources of [{ worker1: 1 }, { head: 1 }] as Array<Record<string, number>>) {
-      const r = await helper.run({ cmd, stdin: "step", resources, warm: true });
-      expect(warmed).toContain(Number(r.stdout.trim()));
-    }
-  });
-
   it("refuses resources no node has, at once, naming the resources the nodes do have", async () => {
     const error = await helper.run({ cmd: ["true"], resources: { gpu_box: 1 } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TaskFailedError);
@@ -199,4 +186,19 @@ describe("a 2-node Ray cluster", { timeout: 180_000 }, () => { // each test star
     console.log(`runner killed -9: helper and commands gone after ${goneAfterMs} ms`);
     expect(goneAfterMs).toBeLessThanOrEqual(3000);
   }, 240_000); // it waits up to 120 s for both commands to start (a loaded machine: cut at the 60 s default in CI)
+
+  // Last: this helper's Ray workers then keep their warm processes, and on these one-CPU nodes another driver's
+  // tasks (the runner-killed test's) were once left waiting for them.
+  it("warm-up starts a warm process on every node, which the node's next warm task uses", async () => {
+    // Each warm process answers every line with its pid; the argument makes it findable among the processes.
+    const marker = `sluice-warm-up-${process.pid}-${Date.now()}`;
+    const cmd = [process.execPath, "-e", "require('readline').createInterface({ input: process.stdin }).on('line', () => require('fs').writeSync(Number(process.argv[1]), process.pid + '\\n'))", "{resultFd}", marker];
+    expect(await helper.warm({ cmd, stdin: "warm up" }, 4)).toEqual({ tasks: 2, failed: 0 }); // one CPU per node
+    const warmed = pidsWith(marker);
+    expect(warmed).toHaveLength(2);
+    for (const resources of [{ worker1: 1 }, { head: 1 }] as Array<Record<string, number>>) {
+      const r = await helper.run({ cmd, stdin: "step", resources, warm: true });
+      expect(warmed).toContain(Number(r.stdout.trim()));
+    }
+  });
 });
