@@ -3,6 +3,7 @@
 // 2 the spec was refused (malformed, other code version, store not mounted), 130/143 stopped.
 import { Command } from "commander";
 import { readFileSync } from "node:fs";
+import { isAbsolute } from "node:path";
 import { fail } from "./errors.js";
 import { StepSpecError } from "../pipeline/errors.js";
 import type { StepServeWarmUp } from "../pipeline/executors/types.js";
@@ -65,7 +66,6 @@ async function serveSteps(fd: number): Promise<void> {
   const { createInterface } = await import("node:readline");
   const { execStep, loadPipeline, parseStepSpec } = await import("../pipeline/executors/exec.js");
   const { stepResult, resultJson } = await import("../pipeline/executors/result.js");
-  const { isAbsolute } = await import("node:path");
   const pipelines: import("../pipeline/executors/exec.js").PipelineCache = new Map();
   let stop = new AbortController();
   let stopping = false;

@@ -56,6 +56,14 @@ export async function loadPipeline(file: string, cache?: PipelineCache): Promise
   return loaded;
 }
 
+/** A Parquet file with its row count, schema and preview, read here on the node: the runner records every step's
+ *  files and would otherwise read each one again. */
+async function withSummary(storeRoot: string, file: StepFile): Promise<StepFile> {
+  if (file.format !== "parquet") return file;
+  const { inspectParquet } = await import("../../store/parquet.js");
+  return { ...file, summary: await inspectParquet(join(storeRoot, file.path)) };
+}
+
 /**
  * Runs the step and returns its result (never throws for a failing op: `ok: false`). Refusals throw:
  * StepSpecError (bad spec, missing store or input file), CodeVersionMismatchError, PipelineLoadError.
@@ -90,8 +98,7 @@ export async function execStep(spec: StepSpec, options: { signal?: AbortSignal; 
       op,
       signal: options.signal ?? new AbortController().signal,
       log,
-      // Read back here, on the node: the runner records every step's files and would otherwise read each one.
-      wrote: async (file) => void files.push(file.format === "parquet" ? { ...file, summary: await (await import("../../store/parquet.js")).inspectParquet(join(spec.storeRoot, file.path)) } : file),
+      wrote: async (file) => void files.push(await withSummary(spec.storeRoot, file)),
       load: async (input, index) => scan.parquet(join(spec.storeRoot, input.refs[index]!.path)),
     });
     return stepResult(spec, { files, events, items: outcome.items, checks: outcome.checks, partitionsAdded: outcome.partitionsAdded });

@@ -1,11 +1,11 @@
-import { resolve } from "node:path";
 // The Ray executor: each step runs as a Ray task on whichever node has the resources the op asks for (one
 // CPU by default), through Sluice's Python helper (src/cluster/helper.ts). The task hands the step spec to
-// its Ray worker's warm `node <sluice> step serve` process (started on first use, kept while Ray reuses
+// its Ray worker's warm `node <sluice> step serve` process (started by the warm-up when connected, or on first use; kept while Ray reuses
 // the worker): loading Node, Sluice and DuckDB once per worker instead of once per step (docs/scaling.md).
 // Every node needs the same code and store at the same paths (docs/scaling.md). A lost worker or node
 // re-runs the task (Ray's max_retries, invisible to the runner); an op's own failure comes back as a
 // result with ok: false and is retried, or not, by the runner's policy.
+import { resolve } from "node:path";
 import { RayHelper, TaskFailedError } from "../../cluster/helper.js";
 import { ClusterUsageError } from "../../cluster/errors.js";
 import { defaultAddress, parseAddress } from "../../cluster/nodes.js";
@@ -38,6 +38,7 @@ export class RayExecutor implements Executor {
   private helper: RayHelper | undefined;
   private connecting: Promise<RayHelper> | undefined;
   private warming: Promise<void> | undefined;
+  private serve: { cmd: string[]; cwd: string; env: Record<string, string> } | undefined;
   private readonly address: string;
 
   constructor(private readonly options: RayExecutorOptions) {
@@ -66,9 +67,12 @@ export class RayExecutor implements Executor {
   }
 
   /** The warm process every step task hands its spec to: the same command, folder and environment, or Ray starts another. */
-  private serveTask() {
-    const { command, args } = stepServeCommand();
-    return { cmd: [command, ...args], cwd: this.options.cwd ?? process.cwd(), env: stepEnv() };
+  private serveTask(): { cmd: string[]; cwd: string; env: Record<string, string> } {
+    if (!this.serve) {
+      const { command, args } = stepServeCommand();
+      this.serve = { cmd: [command, ...args], cwd: this.options.cwd ?? process.cwd(), env: stepEnv() };
+    }
+    return this.serve;
   }
 
   /** Connects once per run (the helper is a Ray driver for the run's lifetime). */
