@@ -6,7 +6,10 @@
 //     Node's start and the pipeline's load included), and its split into a fixed cost per run (the intercept:
 //     for Ray, connecting a driver and starting each worker's warm `sluice step serve` process) and a cost per
 //     step (the slope between the two sizes). ray − in-process is the cost of running a step remotely;
-//     subprocess starts a `sluice step exec` process per step, the cost the warm processes avoid.
+//     subprocess starts a `sluice step exec` process per step, the cost the warm processes avoid. Ray runs
+//     twice: through the cluster's agent (`sluice cluster start --head` starts it; runs share its Ray driver, and
+//     its Ray workers keep their warm step processes from run to run: measured after one first run, which is
+//     reported apart), and with a Ray driver of each run's own (SLUICE_RAY_AGENT=0: nothing kept between runs).
 //  2. Ray's task overhead alone: `node -e ""` as a Ray task against spawning it directly, 40 each at
 //     concurrency 2; and a Ray task echoing a line through a warm process (the round trip a warm step pays).
 // BENCH_RAY_SUBPROCESS=0 skips the subprocess run (~1.5 s a step).
@@ -50,11 +53,11 @@ export default pipeline("fanout", [
 }
 
 /** One `sluice pipeline run` into a fresh store: the command's wall time (ms). */
-function runPipeline(executor: string, steps: number, address?: string): number {
-  const store = join(work, `store-${executor}-${steps}`);
+function runPipeline(executor: string, steps: number, address?: string, env: Record<string, string> = {}): number {
+  const store = mkdtempSync(join(work, `store-${executor}-${steps}-`));
   const args = [bin, "pipeline", "run", fanout(steps), "--store", store, "--json", "--executor", executor, ...(address ? ["--address", address] : [])];
   const t = performance.now();
-  const r = spawnSync(process.execPath, args, { cwd: work, encoding: "utf8", maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, args, { cwd: work, encoding: "utf8", maxBuffer: 64 << 20, env: { ...process.env, ...env } });
   const wall = performance.now() - t;
   if (r.status !== 0) throw new Error(`--executor ${executor} failed (${r.status}): ${r.stderr.slice(-2000)}`);
   const json = JSON.parse(r.stdout) as { counts: { succeeded: number } };
@@ -63,11 +66,11 @@ function runPipeline(executor: string, steps: number, address?: string): number 
 }
 
 /** Both sizes: wall per step at the full size, and the fixed cost and cost per step between the sizes. */
-function measure(executor: string, address?: string) {
-  const small = runPipeline(executor, SMALL, address);
-  const full = runPipeline(executor, STEPS, address);
+function measure(executor: string, address?: string, env?: Record<string, string>) {
+  const small = runPipeline(executor, SMALL, address, env);
+  const full = runPipeline(executor, STEPS, address, env);
   const perStep = (full - small) / (STEPS - SMALL);
-  return { full, wallPerStep: full / (STEPS + 1), perStep, fixed: full - perStep * (STEPS + 1) };
+  return { small, full, wallPerStep: full / (STEPS + 1), perStep, fixed: full - perStep * (STEPS + 1) };
 }
 
 async function pool(n: number, concurrency: number, fn: () => Promise<void>) {
@@ -88,10 +91,14 @@ try {
 
   const inProcess = measure("in-process");
   const subprocess = process.env.BENCH_RAY_SUBPROCESS === "0" ? undefined : measure("subprocess");
+  if (!head.agent) throw new Error(`the head's agent did not start: ${head.agentError}`);
+  const ownDriver = measure("ray", head.address, { SLUICE_RAY_AGENT: "0" });
+  // The agent's first run starts its Ray workers and their warm step processes; the runs after it find them.
+  const firstRun = runPipeline("ray", SMALL, head.address);
   const ray = measure("ray", head.address);
   const rows = [
     ["executor", "wall", "per step", "− in-process", "fixed per run", "per step beyond it", "− in-process"],
-    ...([["in-process", inProcess], ...(subprocess ? [["subprocess", subprocess] as const] : []), ["ray", ray]] as const).map(([name, m]) => [
+    ...([["in-process", inProcess], ...(subprocess ? [["subprocess", subprocess] as const] : []), ["ray, own driver", ownDriver], ["ray, agent", ray]] as const).map(([name, m]) => [
       name,
       ms(m.full),
       ms(m.wallPerStep),
@@ -102,9 +109,11 @@ try {
     ]),
   ];
   console.log(`\n${STEPS}-step fan-out (and ${SMALL} steps for the split), concurrency 2 (2 Ray nodes × 1 CPU); wall = the whole \`sluice pipeline run\``);
-  for (const r of rows) console.log(`  ${r[0]!.padEnd(11)} ${r.slice(1).map((c, i) => c.padStart([10, 9, 13, 14, 19, 13][i]!)).join("")}`);
-  console.log(`  ray / in-process = ${(ray.full / inProcess.full).toFixed(1)}× the wall time; ray adds ${ms(ray.wallPerStep - inProcess.wallPerStep)} per step over the whole run, ` +
-    `${ms(ray.perStep - inProcess.perStep)} per step beyond its fixed ${ms(ray.fixed - inProcess.fixed)} more per run (target ≤ 10 ms per step)`);
+  for (const r of rows) console.log(`  ${r[0]!.padEnd(16)} ${r.slice(1).map((c, i) => c.padStart([10, 9, 13, 14, 19, 13][i]!)).join("")}`);
+  for (const [name, m] of [["ray through the agent", ray], ["ray with a driver of its own", ownDriver]] as const)
+    console.log(`  ${name}: ${(m.full / inProcess.full).toFixed(2)}× in-process's wall time; adds ${ms(m.wallPerStep - inProcess.wallPerStep)} per step over the whole run, ` +
+      `${ms(m.perStep - inProcess.perStep)} per step beyond its fixed ${ms(m.fixed - inProcess.fixed)} more per run (target ≤ 10 ms per step)`);
+  console.log(`  the agent's first run after the cluster started (${SMALL} steps): ${ms(firstRun)}, against ${ms(ray.small)} for the same run later (its Ray workers and warm step processes start once)`);
 
   // Ray's task overhead alone, warm (one task first so the workers exist).
   const helper = await RayHelper.connect(head.address);

@@ -4,7 +4,7 @@ import { Command } from "commander";
 import { fail } from "./errors.js";
 import { nonNegativeInt, positiveInt } from "./options.js";
 
-type StartFlags = { head?: boolean; port?: number; resources?: string; nodeIp?: string; numCpus?: number; objectStoreMemory?: number; stateDir?: string };
+type StartFlags = { head?: boolean; port?: number; resources?: string; nodeIp?: string; numCpus?: number; objectStoreMemory?: number; stateDir?: string; agent?: boolean };
 
 const stateOption = (c: Command) => c.option("--state-dir <dir>", "where the started nodes' pids and logs are kept (default: $SLUICE_CLUSTER_DIR or ~/.sluice/cluster)");
 const nodeOptions = (c: Command) =>
@@ -23,7 +23,8 @@ export function register(program: Command): void {
       .command("start")
       .description("Start the head node of a Ray cluster on this machine, in the background (its pid is recorded; `sluice cluster stop` ends it). Prints the address other nodes join.")
       .option("--head", "start the head node (required: workers use `sluice cluster join`)")
-      .option("--port <port>", "port of the head's GCS (default 6379)", positiveInt),
+      .option("--port <port>", "port of the head's GCS (default 6379)", positiveInt)
+      .option("--no-agent", "do not start the agent (a Ray driver that runs on this machine share, keeping warm step processes between runs); each run then starts its own"),
   ).action(async (flags: StartFlags) => {
     try {
       const { startHead } = await import("../cluster/nodes.js");
@@ -32,8 +33,14 @@ export function register(program: Command): void {
         throw new ClusterUsageError("`sluice cluster start` starts a head node: add --head. To add this machine to a running cluster, use `sluice cluster join HOST:PORT`.");
       }
       const node = await startHead(flags);
+      const agent = node.agent
+        ? `Sluice agent started (pid ${node.agent.pid}): runs on this machine share its Ray driver and warm step processes; log ${node.agent.log}\n`
+        : node.agentError
+          ? `warning: the Sluice agent did not start (${node.agentError}); each run starts a Ray driver of its own (about a second more per run)\n`
+          : "";
       process.stdout.write(
         `Ray head started (pid ${node.pid}) at ${node.address}; log ${node.log}\n` +
+          agent +
           `  join from another machine:  sluice cluster join ${node.address}\n` +
           `  run a pipeline on it:       sluice pipeline run FILE --executor ray --address ${node.address}\n`,
       );
@@ -77,7 +84,7 @@ export function register(program: Command): void {
       process.exitCode = fail(error);
     }
   });
-  stateOption(cmd.command("stop").description("Stop the Ray nodes this tool started on this machine (SIGTERM to each recorded pid; never `ray stop`)."))
+  stateOption(cmd.command("stop").description("Stop the Ray nodes and the agent this tool started on this machine (SIGTERM to each recorded pid; never `ray stop`)."))
     .action(async (flags: { stateDir?: string }) => {
       try {
         const { stopNodes } = await import("../cluster/nodes.js");

@@ -1,10 +1,14 @@
-// The runner's side of the Ray helper (python/sluice_ray.py `serve`): one Python process per run,
-// JSON lines over its stdio (docs/contracts.md, "Ray helper protocol"). The helper is a Ray driver; each
-// `submit` becomes a Ray task that runs a command on some node and answers with its exit code, output and
-// the node. The helper dies with this process (stdin EOF, PR_SET_PDEATHSIG) and cancels its tasks then.
-import { spawn, type ChildProcessByStdio } from "node:child_process";
-import { createInterface } from "node:readline";
-import type { Readable, Writable } from "node:stream";
+// The runner's side of the Ray helper protocol (python/sluice_ray.py; docs/contracts.md, "Ray helper protocol"):
+// JSON lines with a Ray driver; each `submit` becomes a Ray task that runs a command on some node and answers
+// with its exit code, output and the node. The driver is the cluster's agent when `sluice cluster start --head`
+// started one on this machine (a session on its Unix socket: no driver to start, and the Ray workers keep their
+// warm step processes from run to run), else a `serve` process of this run's own, which dies with this process
+// (stdin EOF, PR_SET_PDEATHSIG). Either way, when this process goes, its tasks are cancelled with force.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createConnection } from "node:net";
+import { createInterface, type Interface } from "node:readline";
+import { agentSocketPath } from "./agent.js";
 import { helperScript, requireRay } from "./python.js";
 import { ClusterError } from "./errors.js";
 
@@ -58,22 +62,45 @@ export class TaskFailedError extends ClusterError {
 
 type Pending = { resolve(r: TaskResult): void; reject(e: Error): void };
 
+/** Where the protocol's lines travel: a helper process's stdio, or a session on the agent's socket. */
+interface Channel {
+  readonly pid: number;
+  readonly lines: Interface;
+  send(line: string): void;
+  /** `listener` is called once, when the other side is gone, with why. */
+  onGone(listener: (why: string) => void): void;
+  /** Ends the session (the agent cancels what it still runs) or the process; resolves when it is over. */
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  timeoutMs?: number;
+  /** Use the cluster's agent on this machine when there is one (default: true unless $SLUICE_RAY_AGENT is "0"); false starts a driver of this run's own. */
+  agent?: boolean;
+}
+
 export class RayHelper {
   private readonly pending = new Map<string, Pending>();
   private next = 0;
-  private stderrTail = "";
   private exited: Error | undefined;
   readonly nodes: RayNode[];
+  /** True when this is a session with the cluster's agent (its pid is the agent's, which outlives this run). */
+  readonly viaAgent: boolean;
 
   private constructor(
-    private readonly child: ChildProcessByStdio<Writable, Readable, Readable>,
-    ready: { nodes: RayNode[] },
+    private readonly channel: Channel,
+    ready: { nodes: RayNode[]; agent?: boolean },
   ) {
     this.nodes = ready.nodes;
+    this.viaAgent = ready.agent === true;
   }
 
-  /** Starts the helper and connects it to the cluster at `address` (HOST:PORT). */
-  static async connect(address: string, options: { timeoutMs?: number } = {}): Promise<RayHelper> {
+  /** Connects to the cluster at `address` (HOST:PORT): through its agent when one runs here, else a helper process of its own. */
+  static async connect(address: string, options: ConnectOptions = {}): Promise<RayHelper> {
+    if (options.agent ?? process.env.SLUICE_RAY_AGENT !== "0") {
+      const session = await RayHelper.agentSession(address);
+      if (session) return session;
+    }
     const { python } = requireRay();
     const child = spawn(python, ["-u", helperScript(), "serve", address], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, RAY_DISABLE_USAGE_STATS: "1" } });
     let stderr = "";
@@ -103,19 +130,73 @@ export class RayHelper {
         hint: "Start one with `sluice cluster start --head`, or pass the head's HOST:PORT (--address or SLUICE_RAY_ADDRESS); this machine must be a node of the cluster.",
       });
     }
-    const helper = new RayHelper(child, first as unknown as { nodes: RayNode[] });
-    helper.stderrTail = stderr;
-    helper.listen(lines);
-    return helper;
+    const channel: Channel = {
+      pid: child.pid!,
+      lines,
+      send: (line) => void (child.stdin.writable && child.stdin.write(line)),
+      onGone: (listener) => void child.once("exit", (code, signal) => listener(`the Ray helper (pid ${child.pid}) exited (${signal ?? code}): ${stderr.trim().split("\n").slice(-3).join(" ")}`)),
+      close: async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+        channel.send(JSON.stringify({ type: "close" }) + "\n");
+        child.stdin.end();
+        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        await exited;
+        clearTimeout(timer);
+      },
+    };
+    return new RayHelper(channel, first as unknown as { nodes: RayNode[] }).listen();
   }
 
+  /** A session with the cluster's agent on this machine, or undefined when none answers (then the run starts its own driver). */
+  private static async agentSession(address: string): Promise<RayHelper | undefined> {
+    const path = agentSocketPath(address);
+    if (!path || !existsSync(path)) return undefined;
+    const socket = createConnection(path);
+    const lines = createInterface({ input: socket });
+    const ready = await new Promise<Record<string, unknown> | undefined>((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), 10_000);
+      socket.once("error", () => (clearTimeout(timer), resolve(undefined)));
+      lines.once("line", (line) => {
+        clearTimeout(timer);
+        try {
+          resolve(JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          resolve(undefined);
+        }
+      });
+    });
+    if (ready?.type !== "ready") {
+      socket.destroy();
+      return undefined;
+    }
+    let gone = false;
+    const closed = new Promise<void>((resolve) => socket.once("close", () => ((gone = true), resolve())));
+    socket.on("error", () => {}); // reported as the session's end ("close" follows)
+    const channel: Channel = {
+      pid: Number(ready.pid),
+      lines,
+      send: (line) => void (!gone && socket.write(line)),
+      onGone: (listener) => void closed.then(() => listener(`the cluster's Ray agent (pid ${String(ready.pid)}) closed the session; is the cluster still running (\`sluice cluster status\`)?`)),
+      close: async () => {
+        if (gone) return;
+        channel.send(JSON.stringify({ type: "close" }) + "\n");
+        socket.end();
+        const timer = setTimeout(() => socket.destroy(), 10_000);
+        await closed;
+        clearTimeout(timer);
+      },
+    };
+    return new RayHelper(channel, ready as unknown as { nodes: RayNode[]; agent: boolean }).listen();
+  }
+
+  /** The driver's pid: this run's helper process, or the cluster's agent (shared, long-lived) when `viaAgent`. */
   get pid(): number {
-    return this.child.pid!;
+    return this.channel.pid;
   }
 
-  private listen(lines: ReturnType<typeof createInterface>): void {
-    this.child.stderr.on("data", (d: string) => (this.stderrTail = (this.stderrTail + d).slice(-8000)));
-    lines.on("line", (line) => {
+  private listen(): this {
+    this.channel.lines.on("line", (line) => {
       let msg: Record<string, unknown>;
       try {
         msg = JSON.parse(line) as Record<string, unknown>;
@@ -133,11 +214,12 @@ export class RayHelper {
         waiter.reject(new TaskFailedError((msg.kind as TaskFailedError["kind"]) ?? "error", String(msg.message)));
       }
     });
-    this.child.once("exit", (code, signal) => {
-      this.exited = new ClusterError(`the Ray helper (pid ${this.child.pid}) exited (${signal ?? code}): ${this.stderrTail.trim().split("\n").slice(-3).join(" ")}`);
+    this.channel.onGone((why) => {
+      this.exited = new ClusterError(why);
       for (const w of this.pending.values()) w.reject(this.exited);
       this.pending.clear();
     });
+    return this;
   }
 
   /** Runs one command as a Ray task; `signal` cancels it (force: its worker and command are killed). */
@@ -178,18 +260,11 @@ export class RayHelper {
   }
 
   private send(message: Record<string, unknown>): void {
-    if (!this.child.stdin.writable) return;
-    this.child.stdin.write(JSON.stringify(message) + "\n");
+    this.channel.send(JSON.stringify(message) + "\n");
   }
 
-  /** Cancels what still runs and waits for the helper to exit. */
+  /** Cancels what still runs and ends the session (the helper process exits; the agent stays). */
   async close(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
-    this.send({ type: "close" });
-    this.child.stdin.end();
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), 10_000);
-    await exited;
-    clearTimeout(timer);
+    await this.channel.close();
   }
 }

@@ -1,25 +1,29 @@
 // `sluice cluster start|join|status|stop`: Ray nodes started by this tool, as `ray start --block` processes
-// that run detached with their output in a log file. Their pids are kept in a state file, so `stop`
-// ends exactly those (SIGTERM to each, which stops its raylet, GCS and workers) and never anyone else's
-// Ray (`ray stop` would kill every Ray process of the user).
+// that run detached with their output in a log file, and the head's agent (src/cluster/agent.ts). Their pids
+// are kept in a state file, so `stop` ends exactly those (SIGTERM to each, which stops its raylet, GCS and
+// workers) and never anyone else's Ray (`ray stop` would kill every Ray process of the user).
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { connect, createServer, type AddressInfo } from "node:net";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { isAgent, startAgent } from "./agent.js";
 import { ClusterError, ClusterUsageError } from "./errors.js";
 import { helperScript, lastJson, requireRay } from "./python.js";
 import { spawnSync } from "node:child_process";
 
 export interface NodeRecord {
   pid: number;
-  role: "head" | "worker";
+  /** A Ray node, or the head's agent (a Ray driver that runners share). */
+  role: "head" | "worker" | "agent";
   /** The head's HOST:PORT (for a worker: the address it joined). */
   address: string;
   nodeIp?: string;
   resources?: Record<string, number>;
   log: string;
   startedAt: string;
+  /** The agent's Unix socket. */
+  socket?: string;
 }
 
 export interface StartOptions {
@@ -30,6 +34,8 @@ export interface StartOptions {
   objectStoreMemory?: number;
   /** Folder of the state file and logs (default $SLUICE_CLUSTER_DIR or ~/.sluice/cluster). */
   stateDir?: string;
+  /** With --head: start the agent that runners on this machine share (default true). */
+  agent?: boolean;
 }
 
 export function stateDir(explicit?: string): string {
@@ -118,6 +124,11 @@ function killGroup(pid: number): void {
   }
 }
 
+/** Is the recorded process still the one that was started (a node's `ray start`, or the agent)? */
+function isRunning(record: NodeRecord): boolean {
+  return record.role === "agent" ? isAgent(record.pid) : isRayStart(record.pid);
+}
+
 /** Is `pid` a running `ray start` process (not a recycled pid of something else)? */
 function isRayStart(pid: number): boolean {
   try {
@@ -179,13 +190,24 @@ async function startNode(role: "head" | "worker", args: string[], options: Start
   }
 }
 
-export async function startHead(options: StartOptions): Promise<NodeRecord> {
+/** Starts the head node and, unless `agent` is false, its agent; a failed agent is reported, not fatal (runs then start their own driver). */
+export async function startHead(options: StartOptions): Promise<NodeRecord & { agent?: NodeRecord; agentError?: string }> {
   const resources = parseResources(options.resources);
   const port = options.port ?? 6379;
   requireRay();
+  const dir = stateDir(options.stateDir);
   const node = await startNode("head", ["--head", `--port=${port}`], options, options.nodeIp ? `${options.nodeIp}:${port}` : undefined, resources);
-  writeState(stateDir(options.stateDir), [...readState(stateDir(options.stateDir)), node]);
-  return node;
+  writeState(dir, [...readState(dir), node]);
+  if (options.agent === false) return node;
+  const log = join(dir, `agent-${Date.now()}.log`);
+  try {
+    const { pid, socket } = await startAgent(node.address, log);
+    const agent: NodeRecord = { pid, role: "agent", address: node.address, log, socket, startedAt: new Date().toISOString() };
+    writeState(dir, [...readState(dir), agent]);
+    return { ...node, agent };
+  } catch (error) {
+    return { ...node, agentError: (error as Error).message };
+  }
 }
 
 export async function joinCluster(address: string, options: StartOptions): Promise<NodeRecord> {
@@ -210,7 +232,7 @@ export interface ClusterStatus {
 export function defaultAddress(explicit?: string, dir?: string): string | undefined {
   if (explicit) return explicit;
   if (process.env.SLUICE_RAY_ADDRESS) return process.env.SLUICE_RAY_ADDRESS;
-  return readState(stateDir(dir)).find((n) => n.role === "head" && isRayStart(n.pid))?.address;
+  return readState(stateDir(dir)).find((n) => n.role === "head" && isRunning(n))?.address;
 }
 
 export async function clusterStatus(address: string | undefined, dir?: string): Promise<ClusterStatus> {
@@ -223,28 +245,30 @@ export async function clusterStatus(address: string | undefined, dir?: string): 
   if (r.status !== 0 || !out || !Array.isArray(out.nodes)) {
     throw new ClusterError(`cannot read the status of the Ray cluster at ${target}: ${String(out?.message ?? r.stderr.trim().split("\n").pop() ?? `exit ${r.status}`)}.`);
   }
-  const started = readState(stateDir(dir)).map((n) => ({ ...n, running: isRayStart(n.pid) }));
+  const started = readState(stateDir(dir)).map((n) => ({ ...n, running: isRunning(n) }));
   return { address: target, nodes: out.nodes as ClusterStatus["nodes"], available: out.available as Record<string, number>, started };
 }
 
-/** Stops the nodes this tool started (workers first), by SIGTERM to their own pids; SIGKILL after 20 s. */
+const STOP_ORDER: Record<NodeRecord["role"], number> = { agent: 0, worker: 1, head: 2 };
+
+/** Stops what this tool started (the agent, then workers, then the head), by SIGTERM to their own pids; SIGKILL after 20 s. */
 export async function stopNodes(dir?: string): Promise<Array<NodeRecord & { was: "stopped" | "not running" }>> {
   const folder = stateDir(dir);
-  const nodes = readState(folder).sort((a, b) => (a.role === b.role ? 0 : a.role === "worker" ? -1 : 1));
+  const nodes = readState(folder).sort((a, b) => STOP_ORDER[a.role] - STOP_ORDER[b.role]);
   const done: Array<NodeRecord & { was: "stopped" | "not running" }> = [];
   for (const node of nodes) {
-    if (!isRayStart(node.pid)) {
+    if (!isRunning(node)) {
       done.push({ ...node, was: "not running" });
       continue;
     }
     process.kill(node.pid, "SIGTERM");
     const deadline = Date.now() + 20_000;
-    while (isRayStart(node.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (isRunning(node) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     // Stragglers (an agent whose raylet died first) share the node's process group.
     killGroup(node.pid);
     done.push({ ...node, was: "stopped" });
     writeState(folder, readState(folder).filter((n) => n.pid !== node.pid));
   }
-  writeState(folder, readState(folder).filter((n) => isRayStart(n.pid)));
+  writeState(folder, readState(folder).filter(isRunning));
   return done;
 }

@@ -1,11 +1,11 @@
-// `sluice cluster` and the Ray helper on a real 2-node Ray cluster (127.0.0.2 head, 127.0.0.3 worker),
+// `sluice cluster`, its agent and the Ray helper on a real 2-node Ray cluster (127.0.0.2 head, 127.0.0.3 worker),
 // started once for this file and stopped by pid. Commands here are trivial `node -e` programs: the
 // pipeline steps on Ray are in pipeline.test.ts.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { RayHelper, TaskFailedError } from "../../src/cluster/helper.js";
 import { isRunning } from "../helpers/processes.js";
 import { repoRoot, run } from "../helpers/python.js";
@@ -96,8 +96,8 @@ describe("a 2-node Ray cluster", { timeout: 180_000 }, () => { // each test star
   afterAll(async () => {
     await helper?.close();
     await cluster?.stop();
-    // Stopped by pid: neither node's `ray start` process is left.
-    if (cluster && !process.env.SLUICE_TEST_RAY_STATE) for (const pid of [cluster.headPid, cluster.workerPid]) expect(isRunning(pid)).toBe(false);
+    // Stopped by pid: neither node's `ray start` process nor the agent is left.
+    if (cluster && !process.env.SLUICE_TEST_RAY_STATE) for (const pid of [cluster.headPid, cluster.workerPid, cluster.agentPid]) expect(isRunning(pid)).toBe(false);
   }, 120_000);
 
   it("sluice cluster status lists both nodes with their resources and the nodes started here", async () => {
@@ -110,6 +110,7 @@ describe("a 2-node Ray cluster", { timeout: 180_000 }, () => { // each test star
     expect(byIp.get(WORKER_IP)).toMatchObject({ CPU: 1, worker1: 1 });
     expect(s.started.map((n) => [n.role, n.pid, n.running])).toEqual([
       ["head", cluster.headPid, true],
+      ["agent", cluster.agentPid, true],
       ["worker", cluster.workerPid, true],
     ]);
     const text = await cluster.sluice(["cluster", "status"]);
@@ -166,16 +167,19 @@ describe("a 2-node Ray cluster", { timeout: 180_000 }, () => { // each test star
     await waitFor("the command to be gone", () => pidsWith(marker).length === 0, 10_000);
   });
 
-  it("the runner killed -9: its helper, Ray task and command are gone within 3 s", async () => {
+  it("the runner killed -9: its own helper (no agent), Ray task and command are gone within 3 s", async () => {
     const marker = `sluice-orphan-${process.pid}-${Date.now()}`;
-    // A runner: connects its own helper, starts a long task on each node, prints its helper's pid.
+    // A runner: connects a helper of its own, starts a long task on each node, prints its helper's pid.
     const runner = spawn(process.execPath, ["--input-type=module", "-e", `
       import { RayHelper } from ${JSON.stringify(join(repoRoot, "dist/src/cluster/helper.js"))};
-      const h = await RayHelper.connect(${JSON.stringify(cluster.address)});
+      const h = await RayHelper.connect(${JSON.stringify(cluster.address)}, { agent: false });
+      if (h.viaAgent || h.pid === ${cluster.agentPid}) throw new Error("connected through the agent");
       console.log(h.pid);
       for (const r of [{ head: 1 }, { worker1: 1 }]) h.run({ cmd: [process.execPath, "-e", "setTimeout(()=>{},600000) // ${marker}"], resources: r }).catch(() => {});
       setInterval(() => {}, 1000);
     `], { stdio: ["ignore", "pipe", "inherit"] });
+    // A failure before the kill must not leave this runner (and its tasks) holding the cluster's CPUs for the next tests.
+    onTestFinished(() => void runner.kill("SIGKILL"));
     const helperPid = Number(await new Promise<string>((resolve) => runner.stdout.once("data", (d) => resolve(String(d)))));
     await waitFor("both commands to run", () => pidsWith(marker).length === 2, 120_000);
     const commands = pidsWith(marker);
@@ -186,6 +190,41 @@ describe("a 2-node Ray cluster", { timeout: 180_000 }, () => { // each test star
     console.log(`runner killed -9: helper and commands gone after ${goneAfterMs} ms`);
     expect(goneAfterMs).toBeLessThanOrEqual(3000);
   }, 240_000); // it waits up to 120 s for both commands to start (a loaded machine: cut at the 60 s default in CI)
+
+  it("through the agent: a runner killed -9 loses its Ray tasks and commands within 3 s, and the agent serves the next runner", async () => {
+    expect(helper.viaAgent).toBe(true);
+    expect(helper.pid).toBe(cluster.agentPid);
+    const marker = `sluice-agent-orphan-${process.pid}-${Date.now()}`;
+    const runner = spawn(process.execPath, ["--input-type=module", "-e", `
+      import { RayHelper } from ${JSON.stringify(join(repoRoot, "dist/src/cluster/helper.js"))};
+      const h = await RayHelper.connect(${JSON.stringify(cluster.address)});
+      console.log(JSON.stringify({ pid: h.pid, viaAgent: h.viaAgent }));
+      for (const r of [{ head: 1 }, { worker1: 1 }]) h.run({ cmd: [process.execPath, "-e", "setTimeout(()=>{},600000) // ${marker}"], resources: r }).catch(() => {});
+      setInterval(() => {}, 1000);
+    `], { stdio: ["ignore", "pipe", "inherit"] });
+    // A failure before the kill must not leave this runner (and its tasks) holding the cluster's CPUs for the next tests.
+    onTestFinished(() => void runner.kill("SIGKILL"));
+    const session = JSON.parse(await new Promise<string>((resolve) => runner.stdout.once("data", (d) => resolve(String(d))))) as { pid: number; viaAgent: boolean };
+    expect(session).toEqual({ pid: cluster.agentPid, viaAgent: true });
+    await waitFor("both commands to run", () => pidsWith(marker).length === 2, 120_000);
+    const commands = pidsWith(marker);
+    runner.kill("SIGKILL");
+    const killedAt = Date.now();
+    await waitFor("both commands to be gone", () => commands.every((p) => !isRunning(p)) && pidsWith(marker).length === 0, 10_000);
+    const goneAfterMs = Date.now() - killedAt;
+    console.log(`runner killed -9 (through the agent): commands gone after ${goneAfterMs} ms`);
+    expect(goneAfterMs).toBeLessThanOrEqual(3000);
+    // The agent lives on: the runner's session ended, nobody else's (this file's own session still works).
+    expect(isRunning(cluster.agentPid)).toBe(true);
+    const next = await RayHelper.connect(cluster.address);
+    try {
+      expect(next.viaAgent).toBe(true);
+      expect((await next.run({ cmd: [process.execPath, "-e", "console.log('next')"], resources: { worker1: 1 } })).stdout.trim()).toBe("next");
+    } finally {
+      await next.close();
+    }
+    expect((await helper.run({ cmd: [process.execPath, "-e", "console.log('still here')"] })).stdout.trim()).toBe("still here");
+  }, 240_000);
 
   // Last: this helper's Ray workers then keep their warm processes, and on these one-CPU nodes another driver's
   // tasks (the runner-killed test's) were once left waiting for them.
@@ -198,6 +237,14 @@ describe("a 2-node Ray cluster", { timeout: 180_000 }, () => { // each test star
     expect(warmed).toHaveLength(2);
     for (const resources of [{ worker1: 1 }, { head: 1 }] as Array<Record<string, number>>) {
       const r = await helper.run({ cmd, stdin: "step", resources, warm: true });
+      expect(warmed).toContain(Number(r.stdout.trim()));
+    }
+    // The agent's Ray workers keep them after the session ends: the next runner's tasks use the same processes.
+    await helper.close();
+    helper = await RayHelper.connect(cluster.address);
+    expect(helper.viaAgent).toBe(true);
+    for (const resources of [{ worker1: 1 }, { head: 1 }] as Array<Record<string, number>>) {
+      const r = await helper.run({ cmd, stdin: "next run", resources, warm: true });
       expect(warmed).toContain(Number(r.stdout.trim()));
     }
   });

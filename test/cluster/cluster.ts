@@ -1,4 +1,4 @@
-// A 2-node Ray cluster for a test file: head on 127.0.0.2 (resource "head"), worker on 127.0.0.3
+// A 2-node Ray cluster for a test file: head on 127.0.0.2 (resource "head") with its agent, worker on 127.0.0.3
 // (resource "worker1"), one CPU each, started with `sluice cluster start --head` / `sluice cluster join`
 // into a private state folder and stopped by the pids recorded there (never `ray stop`). The head
 // declares a node dead after ~3 s (health checks every 500 ms) instead of Ray's ~15 s.
@@ -18,6 +18,8 @@ export interface TestCluster {
   /** pids of the `ray start --block` processes. */
   headPid: number;
   workerPid: number;
+  /** pid of the head's agent (the Ray driver runners share). */
+  agentPid: number;
   /** Runs `sluice ARGS` with this cluster's state folder. */
   sluice(args: string[], options?: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number }): ReturnType<typeof run>;
   stop(): Promise<void>;
@@ -60,7 +62,7 @@ export async function startTestCluster(): Promise<TestCluster> {
   if (reuse) {
     const nodes = pids();
     const head = nodes.find((n) => n.role === "head") as { pid: number; address: string } | undefined;
-    return { address: head!.address, stateDir, headPid: head!.pid, workerPid: nodes.find((n) => n.role === "worker")!.pid, sluice, stop };
+    return { address: head!.address, stateDir, headPid: head!.pid, workerPid: nodes.find((n) => n.role === "worker")!.pid, agentPid: nodes.find((n) => n.role === "agent")?.pid ?? 0, sluice, stop };
   }
   try {
     const port = await freePort(HEAD_IP);
@@ -68,7 +70,9 @@ export async function startTestCluster(): Promise<TestCluster> {
     const address = `${HEAD_IP}:${port}`;
     await start(["cluster", "join", address, "--node-ip", WORKER_IP, "--resources", '{"worker1": 1}', ...NODE]);
     const nodes = pids();
-    return { address, stateDir, headPid: nodes.find((n) => n.role === "head")!.pid, workerPid: nodes.find((n) => n.role === "worker")!.pid, sluice, stop };
+    const agent = nodes.find((n) => n.role === "agent");
+    if (!agent) throw new Error(`sluice cluster start --head started no agent: ${readFileSync(join(stateDir, "nodes.json"), "utf8")}`);
+    return { address, stateDir, headPid: nodes.find((n) => n.role === "head")!.pid, workerPid: nodes.find((n) => n.role === "worker")!.pid, agentPid: agent.pid, sluice, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -43,6 +43,15 @@ function processesWith(text: string): number[] {
     .map(Number);
 }
 
+/** A process's environment as its NUL-separated text ("" when it is gone). */
+function environOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, "utf8");
+  } catch {
+    return "";
+  }
+}
+
 interface SummaryNode {
   id: string;
   status: string;
@@ -226,7 +235,8 @@ export default pipeline("orphans", [
     onTestFinished(() => void runner.kill("SIGKILL"));
     await waitFor("both steps running", () => existsSync(napping) && existsSync(sleeping), 300_000);
     const kernels = sluiceKernelPids(mark);
-    const steps = processesWith("step\0serve");
+    // This run's step processes (the agent's Ray workers may keep other runs' idle ones: they are the cluster's, not this run's).
+    const steps = processesWith("step\0serve").filter((pid) => environOf(pid).includes(`SLUICE_TEST_MARK=${mark}`));
     const tasks = processesWith("ray::orphans:");
     expect(kernels.length).toBe(1);
     expect(steps.length).toBe(2);
@@ -259,6 +269,13 @@ export default pipeline("warm", [
     expect(rows.every((x) => x.node === WORKER_IP)).toBe(true);
     // One CPU on that node: the four steps ran one after another, in the worker's one warm process.
     expect(new Set(rows.map((x) => x.pid)).size).toBeLessThan(4);
+    // The next run's steps use the same warm process: the cluster's agent is every run's Ray driver, and its Ray
+    // workers keep their warm processes from run to run (no driver, worker or step process started).
+    const again = await pipelineRun(["warm.ts", "--backfill", "a..d", "--store", join(dir, "warm-store-2"), "--executor", "ray", "--address", cluster.address]);
+    expect(again.code, again.stderr.slice(-2000)).toBe(0);
+    const rowsAgain = Object.values((await storeContents(join(dir, "warm-store-2")))["warm/where"]!).flat().map((x) => JSON.parse(x as string) as { pid: number });
+    expect(rowsAgain).toHaveLength(4);
+    for (const row of rowsAgain) expect(rows.map((x) => x.pid)).toContain(row.pid);
 
     const pidFile = join(dir, "hanging-pid");
     writeFileSync(

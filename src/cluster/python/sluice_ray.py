@@ -4,11 +4,17 @@
     python sluice_ray.py status ADDRESS     -> {"nodes": [...]} of a running cluster
     python sluice_ray.py serve ADDRESS      -> JSON lines over stdio (the protocol is in docs/contracts.md,
                                                "Ray helper protocol")
+    python sluice_ray.py agent ADDRESS SOCKET -> the same protocol on each connection to a Unix socket
 
 `serve` connects as a Ray driver, runs each submitted command as a Ray task (one CPU unless the request
 names resources) and answers with its exit code, output and the node it ran on. The runner owns this
 process: when its stdin closes (the runner exited or was killed) or it gets SIGTERM, every task is
 cancelled with force, which kills the Ray worker and, through PR_SET_PDEATHSIG, the command it started.
+
+`agent` is the cluster's long-lived driver (started by `sluice cluster start --head`): every runner on the
+machine talks to it over its socket instead of starting a driver of its own, and because all of them are one
+Ray job, the Ray workers and their warm step processes outlive each run. A connection is one session: when it
+closes (the runner exited or was killed) that session's tasks are cancelled with force, nobody else's.
 """
 
 import json
@@ -214,16 +220,27 @@ def status(address):
     print(json.dumps({"nodes": _nodes(ray), "available": ray.available_resources()}), flush=True)
 
 
-class Server:
-    """Reads requests from stdin, answers on stdout; each write is one JSON line under a lock."""
+_remotes = {}
 
-    def __init__(self, ray):
+
+def _remote(ray, fn):
+    """One Ray function per process: every session's tasks are the same functions of the same job."""
+    if fn not in _remotes:
+        _remotes[fn] = ray.remote(fn)
+    return _remotes[fn]
+
+
+class Server:
+    """One session: reads requests from `lines`, answers through `write` (one JSON line per call, under a lock)."""
+
+    def __init__(self, ray, write=None):
         self.ray = ray
         self.lock = threading.Lock()
         self.tasks = {}  # request id -> ObjectRef, while running
         self.closing = False
-        self.remote = ray.remote(run_command)
-        self.remote_warm = ray.remote(run_warm)
+        self.write = write or _write_stdout
+        self.remote = _remote(ray, run_command)
+        self.remote_warm = _remote(ray, run_warm)
         self.nodes = _nodes(ray)
 
     def fits(self, wanted):
@@ -237,8 +254,10 @@ class Server:
     def send(self, message):
         line = json.dumps(message)
         with self.lock:
-            sys.stdout.write(line + "\n")
-            sys.stdout.flush()
+            try:
+                self.write(line + "\n")
+            except OSError:
+                pass  # the session's runner is gone: its tasks are being cancelled
 
     def submit(self, req):
         task_id = req["id"]
@@ -333,9 +352,9 @@ class Server:
             except Exception:  # noqa: BLE001 - finished meanwhile
                 pass
 
-    def serve(self):
-        self.send({"type": "ready", "ray": self.ray.__version__, "nodes": self.nodes, "pid": os.getpid()})
-        for line in sys.stdin:
+    def serve(self, lines, agent=False):
+        self.send({"type": "ready", "ray": self.ray.__version__, "nodes": self.nodes, "pid": os.getpid(), "agent": agent})
+        for line in lines:
             line = line.strip()
             if not line:
                 continue
@@ -357,7 +376,10 @@ class Server:
             except Exception as error:  # noqa: BLE001 - a bad request must not stop the others
                 self.send({"type": "error", "id": _id_of(line), "message": f"{type(error).__name__}: {error}"})
         # stdin closed (the runner is gone) or close requested: nothing may outlive the runner.
-        self.shutdown()
+        if not agent:
+            self.shutdown()
+        self.closing = True
+        self.cancel_all()
 
     def shutdown(self):
         if self.closing:
@@ -365,6 +387,67 @@ class Server:
         self.closing = True
         self.cancel_all()
         os._exit(0)  # ray.shutdown() can take seconds; the driver's exit ends its job and workers anyway
+
+
+def _write_stdout(text):
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def agent(ray, address, socket_path):
+    """Serves sessions on a Unix socket until SIGTERM (then cancels every session's tasks and exits)."""
+    import socket
+
+    sessions = set()
+    lock = threading.Lock()
+
+    def stop(*_):
+        with lock:
+            for server in list(sessions):
+                server.cancel_all()
+        try:
+            os.unlink(socket_path)
+        except OSError:
+            pass
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    if os.path.exists(socket_path):
+        os.unlink(socket_path)  # a stopped agent's (a live one would still be in the state file)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    old = os.umask(0o177)  # only this user may connect: a session runs commands on the cluster
+    try:
+        listener.bind(socket_path)
+    finally:
+        os.umask(old)
+    listener.listen(16)
+    print(json.dumps({"type": "agent", "pid": os.getpid(), "address": address, "socket": socket_path}), flush=True)
+
+    def session(conn):
+        reader = conn.makefile("r", encoding="utf-8")
+
+        def write(text):
+            conn.sendall(text.encode("utf-8"))
+
+        server = Server(ray, write)
+        with lock:
+            sessions.add(server)
+        try:
+            server.serve(reader, agent=True)
+        except Exception as error:  # noqa: BLE001 - one broken session must not stop the agent
+            print(json.dumps({"type": "log", "message": f"session ended: {type(error).__name__}: {error}"}), flush=True)
+            server.cancel_all()
+        finally:
+            with lock:
+                sessions.discard(server)
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+    while True:
+        conn, _ = listener.accept()
+        threading.Thread(target=session, args=(conn,), daemon=True).start()
 
 
 def _id_of(line):
@@ -400,8 +483,8 @@ def _message(error):
 
 
 def main(argv):
-    if len(argv) < 2 or argv[1] not in ("check", "status", "serve"):
-        print("usage: sluice_ray.py check | status ADDRESS | serve ADDRESS", file=sys.stderr)
+    if len(argv) < 2 or argv[1] not in ("check", "status", "serve", "agent"):
+        print("usage: sluice_ray.py check | status ADDRESS | serve ADDRESS | agent ADDRESS SOCKET", file=sys.stderr)
         return 2
     if argv[1] == "check":
         # Asked before every run on Ray: the installed version without importing Ray (0.5 s), which `serve` does anyway.
@@ -418,6 +501,15 @@ def main(argv):
     if argv[1] == "status":
         status(argv[2])
         return 0
+    if argv[1] == "agent":
+        if len(argv) < 4:
+            print("usage: sluice_ray.py agent ADDRESS SOCKET", file=sys.stderr)
+            return 2
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # detached from any terminal; stopped by SIGTERM to its pid
+        ray = _import_ray()
+        _connect(ray, argv[2])
+        agent(ray, argv[2], argv[3])
+        return 0
     # serve: the runner is our parent; die with it even when stdin is held open by someone else.
     _die_with_parent(signal.SIGTERM)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the runner's to handle: it sends "cancel"
@@ -425,7 +517,7 @@ def main(argv):
     _connect(ray, argv[2])
     server = Server(ray)
     signal.signal(signal.SIGTERM, lambda *_: server.shutdown())
-    server.serve()
+    server.serve(sys.stdin)
     return 0
 
 

@@ -1,15 +1,18 @@
 // The Ray executor: each step runs as a Ray task on whichever node has the resources the op asks for (one
-// CPU by default), through Sluice's Python helper (src/cluster/helper.ts). The task hands the step spec to
-// its Ray worker's warm `node <sluice> step serve` process (started by the warm-up when connected, or on first use; kept while Ray reuses
-// the worker): loading Node, Sluice and DuckDB once per worker instead of once per step (docs/scaling.md).
+// CPU by default), through the cluster's agent or a Ray helper of the run's own (src/cluster/helper.ts). The task
+// hands the step spec to its Ray worker's warm `node <sluice> step serve` process (started by the warm-up when
+// connected, or on first use; kept while Ray reuses the worker, which through the agent spans runs): loading Node,
+// Sluice and DuckDB once per worker instead of once per step (docs/scaling.md).
 // Every node needs the same code and store at the same paths (docs/scaling.md). A lost worker or node
 // re-runs the task (Ray's max_retries, invisible to the runner); an op's own failure comes back as a
 // result with ok: false and is retried, or not, by the runner's policy.
-import { resolve } from "node:path";
+import { statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { RayHelper, TaskFailedError } from "../../cluster/helper.js";
 import { ClusterUsageError } from "../../cluster/errors.js";
 import { defaultAddress, parseAddress } from "../../cluster/nodes.js";
-import { requireRay } from "../../cluster/python.js";
+import { packageRoot, requireRay } from "../../cluster/python.js";
 import { stepServeCommand } from "./subprocess.js";
 import { toJson } from "./result.js";
 import { STEP_SPEC_VERSION, type Executor, type ExecutorPrepareInfo, type StepServeWarmUp, type ExecutorRunInfo, type StepHooks, type StepResult, type StepTask } from "./types.js";
@@ -54,7 +57,7 @@ export class RayExecutor implements Executor {
     this.address = address;
   }
 
-  /** Connecting costs about a second (Python, Ray's import, registering a driver): started ahead by `prepare`. */
+  /** Connecting costs about a second without the agent (Python, Ray's import, registering a driver): started ahead by `prepare`. */
   prepare(ahead: ExecutorPrepareInfo = {}): void {
     if (this.helper || this.connecting) return;
     this.connecting = RayHelper.connect(this.address);
@@ -70,12 +73,12 @@ export class RayExecutor implements Executor {
   private serveTask(): { cmd: string[]; cwd: string; env: Record<string, string> } {
     if (!this.serve) {
       const { command, args } = stepServeCommand();
-      this.serve = { cmd: [command, ...args], cwd: this.options.cwd ?? process.cwd(), env: stepEnv() };
+      this.serve = { cmd: [command, ...args], cwd: this.options.cwd ?? process.cwd(), env: { ...stepEnv(), SLUICE_CODE_STAMP: codeStamp() } };
     }
     return this.serve;
   }
 
-  /** Connects once per run (the helper is a Ray driver for the run's lifetime). */
+  /** Connects once per run (a session with the agent, or a helper that is a Ray driver for the run's lifetime). */
   async open(info?: ExecutorRunInfo): Promise<void> {
     if (this.helper) return;
     this.prepare({ pipelineFile: info?.pipelineFile });
@@ -131,6 +134,15 @@ export class RayExecutor implements Executor {
     this.helper = undefined;
     await helper?.close();
   }
+}
+
+/**
+ * When Sluice's own code was built or installed: part of the warm process's environment, so that the Ray workers of
+ * the cluster's agent, which keep their warm step processes from run to run, start new ones after a rebuild or an
+ * upgrade instead of running steps with the code they loaded before.
+ */
+function codeStamp(): string {
+  return [fileURLToPath(import.meta.url), join(packageRoot(), "package.json")].map((f) => statSync(f).mtimeMs).join("/");
 }
 
 /** What a step process needs from the runner's environment besides what the node already has. */
