@@ -429,14 +429,16 @@ def agent(ray, address, socket_path):
         def write(text):
             conn.sendall(text.encode("utf-8"))
 
-        server = Server(ray, write)
-        with lock:
-            sessions.add(server)
+        server = None
         try:
+            server = Server(ray, write)  # asks Ray for the nodes: fails when the cluster is gone
+            with lock:
+                sessions.add(server)
             server.serve(reader, agent=True)
         except Exception as error:  # noqa: BLE001 - one broken session must not stop the agent
             print(json.dumps({"type": "log", "message": f"session ended: {type(error).__name__}: {error}"}), flush=True)
-            server.cancel_all()
+            if server is not None:
+                server.cancel_all()
         finally:
             with lock:
                 sessions.discard(server)
