@@ -181,8 +181,10 @@ describe("a 2-node Ray cluster", { timeout: 180_000 }, () => { // each test star
     // A failure before the kill must not leave this runner (and its tasks) holding the cluster's CPUs for the next tests.
     onTestFinished(() => void runner.kill("SIGKILL"));
     const helperPid = Number(await new Promise<string>((resolve) => runner.stdout.once("data", (d) => resolve(String(d)))));
-    await waitFor("both commands to run", () => pidsWith(marker).length === 2, 120_000);
-    const commands = pidsWith(marker);
+    // The runner's own command line holds the marker too (its script does): only the commands count.
+    const running = () => pidsWith(marker).filter((pid) => pid !== runner.pid);
+    await waitFor("both commands to run", () => running().length === 2, 120_000);
+    const commands = running();
     runner.kill("SIGKILL");
     const killedAt = Date.now();
     await waitFor("the helper and both commands to be gone", () => !isRunning(helperPid) && commands.every((p) => !isRunning(p)) && pidsWith(marker).length === 0, 10_000);
@@ -206,8 +208,10 @@ describe("a 2-node Ray cluster", { timeout: 180_000 }, () => { // each test star
     onTestFinished(() => void runner.kill("SIGKILL"));
     const session = JSON.parse(await new Promise<string>((resolve) => runner.stdout.once("data", (d) => resolve(String(d))))) as { pid: number; viaAgent: boolean };
     expect(session).toEqual({ pid: cluster.agentPid, viaAgent: true });
-    await waitFor("both commands to run", () => pidsWith(marker).length === 2, 120_000);
-    const commands = pidsWith(marker);
+    // The runner's own command line holds the marker too (its script does): only the commands count.
+    const running = () => pidsWith(marker).filter((pid) => pid !== runner.pid);
+    await waitFor("both commands to run", () => running().length === 2, 120_000);
+    const commands = running();
     runner.kill("SIGKILL");
     const killedAt = Date.now();
     await waitFor("both commands to be gone", () => commands.every((p) => !isRunning(p)) && pidsWith(marker).length === 0, 10_000);
@@ -226,8 +230,7 @@ describe("a 2-node Ray cluster", { timeout: 180_000 }, () => { // each test star
     expect((await helper.run({ cmd: [process.execPath, "-e", "console.log('still here')"] })).stdout.trim()).toBe("still here");
   }, 240_000);
 
-  // Last: this helper's Ray workers then keep their warm processes, and on these one-CPU nodes another driver's
-  // tasks (the runner-killed test's) were once left waiting for them.
+  // Last: it ends this file's session and opens another (the agent's Ray workers then keep warm processes).
   it("warm-up starts a warm process on every node, which the node's next warm task uses", async () => {
     // Each warm process answers every line with its pid; the argument makes it findable among the processes.
     const marker = `sluice-warm-up-${process.pid}-${Date.now()}`;
