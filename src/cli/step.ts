@@ -49,7 +49,8 @@ export function register(program: Command): void {
     .description(
       "A warm step process (what the Ray executor keeps on each Ray worker): reads one JSON step spec per line on stdin, " +
         "runs the steps one after another like `sluice step exec`, and answers one JSON result line per spec on the file " +
-        "descriptor --result-fd (stdout and stderr stay the steps' own). The pipeline is loaded once per code version. " +
+        "descriptor --result-fd (stdout and stderr stay the steps' own). The pipeline is loaded once per code version; after 32 loads " +
+        "the process exits once its step is answered (loaded modules stay in memory), and its Ray worker starts a fresh one. " +
         "Exits when stdin closes, on SIGTERM/SIGINT (the running step is stopped), or within a second of its parent's death.",
     )
     .option("--result-fd <fd>", "file descriptor the result lines are written to (inherited from the parent)", "1")
@@ -66,7 +67,17 @@ async function serveSteps(fd: number): Promise<void> {
   const { createInterface } = await import("node:readline");
   const { execStep, loadPipeline, parseStepSpec } = await import("../pipeline/executors/exec.js");
   const { stepResult, resultJson } = await import("../pipeline/executors/result.js");
-  const pipelines: import("../pipeline/executors/exec.js").PipelineCache = new Map();
+  // Every pipeline version loaded stays in memory (Node cannot unload modules), and through the cluster's agent this
+  // process lives as long as the cluster: after this many loads it exits once its step is answered, and the next
+  // step on its Ray worker starts a fresh one.
+  const MAX_LOADS = 32;
+  let loads = 0;
+  const pipelines: import("../pipeline/executors/exec.js").PipelineCache = new (class extends Map<string, { pipeline: import("../pipeline/graph.js").Pipeline; version: string }> {
+    override set(file: string, loaded: { pipeline: import("../pipeline/graph.js").Pipeline; version: string }) {
+      loads++;
+      return super.set(file, loaded);
+    }
+  })();
   let stop = new AbortController();
   let stopping = false;
   const onStop = (code: number) => () => {
@@ -112,7 +123,7 @@ async function serveSteps(fd: number): Promise<void> {
     } catch (error) {
       write(resultJson(stepResult({ stepId, attempt }, { files: [], error })));
     }
-    if (stopping) break;
+    if (stopping || loads >= MAX_LOADS) break;
     stop = new AbortController();
   }
   process.exit(stopping ? 143 : 0);

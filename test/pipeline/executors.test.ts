@@ -256,3 +256,32 @@ describe("sluice step exec", () => {
     expect(result).toMatchObject({ ok: false, error: { type: "Error", message: "first attempt fails", retryable: true } });
   }, 120_000);
 });
+
+describe("sluice step serve", () => {
+  it("answers one result line per spec on its result fd, and exits by itself after 32 pipeline loads (modules are never unloaded)", async () => {
+    new AssetStore(join(dir, "serve-store")).close();
+    const script = `const m = await import(${JSON.stringify(join(repo, "dist/src/pipeline/index.js"))}); process.stdout.write(await m.pipelineCodeVersion(await m.loadPipelineFile(${JSON.stringify(join(dir, "shapes.ts"))})));`;
+    const codeVersion = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" }).stdout;
+    const spec: StepSpec = {
+      specVersion: 1, runId: "r-serve", stepId: "numbers", pipelineFile: join(dir, "shapes.ts"), pipeline: "shapes", op: "numbers",
+      storeRoot: join(dir, "serve-store"), codeVersion, dataVersion: "d1", attempt: 1, inputs: [],
+    };
+    const child = spawn(process.execPath, [bin, "step", "serve", "--result-fd", "3"], { cwd: dir, stdio: ["pipe", "ignore", "pipe", "pipe"] });
+    const lines: string[] = [];
+    let buffered = "";
+    (child.stdio[3] as NodeJS.ReadableStream).setEncoding("utf8").on("data", (d: string) => {
+      buffered += d;
+      for (let i = buffered.indexOf("\n"); i >= 0; i = buffered.indexOf("\n")) (lines.push(buffered.slice(0, i)), (buffered = buffered.slice(i + 1)));
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    // One step with the runner's code version (one load), then specs of other versions: each loads the file again
+    // (and is refused). 40 are sent; the 32nd load's answer is the last.
+    child.stdin!.write(JSON.stringify(spec) + "\n");
+    for (let i = 0; i < 39; i++) child.stdin!.write(JSON.stringify({ ...spec, stepId: `other-${i}`, codeVersion: `${String(i).padStart(4, "0")}aaaaaaaaaaaa` }) + "\n");
+    expect(await exited).toBe(0);
+    const results = lines.map((l) => JSON.parse(l) as StepResult);
+    expect(results).toHaveLength(32);
+    expect(results[0]).toMatchObject({ ok: true, stepId: "numbers" });
+    expect(results.slice(1).every((r) => r.ok === false && r.error?.type === "CodeVersionMismatchError")).toBe(true);
+  }, 180_000);
+});
