@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vites
 import { RayHelper, TaskFailedError } from "../../src/cluster/helper.js";
 import { isRunning } from "../helpers/processes.js";
 import { repoRoot, run } from "../helpers/python.js";
+import { freePort } from "../../src/cluster/nodes.js";
 import { HEAD_IP, WORKER_IP, startTestCluster, type TestCluster } from "./cluster.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -81,6 +82,32 @@ describe("sluice cluster: bad input, before any cluster", () => {
       expect(stop.code).toBe(0);
       expect(stop.stdout).toMatch(/no node started by `sluice cluster` is recorded here/);
     } finally {
+      rmSync(state, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a head whose agent cannot start", () => {
+  it("starts anyway, says so, records no agent, and runs get a Ray driver of their own", { timeout: 240_000 }, async () => {
+    const state = mkdtempSync(join(tmpdir(), "sluice-ray-noagent-"));
+    const env = { SLUICE_CLUSTER_DIR: state, SLUICE_AGENT_DIR: join(state, "x".repeat(120)) }; // a socket path Linux cannot take
+    const port = await freePort("127.0.0.4");
+    try {
+      const start = await sluice(["cluster", "start", "--head", "--port", String(port), "--node-ip", "127.0.0.4", "--num-cpus", "1", "--object-store-memory", "300000000"], env);
+      expect(start.code, start.stderr).toBe(0);
+      expect(start.stdout).toMatch(/warning: the Sluice agent did not start \(the agent's socket path .* would be longer than 107 bytes/);
+      expect(start.stdout).toMatch(/each run starts a Ray driver of its own/);
+      const status = await sluice(["cluster", "status", "--json", "--address", `127.0.0.4:${port}`], env);
+      expect((JSON.parse(status.stdout) as { started: Array<{ role: string }> }).started.map((n) => n.role)).toEqual(["head"]);
+      const helper = await RayHelper.connect(`127.0.0.4:${port}`);
+      try {
+        expect(helper.viaAgent).toBe(false);
+        expect((await helper.run({ cmd: [process.execPath, "-e", "console.log('own driver')"] })).stdout.trim()).toBe("own driver");
+      } finally {
+        await helper.close();
+      }
+    } finally {
+      await sluice(["cluster", "stop"], env);
       rmSync(state, { recursive: true, force: true });
     }
   });
