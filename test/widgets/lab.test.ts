@@ -88,6 +88,7 @@ beforeAll(async () => {
         `const counter = new AnyWidget({ esm: ${JSON.stringify(COUNTER_ESM)}, css: ".sluice-counter { font-weight: 700 }", state: { count: 0 } });\n` +
         `const seen: number[] = [];\nconst echoes: unknown[] = [];\n` +
         `counter.observe("count", ({ new: count }) => seen.push(count));\ncounter.onMessage((content) => echoes.push(content));\ncounter`,
+      `JSON.stringify({ count: counter.get("count"), seen })`,
       `const clicked = JSON.stringify({ count: counter.get("count"), seen });\ncounter.set({ count: 10 });\ncounter.send({ text: "hello" });\nclicked`,
       `JSON.stringify({ echoes, seen })`,
     ]),
@@ -230,13 +231,24 @@ describe("widgets in JupyterLab's standard widget manager", () => {
     await button.click();
     await button.click();
     await out.getByText("clicked 2 times").waitFor({ timeout: 30_000 });
-    await runCell(page, 7);
-    expect(await jsonResult(7)).toEqual({ count: 2, seen: [1, 2] });
+    // The view counts at once, but the widget manager sends a model's changes one at a time (the next waits for the
+    // kernel to finish the last), so a cell run right now can reach the kernel before the second click: ask (a cell
+    // that changes nothing) until both have arrived.
+    let state: unknown;
+    for (let ask = 0; ask < 20; ask++) {
+      await runCell(page, 7);
+      state = await jsonResult(7);
+      if ((state as { count: number }).count === 2) break;
+      await page.waitForTimeout(250);
+    }
+    expect(state).toEqual({ count: 2, seen: [1, 2] });
+    await runCell(page, 8);
+    expect(await jsonResult(8)).toEqual({ count: 2, seen: [1, 2] });
     // The kernel's set and custom message reach the view; its answer comes back to onMessage.
     await out.getByText("clicked 10 times").waitFor({ timeout: 30_000 });
     await page.waitForFunction((el) => (el as HTMLElement).dataset.said === "hello", await button.elementHandle(), { timeout: 30_000 });
-    await runCell(page, 8);
-    expect(await jsonResult(8)).toEqual({ echoes: [{ echo: "HELLO" }], seen: [1, 2, 10] });
+    await runCell(page, 9);
+    expect(await jsonResult(9)).toEqual({ echoes: [{ echo: "HELLO" }], seen: [1, 2, 10] });
     await screenshot(page, "widgets-anywidget");
   });
 
