@@ -65,19 +65,13 @@ export function register(program: Command): void {
 async function serveSteps(fd: number): Promise<void> {
   const { writeSync } = await import("node:fs");
   const { createInterface } = await import("node:readline");
-  const { execStep, loadPipeline, parseStepSpec } = await import("../pipeline/executors/exec.js");
+  const { PipelineCache, execStep, loadPipeline, parseStepSpec } = await import("../pipeline/executors/exec.js");
   const { stepResult, resultJson } = await import("../pipeline/executors/result.js");
   // Every pipeline version loaded stays in memory (Node cannot unload modules), and through the cluster's agent this
   // process lives as long as the cluster: after this many loads it exits once its step is answered, and the next
   // step on its Ray worker starts a fresh one.
   const MAX_LOADS = 32;
-  let loads = 0;
-  const pipelines: import("../pipeline/executors/exec.js").PipelineCache = new (class extends Map<string, { pipeline: import("../pipeline/graph.js").Pipeline; version: string }> {
-    override set(file: string, loaded: { pipeline: import("../pipeline/graph.js").Pipeline; version: string }) {
-      loads++;
-      return super.set(file, loaded);
-    }
-  })();
+  const pipelines = new PipelineCache();
   let stop = new AbortController();
   let stopping = false;
   const onStop = (code: number) => () => {
@@ -123,7 +117,7 @@ async function serveSteps(fd: number): Promise<void> {
     } catch (error) {
       write(resultJson(stepResult({ stepId, attempt }, { files: [], error })));
     }
-    if (stopping || loads >= MAX_LOADS) break;
+    if (stopping || pipelines.loads >= MAX_LOADS) break;
     stop = new AbortController();
   }
   process.exit(stopping ? 143 : 0);

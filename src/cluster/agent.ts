@@ -45,7 +45,8 @@ export async function startAgent(address: string, log: string, timeoutMs = 120_0
   if (!socket) throw new Error(`the agent's socket path under ${agentFolder()} would be longer than ${MAX_SOCKET_PATH} bytes (set SLUICE_AGENT_DIR to a shorter folder)`);
   const folder = agentFolder();
   mkdirSync(folder, { recursive: true, mode: 0o700 });
-  if ((statSync(folder).mode & 0o077) !== 0 || statSync(folder).uid !== userInfo().uid) throw new Error(`${folder} must be this user's own folder, closed to others (chmod 700)`);
+  const owned = statSync(folder);
+  if ((owned.mode & 0o077) !== 0 || owned.uid !== userInfo().uid) throw new Error(`${folder} must be this user's own folder, closed to others (chmod 700)`);
   const { python } = requireRay();
   const fd = openSync(log, "a");
   const child = spawn(python, ["-u", helperScript(), "agent", address, socket], { detached: true, stdio: ["ignore", fd, fd], env: { ...process.env, RAY_DISABLE_USAGE_STATS: "1" } });

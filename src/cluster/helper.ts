@@ -79,6 +79,15 @@ export interface ConnectOptions {
   agent?: boolean;
 }
 
+/** Asks the other side to close (it cancels what still runs), ends our side, and forces it after 10 s. */
+async function closeGently(channel: Channel, end: () => void, over: Promise<void>, force: () => void): Promise<void> {
+  channel.send(JSON.stringify({ type: "close" }) + "\n");
+  end();
+  const timer = setTimeout(force, 10_000);
+  await over;
+  clearTimeout(timer);
+}
+
 export class RayHelper {
   private readonly pending = new Map<string, Pending>();
   private next = 0;
@@ -138,11 +147,7 @@ export class RayHelper {
       close: async () => {
         if (child.exitCode !== null || child.signalCode !== null) return;
         const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-        channel.send(JSON.stringify({ type: "close" }) + "\n");
-        child.stdin.end();
-        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-        await exited;
-        clearTimeout(timer);
+        await closeGently(channel, () => child.stdin.end(), exited, () => child.kill("SIGKILL"));
       },
     };
     return new RayHelper(channel, first as unknown as { nodes: RayNode[] }).listen();
@@ -179,12 +184,7 @@ export class RayHelper {
       send: (line) => void (!gone && socket.write(line)),
       onGone: (listener) => void closed.then(() => listener(`the cluster's Ray agent (pid ${String(ready.pid)}) closed the session; is the cluster still running (\`sluice cluster status\`)?`)),
       close: async () => {
-        if (gone) return;
-        channel.send(JSON.stringify({ type: "close" }) + "\n");
-        socket.end();
-        const timer = setTimeout(() => socket.destroy(), 10_000);
-        await closed;
-        clearTimeout(timer);
+        if (!gone) await closeGently(channel, () => socket.end(), closed, () => socket.destroy());
       },
     };
     return new RayHelper(channel, ready as unknown as { nodes: RayNode[]; agent: boolean }).listen();

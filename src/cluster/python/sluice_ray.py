@@ -67,14 +67,7 @@ def run_command(cmd, cwd, env, stdin_text):
     """Runs inside a Ray worker. The command dies with the worker (force cancel, the worker killed)."""
     import subprocess
 
-    import ray
-
-    node = ray.util.get_node_ip_address()
-    full_env = dict(os.environ)
-    full_env.update(env or {})
-    # Lets a step (and a test) see where it runs.
-    full_env["SLUICE_RAY_NODE"] = node
-    full_env["SLUICE_RAY_WORKER_PID"] = str(os.getpid())
+    node, full_env = _command_env(env)
     argv, dies_with_worker = _with_worker(cmd)
     proc = subprocess.Popen(
         argv,
@@ -95,14 +88,20 @@ def run_command(cmd, cwd, env, stdin_text):
         raise
     if proc.returncode < 0:
         raise StepKilled(f"the step process {proc.pid} on node {node} was killed by signal {-proc.returncode}")
-    return {
-        "exit": proc.returncode,
-        "stdout": out,
-        "stderr": err[-20000:],
-        "node": node,
-        "nodeId": ray.get_runtime_context().get_node_id(),
-        "workerPid": os.getpid(),
-    }
+    return _task_result(node, proc.returncode, out, err)
+
+
+def _command_env(env):
+    """This node's address and the command's environment: the worker's, the request's, and where it runs (a step,
+    and a test, read SLUICE_RAY_NODE and SLUICE_RAY_WORKER_PID)."""
+    import ray
+
+    node = ray.util.get_node_ip_address()
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    full_env["SLUICE_RAY_NODE"] = node
+    full_env["SLUICE_RAY_WORKER_PID"] = str(os.getpid())
+    return node, full_env
 
 
 # The warm step process of this Ray worker (run_warm), kept between tasks: Ray reuses a job's workers.
@@ -164,13 +163,7 @@ def run_warm(cmd, cwd, env, stdin_text):
     first use, or again when it died or the command, folder or environment changed) and returns the line
     it answers on the fd that replaces the "{resultFd}" argument. A cancel or a failure mid-request
     kills it, so nothing keeps running; the next task starts a fresh one."""
-    import ray
-
-    node = ray.util.get_node_ip_address()
-    full_env = dict(os.environ)
-    full_env.update(env or {})
-    full_env["SLUICE_RAY_NODE"] = node
-    full_env["SLUICE_RAY_WORKER_PID"] = str(os.getpid())
+    node, full_env = _command_env(env)
     key = json.dumps([cmd, cwd, full_env], sort_keys=True)
     proc = _warm["proc"]
     if _warm["key"] != key or proc is None or proc.poll() is not None:

@@ -13,7 +13,10 @@ import { stepResult } from "./result.js";
 import { STEP_SPEC_VERSION, type StepEvent, type StepFile, type StepInput, type StepResult, type StepSpec } from "./types.js";
 
 /** Pipelines a warm step process loaded, by file, with their code version. */
-export type PipelineCache = Map<string, { pipeline: Pipeline; version: string }>;
+export class PipelineCache extends Map<string, { pipeline: Pipeline; version: string }> {
+  /** Files loaded into it so far: each load stays in memory (Node never unloads a module). */
+  loads = 0;
+}
 
 /** Parses and checks a spec's JSON; every problem named in one StepSpecError. */
 export function parseStepSpec(text: string, source = "the spec"): StepSpec {
@@ -52,7 +55,10 @@ export function parseStepSpec(text: string, source = "the spec"): StepSpec {
 export async function loadPipeline(file: string, cache?: PipelineCache): Promise<{ pipeline: Pipeline; version: string }> {
   const pipeline = await loadPipelineFile(file);
   const loaded = { pipeline, version: await pipelineCodeVersion(pipeline) };
-  cache?.set(file, loaded);
+  if (cache) {
+    cache.set(file, loaded);
+    cache.loads++;
+  }
   return loaded;
 }
 
